@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/layout"
+)
+
+const genText = `
+Parses the C headers of one Python with a real C front end and writes a NASM
+include: constants, struct layouts with exact offsets, EXTERNs checked against
+libpython, and helper macros (PyModuleDef_HEAD_INIT, Py_None, ...).
+
+--python takes a version (3.9, 3.11.7), an interpreter name on PATH
+(python3.12) or a path (/usr/bin/python3.11). Without --python and
+--include-dir, the python3 on PATH is used. A one-line summary goes to stderr.
+
+Examples:
+  pyinc gen --python 3.9
+  pyinc gen --python 3.12 -o inc/python.inc
+  pyinc gen --python /usr/bin/python3.11 -o -
+  pyinc gen --include-dir /usr/include/python3.11`
+
+type genFlags struct {
+	python     string
+	includeDir string
+	output     string
+	quiet      bool
+}
+
+func runGen(args []string) error {
+	var f genFlags
+	fs := newFlags("gen", "[--python VERSION|NAME|PATH] [--include-dir DIR] [-o FILE]", genText)
+	fs.StringVar(&f.python, "python", "", "the Python to generate for: version, interpreter name or path")
+	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
+	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q: pass the Python with --python", fs.Arg(0))
+	}
+	if f.python != "" && f.includeDir != "" {
+		return fail("--python and --include-dir both given: pass one")
+	}
+	start := time.Now()
+	py, err := findPython(f.python, f.includeDir)
+	if err != nil {
+		return err
+	}
+	out, m, err := generate(py, nil)
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(f.output, out); err != nil {
+		return err
+	}
+	if !f.quiet {
+		name := f.output
+		if name == "-" {
+			name = "stdout"
+		}
+		externs := 0
+		for _, s := range m.Symbols {
+			if !s.NotInLib {
+				externs++
+			}
+		}
+		fmt.Fprintf(os.Stderr, "%s: CPython %s, %d structs, %d constants, %d externs, %.1f s\n",
+			name, m.PyVersion, len(m.Structs), len(m.Constants), externs, time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// findPython resolves --python / --include-dir.
+func findPython(spec, includeDir string) (*cparse.Python, error) {
+	if includeDir != "" {
+		py, err := cparse.FromIncludeDir(includeDir)
+		if err != nil {
+			return nil, fail("%v", err)
+		}
+		return py, nil
+	}
+	py, err := cparse.Find(spec)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	return py, nil
+}
+
+// generate parses py's headers under defines and writes the include.
+func generate(py *cparse.Python, defines []cparse.Define) ([]byte, *layout.Model, error) {
+	u, err := cparse.Parse(py, defines)
+	if err != nil {
+		return nil, nil, fail("%v", err)
+	}
+	opt := layout.Options{}
+	if py.LibPython != "" {
+		exp, err := cparse.Exports(py.LibPython)
+		if err != nil {
+			return nil, nil, fail("%v", err)
+		}
+		opt.Exports, opt.LibPython = exp, filepath.Base(py.LibPython)
+	}
+	m, err := layout.Build(u, opt)
+	if err != nil {
+		return nil, nil, fail("%v", err)
+	}
+	var buf bytes.Buffer
+	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc " + Version}); err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), m, nil
+}
+
+// writeOutput writes data to path through a temporary file in the same
+// directory and a rename, so that path is never left half written, even
+// when the run is interrupted.
+func writeOutput(path string, data []byte) error {
+	if path == "-" {
+		_, err := os.Stdout.Write(data)
+		return err
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fail("cannot write %s: directory %s does not exist", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fail("cannot write %s: it is a directory", path)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fail("cannot write %s: %v", path, unwrapPathError(err))
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sig:
+			os.Remove(tmp.Name())
+			fmt.Fprintf(os.Stderr, "pyinc: interrupted (%v); %s not written\n", s, path)
+			os.Exit(2)
+		case <-done:
+		}
+	}()
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fail("cannot write %s: %v", path, unwrapPathError(err))
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	if le, ok := err.(*os.LinkError); ok {
+		return le.Err
+	}
+	return err
+}
+

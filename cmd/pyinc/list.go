@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pyinc/pyinc/cparse"
+)
+
+const listText = `
+Lists every Python pyinc finds: pyenv's versions, the interpreters on PATH,
+and header directories in /usr/include and /usr/local/include. --python takes
+any VERSION shown here; the first match in this order wins.`
+
+func runList(args []string) error {
+	fs := newFlags("list", "", listText)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q: list takes no arguments", fs.Arg(0))
+	}
+	all := cparse.Discover()
+	if len(all) == 0 {
+		return fail("no Python with headers found: install one with its development headers")
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tINTERPRETER\tINCLUDE DIR\tLIBPYTHON\tEXT SUFFIX\tBUILD")
+	for _, p := range all {
+		build := strings.Join(p.Defines, ",")
+		if build == "" {
+			build = "release"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), build)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,367 @@
+// Package cparse finds a Python's C headers and parses them with a real C
+// front end (modernc.org/cc/v4) under a build configuration.
+package cparse
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Python describes one Python installation: where its headers and
+// libpython are, and how its interpreter was built.
+type Python struct {
+	Version     string   // "3.9.18"
+	Interpreter string   // absolute path, "" when only headers were found
+	IncludeDirs []string // INCLUDEPY first, then CONFINCLUDEPY when it differs
+	LibPython   string   // shared libpython, "" when none was found
+	ExtSuffix   string   // EXT_SUFFIX, e.g. ".cpython-39-x86_64-linux-gnu.so"
+	ABIFlags    string   // "d", "m", "t", ...
+	Defines     []string // build configuration macros the interpreter was built with
+	Source      string   // how it was found: "pyenv", "PATH", "headers", "argument"
+}
+
+// MajorMinor returns "3.9" for "3.9.18".
+func (p *Python) MajorMinor() string {
+	parts := strings.SplitN(p.Version, ".", 3)
+	if len(parts) < 2 {
+		return p.Version
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// queryScript prints what pyinc needs from an interpreter. It runs under
+// Python 2.7 and every Python 3.
+const queryScript = `
+import sys, sysconfig
+g = sysconfig.get_config_var
+p = sysconfig.get_paths()
+def out(k, v):
+    sys.stdout.write("%s=%s\n" % (k, "" if v is None else v))
+out("version", "%d.%d.%d" % tuple(sys.version_info[:3]))
+out("executable", sys.executable)
+out("include", g("INCLUDEPY") or p.get("include"))
+out("platinclude", p.get("platinclude"))
+out("confinclude", g("CONFINCLUDEPY"))
+out("libdir", g("LIBDIR"))
+out("ldlibrary", g("LDLIBRARY"))
+out("instsoname", g("INSTSONAME"))
+out("multiarch", g("MULTIARCH"))
+out("ext_suffix", g("EXT_SUFFIX") or g("SO"))
+out("abiflags", getattr(sys, "abiflags", g("ABIFLAGS")))
+for k in ("Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"):
+    out("cfg." + k, g(k))
+`
+
+// Query asks an interpreter for its headers, libpython and configuration.
+func Query(interp string) (*Python, error) {
+	out, err := exec.Command(interp, "-c", queryScript).Output()
+	if err != nil {
+		msg := err.Error()
+		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+			msg = lastLine(string(ee.Stderr))
+		}
+		return nil, fmt.Errorf("cannot query %s: %s", interp, msg)
+	}
+	kv := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			kv[k] = v
+		}
+	}
+	p := &Python{
+		Version:     kv["version"],
+		Interpreter: kv["executable"],
+		ExtSuffix:   kv["ext_suffix"],
+		ABIFlags:    kv["abiflags"],
+	}
+	if p.Interpreter == "" {
+		p.Interpreter = interp
+	}
+	for _, k := range []string{"include", "platinclude", "confinclude"} {
+		if d := kv[k]; d != "" && isDir(d) && !contains(p.IncludeDirs, d) {
+			p.IncludeDirs = append(p.IncludeDirs, d)
+		}
+	}
+	for _, k := range []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"} {
+		if v := kv["cfg."+k]; v != "" && v != "0" {
+			p.Defines = append(p.Defines, k)
+		}
+	}
+	var libs []string
+	for _, name := range []string{kv["instsoname"], kv["ldlibrary"]} {
+		if name == "" || !strings.Contains(name, ".so") {
+			continue
+		}
+		libs = append(libs, filepath.Join(kv["libdir"], name))
+		if ma := kv["multiarch"]; ma != "" {
+			libs = append(libs, filepath.Join(kv["libdir"], ma, name))
+		}
+	}
+	p.LibPython = firstFile(libs)
+	if p.LibPython == "" && len(p.IncludeDirs) > 0 {
+		p.LibPython = findLibPython(p.IncludeDirs[0], p.MajorMinor(), p.ABIFlags)
+	}
+	return p, nil
+}
+
+// FromIncludeDir describes the Python whose headers are in dir, without an
+// interpreter. The version comes from patchlevel.h.
+func FromIncludeDir(dir string) (*Python, error) {
+	if !isDir(dir) {
+		return nil, fmt.Errorf("include directory %s does not exist", dir)
+	}
+	if !isFile(filepath.Join(dir, "Python.h")) {
+		return nil, fmt.Errorf("no Python.h in %s: pass the directory that holds Python.h", dir)
+	}
+	ver, err := headerVersion(dir)
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(dir)
+	p := &Python{Version: ver, IncludeDirs: []string{abs}, Source: "headers"}
+	flags := strings.TrimPrefix(filepath.Base(abs), "python"+p.MajorMinor())
+	p.ABIFlags = flags
+	p.LibPython = findLibPython(abs, p.MajorMinor(), flags)
+	return p, nil
+}
+
+var pyVersionRE = regexp.MustCompile(`(?m)^#define\s+PY_VERSION\s+"([0-9]+\.[0-9]+\.[0-9]+)[^"]*"`)
+
+func headerVersion(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "patchlevel.h"))
+	if err != nil {
+		return "", fmt.Errorf("no patchlevel.h in %s: not a CPython include directory", dir)
+	}
+	m := pyVersionRE.FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("%s/patchlevel.h defines no PY_VERSION", dir)
+	}
+	return string(m[1]), nil
+}
+
+// findLibPython looks for the shared libpython that goes with headers in
+// PREFIX/include/pythonX.Y: PREFIX/lib and PREFIX/lib/<multiarch>.
+func findLibPython(includeDir, mm, flags string) string {
+	prefix := filepath.Dir(filepath.Dir(includeDir))
+	var cands []string
+	for _, dir := range []string{filepath.Join(prefix, "lib"), filepath.Join(prefix, "lib", "x86_64-linux-gnu")} {
+		for _, f := range []string{flags, ""} {
+			base := "libpython" + mm + f + ".so"
+			cands = append(cands, filepath.Join(dir, base+".1.0"), filepath.Join(dir, base))
+		}
+	}
+	return firstFile(cands)
+}
+
+// Discover lists every Python on this machine: pyenv's versions, the
+// interpreters on PATH, then header directories in /usr/include and
+// /usr/local/include that no interpreter claimed. Newest first within each
+// source; duplicates (same include directory) are dropped.
+func Discover() []*Python {
+	var all []*Python
+	seen := map[string]bool{}
+	add := func(p *Python, src string) {
+		if p == nil || len(p.IncludeDirs) == 0 || !isFile(filepath.Join(p.IncludeDirs[0], "Python.h")) {
+			return
+		}
+		key := p.IncludeDirs[0] + "|" + strings.Join(p.Defines, ",")
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if p.Source == "" {
+			p.Source = src
+		}
+		all = append(all, p)
+	}
+	var interps []string
+	if root := pyenvRoot(); root != "" {
+		dirs, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin"))
+		sortByVersion(dirs, func(s string) string { return filepath.Base(filepath.Dir(s)) })
+		for _, d := range dirs {
+			if exe := versionedInterpreter(d); exe != "" {
+				if p, err := Query(exe); err == nil {
+					add(p, "pyenv")
+				}
+			}
+		}
+	}
+	shims := filepath.Join(pyenvRoot(), "shims")
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" || dir == shims {
+			continue
+		}
+		names, _ := filepath.Glob(filepath.Join(dir, "python*"))
+		sortByVersion(names, filepath.Base)
+		for _, n := range names {
+			if !interpNameRE.MatchString(filepath.Base(n)) {
+				continue
+			}
+			real, err := filepath.EvalSymlinks(n)
+			if err != nil || contains(interps, real) {
+				continue
+			}
+			interps = append(interps, real)
+			if p, err := Query(n); err == nil {
+				add(p, "PATH")
+			}
+		}
+	}
+	for _, base := range []string{"/usr/local/include", "/usr/include"} {
+		dirs, _ := filepath.Glob(filepath.Join(base, "python[0-9]*"))
+		sortByVersion(dirs, filepath.Base)
+		for _, d := range dirs {
+			if p, err := FromIncludeDir(d); err == nil {
+				add(p, "headers")
+			}
+		}
+	}
+	return all
+}
+
+var interpNameRE = regexp.MustCompile(`^python[0-9](\.[0-9]+)?[dmt]*(-dbg)?$`)
+
+// versionedInterpreter returns the most specific pythonX.Y in bin.
+func versionedInterpreter(bin string) string {
+	names, _ := filepath.Glob(filepath.Join(bin, "python[0-9].*"))
+	for _, n := range names {
+		if regexp.MustCompile(`^python[0-9]\.[0-9]+$`).MatchString(filepath.Base(n)) {
+			return n
+		}
+	}
+	for _, n := range []string{"python3", "python2", "python"} {
+		if p := filepath.Join(bin, n); isFile(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func pyenvRoot() string {
+	if r := os.Getenv("PYENV_ROOT"); r != "" && isDir(r) {
+		return r
+	}
+	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
+		if r := strings.TrimSpace(string(out)); isDir(r) {
+			return r
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil && isDir(filepath.Join(home, ".pyenv")) {
+		return filepath.Join(home, ".pyenv")
+	}
+	return ""
+}
+
+var versionSpecRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
+
+// Find resolves what the user passed as --python: a version ("3.9",
+// "3.11.7"), an interpreter name on PATH, or a path. An empty spec means the
+// python3 on PATH.
+func Find(spec string) (*Python, error) {
+	if spec == "" {
+		spec = "python3"
+	}
+	if versionSpecRE.MatchString(spec) {
+		var found []string
+		for _, p := range Discover() {
+			if p.Version == spec || strings.HasPrefix(p.Version, spec+".") {
+				return p, nil
+			}
+			found = append(found, p.Version)
+		}
+		have := "none"
+		if len(found) > 0 {
+			have = strings.Join(found, ", ")
+		}
+		return nil, fmt.Errorf("no Python %s found (found: %s); install it or pass --python PATH or --include-dir DIR", spec, have)
+	}
+	exe := spec
+	if !strings.Contains(spec, "/") {
+		p, err := exec.LookPath(spec)
+		if err != nil {
+			return nil, fmt.Errorf("no interpreter %q on PATH; pass a version (3.9), a path, or --include-dir DIR", spec)
+		}
+		exe = p
+	} else if !isFile(spec) {
+		return nil, fmt.Errorf("interpreter %s does not exist; pass a version (3.9), a path, or --include-dir DIR", spec)
+	}
+	p, err := Query(exe)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.IncludeDirs) == 0 || !isFile(filepath.Join(p.IncludeDirs[0], "Python.h")) {
+		return nil, fmt.Errorf("%s (Python %s) has no headers: install its development package, or pass --include-dir DIR", exe, p.Version)
+	}
+	p.Source = "argument"
+	return p, nil
+}
+
+// sortByVersion sorts paths newest first by the version in key(path).
+func sortByVersion(s []string, key func(string) string) {
+	num := regexp.MustCompile(`[0-9]+`)
+	vec := func(x string) []int {
+		var r []int
+		for _, m := range num.FindAllString(key(x), -1) {
+			n, _ := strconv.Atoi(m)
+			r = append(r, n)
+		}
+		return r
+	}
+	sort.SliceStable(s, func(i, j int) bool {
+		a, b := vec(s[i]), vec(s[j])
+		for k := 0; k < len(a) && k < len(b); k++ {
+			if a[k] != b[k] {
+				return a[k] > b[k]
+			}
+		}
+		if len(a) != len(b) {
+			return len(a) > len(b)
+		}
+		return s[i] < s[j]
+	})
+}
+
+func firstFile(paths []string) string {
+	for _, p := range paths {
+		if isFile(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}

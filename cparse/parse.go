@@ -1,0 +1,220 @@
+package cparse
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"modernc.org/cc/v4"
+)
+
+// Define is one configuration macro, -DName=Value.
+type Define struct {
+	Name  string
+	Value string // "1" when given without a value
+}
+
+// Unit is a parsed translation unit made of a Python's public headers.
+type Unit struct {
+	Python   *Python
+	AST      *cc.AST
+	Headers  []string // what the unit includes, in order: "Python.h", ...
+	Defines  []Define // configuration macros set before the headers
+	pyDirs   []string
+	fileRank map[string]int
+}
+
+// publicHeaders are included after Python.h when present: they declare
+// what extension modules use but Python.h leaves out.
+var publicHeaders = []string{"structmember.h"}
+
+// Probe values stand for macro parameters when a helper macro is
+// evaluated; layout finds them in the evaluated initializer.
+const (
+	ProbeType = 0x7079696e63547970 // stands for PyObject_HEAD_INIT's type
+	ProbeSize = 0x7079696e6353697a // stands for PyVarObject_HEAD_INIT's size
+)
+
+// probeSource asks the C front end to evaluate the headers' own
+// initializer macros, and keeps the expansions of the singleton macros as
+// tokens in (unchecked) function bodies.
+func probeSource() string {
+	var b strings.Builder
+	b.WriteString(`
+#ifdef PyModuleDef_HEAD_INIT
+static PyModuleDef_Base __pyinc_PyModuleDef_HEAD_INIT = PyModuleDef_HEAD_INIT;
+#endif
+#ifdef PyObject_HEAD_INIT
+static PyObject __pyinc_PyObject_HEAD_INIT[] = { PyObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL) };
+#endif
+#ifdef PyVarObject_HEAD_INIT
+static PyVarObject __pyinc_PyVarObject_HEAD_INIT[] = { PyVarObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL, ` + fmt.Sprint(ProbeSize) + `LL) };
+#endif
+`)
+	for _, s := range Singletons {
+		fmt.Fprintf(&b, "#ifdef %[1]s\nvoid __pyinc_%[1]s(void) { (void)(%[1]s); }\n#endif\n", s)
+	}
+	return b.String()
+}
+
+// Singletons are the object macros whose data symbols the include names.
+var Singletons = []string{"Py_None", "Py_True", "Py_False", "Py_NotImplemented", "Py_Ellipsis"}
+
+// Parse preprocesses, parses and type checks py's headers with the given
+// configuration macros.
+func Parse(py *Python, defines []Define) (*Unit, error) {
+	if len(py.IncludeDirs) == 0 {
+		return nil, fmt.Errorf("Python %s: no include directory", py.Version)
+	}
+	inc := py.IncludeDirs[0]
+	if !isFile(filepath.Join(inc, "Python.h")) {
+		return nil, fmt.Errorf("no Python.h in %s: pass the directory that holds Python.h", inc)
+	}
+	cfg, err := cc.NewConfig("linux", "amd64")
+	if err != nil {
+		return nil, fmt.Errorf("C front end: %v", err)
+	}
+	// The Python directories come first; the host's system directories
+	// come after them, as gcc -I orders them.
+	cfg.IncludePaths = append(append([]string{""}, py.IncludeDirs...), cfg.HostIncludePaths...)
+	cfg.IncludePaths = append(cfg.IncludePaths, cfg.HostSysIncludePaths...)
+	cfg.SysIncludePaths = append(append([]string{}, py.IncludeDirs...), cfg.HostSysIncludePaths...)
+	cfg.EvalAllMacros = true
+	cfg.Header = true
+	cfg.UnsignedEnums = true
+
+	u := &Unit{Python: py, Defines: defines, pyDirs: py.IncludeDirs}
+	u.Headers = []string{"Python.h"}
+	for _, h := range publicHeaders {
+		if isFile(filepath.Join(inc, h)) {
+			u.Headers = append(u.Headers, h)
+		}
+	}
+	var src strings.Builder
+	for _, d := range defines {
+		fmt.Fprintf(&src, "#define %s %s\n", d.Name, d.Value)
+	}
+	for _, h := range u.Headers {
+		fmt.Fprintf(&src, "#include <%s>\n", h)
+	}
+	ast, err := cc.Translate(cfg, []cc.Source{
+		{Name: "<predefined>", Value: cfg.Predefined},
+		{Name: "<builtin>", Value: cc.Builtin},
+		{Name: "<pyinc>", Value: src.String()},
+		{Name: "<pyinc-probe>", Value: probeSource()},
+	})
+	if err != nil {
+		return nil, headerError(err, py)
+	}
+	u.AST = ast
+	u.rankFiles()
+	return u, nil
+}
+
+// CSource is the C text that includes what the unit includes, for a gcc
+// probe that must see exactly the same declarations.
+func (u *Unit) CSource() string {
+	var b strings.Builder
+	for _, d := range u.Defines {
+		fmt.Fprintf(&b, "#define %s %s\n", d.Name, d.Value)
+	}
+	for _, h := range u.Headers {
+		fmt.Fprintf(&b, "#include <%s>\n", h)
+	}
+	return b.String()
+}
+
+var errorDirectiveRE = regexp.MustCompile(`#error`)
+
+// headerError turns the front end's error list into one line that names
+// the first problem's file and line.
+func headerError(err error, py *Python) error {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	first := lines[0]
+	for _, l := range lines {
+		if errorDirectiveRE.MatchString(l) {
+			first = l
+			break
+		}
+	}
+	first = trimHostPath(first, py.IncludeDirs)
+	more := ""
+	if len(lines) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(lines)-1)
+	}
+	return fmt.Errorf("cannot parse the headers of Python %s: %s%s", py.Version, first, more)
+}
+
+func trimHostPath(s string, dirs []string) string {
+	for _, d := range dirs {
+		s = strings.ReplaceAll(s, d+string(os.PathSeparator), "")
+	}
+	return s
+}
+
+// IsPythonHeader reports whether the file at path is one of the Python
+// headers: under one of its include directories, or in a directory named
+// pythonX.Y (Debian keeps pyconfig.h in /usr/include/<multiarch>/pythonX.Y).
+func (u *Unit) IsPythonHeader(path string) bool {
+	for _, d := range u.pyDirs {
+		if strings.HasPrefix(path, d+"/") {
+			return true
+		}
+	}
+	return pyDirRE.MatchString(path)
+}
+
+var pyDirRE = regexp.MustCompile(`/python[0-9]+\.[0-9]+[a-z]*/`)
+
+// rankFiles numbers the files of the unit in the order they first appear,
+// so that declarations can be put in source order across files.
+func (u *Unit) rankFiles() {
+	u.fileRank = map[string]int{}
+	for tu := u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		f := tu.ExternalDeclaration.Position().Filename
+		if _, ok := u.fileRank[f]; !ok {
+			u.fileRank[f] = len(u.fileRank)
+		}
+	}
+}
+
+// Less orders two positions as they appear in the translation unit.
+func (u *Unit) Less(a, b Pos) bool {
+	ra, oka := u.fileRank[a.File]
+	rb, okb := u.fileRank[b.File]
+	if !oka {
+		ra = len(u.fileRank)
+	}
+	if !okb {
+		rb = len(u.fileRank)
+	}
+	if ra != rb {
+		return ra < rb
+	}
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Col < b.Col
+}
+
+// Pos is a source position.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// SortPos sorts items in translation-unit order.
+func SortPos[T any](u *Unit, items []T, pos func(T) Pos) {
+	sort.SliceStable(items, func(i, j int) bool { return u.Less(pos(items[i]), pos(items[j])) })
+}
+
+// Exports lists the dynamic symbols a shared library defines.
+func Exports(lib string) (map[string]bool, error) {
+	return elfExports(lib)
+}

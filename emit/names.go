@@ -1,0 +1,57 @@
+package emit
+
+import (
+	"strings"
+)
+
+// reserved are the words NASM reads as something other than a symbol
+// (registers, size and operator keywords, a few directives), compared
+// without case as NASM does. A C name spelled like one is written with
+// NASM's $ prefix, which makes it an ordinary identifier.
+var reserved = map[string]bool{}
+
+func init() {
+	words := `
+abs at byte dword qword tword oword yword zword word far near short strict nosplit
+rel seg wrt to times equ incbin db dw dd dq dt do dy dz resb resw resd resq rest reso resy resz
+ptr st0 st1 st2 st3 st4 st5 st6 st7 cs ds es fs gs ss rip eip ip flags
+al ah ax eax rax bl bh bx ebx rbx cl ch cx ecx rcx dl dh dx edx rdx
+sil si esi rsi dil di edi rdi spl sp esp rsp bpl bp ebp rbp
+cr0 cr2 cr3 cr4 cr8 dr0 dr1 dr2 dr3 dr6 dr7 tr3 tr4 tr5 tr6 tr7
+segment section absolute extern global common static struc endstruc istruc iend align alignb
+bits use16 use32 use64 default cpu float org __sect__`
+	for _, w := range strings.Fields(words) {
+		reserved[w] = true
+	}
+	for i := 0; i < 32; i++ {
+		for _, p := range []string{"xmm", "ymm", "zmm"} {
+			reserved[p+itoa(i)] = true
+		}
+	}
+	for i := 0; i < 8; i++ {
+		reserved["mm"+itoa(i)] = true
+		reserved["k"+itoa(i)] = true
+		reserved["bnd"+itoa(i%4)] = true
+	}
+	for i := 8; i < 16; i++ {
+		n := "r" + itoa(i)
+		for _, s := range []string{"", "b", "w", "d", "l"} {
+			reserved[n+s] = true
+		}
+	}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// Name spells a C identifier for NASM: reserved words get the $ prefix.
+func Name(c string) string {
+	if reserved[strings.ToLower(c)] {
+		return "$" + c
+	}
+	return c
+}

@@ -1,0 +1,528 @@
+package layout
+
+import (
+	"fmt"
+	"strings"
+
+	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/abi"
+	"github.com/pyinc/pyinc/cparse"
+)
+
+// Options says what Build checks symbols against.
+type Options struct {
+	// Exports are the symbols the matching libpython defines; nil when no
+	// libpython was found, and then no symbol is left out for it.
+	Exports   map[string]bool
+	LibPython string // base name, for the output's header
+}
+
+// configMacros are the build configuration macros the output reports.
+var configMacros = []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED", "Py_LIMITED_API"}
+
+// Build turns a parsed unit into the model.
+func Build(u *cparse.Unit, opt Options) (*Model, error) {
+	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
+	b.m.PyVersion = u.Python.Version
+	if m := u.AST.Macros["PY_VERSION"]; m != nil {
+		if s, ok := m.Value().(cc.StringValue); ok {
+			b.m.PyVersion = strings.TrimRight(string(s), "\x00")
+		}
+	}
+	for _, name := range configMacros {
+		m := u.AST.Macros[name]
+		if m == nil {
+			continue
+		}
+		switch v := m.Value().(type) {
+		case cc.Int64Value:
+			if name == "Py_LIMITED_API" {
+				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, int64(v)))
+				continue
+			}
+		case cc.UInt64Value:
+			if name == "Py_LIMITED_API" {
+				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, uint64(v)))
+				continue
+			}
+		}
+		b.m.Config = append(b.m.Config, name)
+	}
+	b.collect()
+	b.constants()
+	b.structs()
+	b.symbols()
+	b.inits()
+	b.singletons()
+	return b.m, nil
+}
+
+type builder struct {
+	u       *cparse.Unit
+	m       *Model
+	exports map[string]bool
+
+	typedefs []*cc.Declarator // file scope typedefs of Python headers
+	tags     []*cc.StructOrUnionSpecifier
+	decls    []*cc.Declarator // file scope external declarations of Python headers
+	enums    []*cc.Enumerator
+	named    map[string]string // struct key -> emitted name
+}
+
+func pos(n cc.Node) cparse.Pos {
+	p := n.Position()
+	return cparse.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
+}
+
+func (b *builder) inPython(n cc.Node) bool { return b.u.IsPythonHeader(n.Position().Filename) }
+
+// collect sorts the file scope names of the Python headers by kind.
+func (b *builder) collect() {
+	for _, nodes := range b.u.AST.Scope.Nodes {
+		seenDecl := false
+		for _, n := range nodes {
+			switch x := n.(type) {
+			case *cc.Declarator:
+				if seenDecl || !b.inPython(x) {
+					continue
+				}
+				seenDecl = true
+				if x.IsTypename() {
+					b.typedefs = append(b.typedefs, x)
+				} else if x.Linkage() == cc.External && !x.IsStatic() && !x.IsInline() {
+					b.decls = append(b.decls, x)
+				}
+			case *cc.StructOrUnionSpecifier:
+				if x.StructDeclarationList != nil && b.inPython(x) {
+					b.tags = append(b.tags, x)
+				}
+			case *cc.Enumerator:
+				if b.inPython(x) {
+					b.enums = append(b.enums, x)
+				}
+			}
+		}
+	}
+	cparse.SortPos(b.u, b.typedefs, func(d *cc.Declarator) cparse.Pos { return pos(d) })
+	cparse.SortPos(b.u, b.tags, func(s *cc.StructOrUnionSpecifier) cparse.Pos { return pos(s) })
+	cparse.SortPos(b.u, b.decls, func(d *cc.Declarator) cparse.Pos { return pos(d) })
+	cparse.SortPos(b.u, b.enums, func(e *cc.Enumerator) cparse.Pos { return pos(e) })
+}
+
+// constants gathers integer and string macros and enumerators.
+func (b *builder) constants() {
+	have := map[string]bool{}
+	var out []Constant
+	type item struct {
+		c Constant
+		p cparse.Pos
+	}
+	var items []item
+	for name, m := range b.u.AST.Macros {
+		if m.IsFnLike || !b.u.IsPythonHeader(m.Position().Filename) || strings.HasPrefix(name, "__pyinc") {
+			continue
+		}
+		c := Constant{Name: name}
+		switch v := m.Value().(type) {
+		case cc.Int64Value:
+			c.Bits, c.Signed = uint64(v), true
+		case cc.UInt64Value:
+			c.Bits = uint64(v)
+		case cc.StringValue:
+			c.Kind, c.Str = StringConst, strings.TrimSuffix(string(v), "\x00")
+		default:
+			continue
+		}
+		mp := m.Position()
+		items = append(items, item{c, cparse.Pos{File: mp.Filename, Line: mp.Line, Col: mp.Column}})
+	}
+	for _, e := range b.enums {
+		c := Constant{Name: e.Token.SrcStr(), Enum: true}
+		switch v := e.Value().(type) {
+		case cc.Int64Value:
+			c.Bits, c.Signed = uint64(v), true
+		case cc.UInt64Value:
+			c.Bits = uint64(v)
+		default:
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("enumerator %s: value unknown", c.Name))
+			continue
+		}
+		items = append(items, item{c, pos(e)})
+	}
+	cparse.SortPos(b.u, items, func(i item) cparse.Pos { return i.p })
+	for _, it := range items {
+		if have[it.c.Name] {
+			continue
+		}
+		have[it.c.Name] = true
+		out = append(out, it.c)
+	}
+	b.m.Constants = out
+}
+
+// aggregate returns the struct or union t is, if it is one.
+func aggregate(t cc.Type) (fields []*cc.Field, union bool, ok bool) {
+	switch x := t.(type) {
+	case *cc.StructType:
+		for i := 0; i < x.NumFields(); i++ {
+			fields = append(fields, x.FieldByIndex(i))
+		}
+		return fields, false, true
+	case *cc.UnionType:
+		for i := 0; i < x.NumFields(); i++ {
+			fields = append(fields, x.FieldByIndex(i))
+		}
+		return fields, true, true
+	}
+	return nil, false, false
+}
+
+// structKey identifies a struct definition however often its type was
+// cloned: the position of its first named member, found depth first.
+func structKey(t cc.Type) string {
+	fields, _, ok := aggregate(t)
+	if !ok {
+		return ""
+	}
+	for _, f := range fields {
+		if d := f.Declarator(); d != nil && f.Name() != "" {
+			p := d.Position()
+			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+		}
+		if k := structKey(f.Type()); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// structs names every complete struct and union of the Python headers by
+// its first typedef, else its tag, and lays each out.
+func (b *builder) structs() {
+	type def struct {
+		name, cname string
+		t           cc.Type
+		key         string
+		p           cparse.Pos
+	}
+	var defs []def
+	byKey := map[string]int{}
+	add := func(name, cname string, t cc.Type) {
+		if t.IsIncomplete() || t.Size() < 0 {
+			return
+		}
+		k := structKey(t)
+		if k == "" {
+			return
+		}
+		if _, ok := byKey[k]; ok {
+			return
+		}
+		file, line, col := splitKey(k)
+		byKey[k] = len(defs)
+		defs = append(defs, def{name, cname, t, k, cparse.Pos{File: file, Line: line, Col: col}})
+	}
+	for _, td := range b.typedefs {
+		t := td.Type()
+		if _, _, ok := aggregate(t); ok {
+			add(td.Name(), td.Name(), t)
+		}
+	}
+	for _, s := range b.tags {
+		t := s.Type()
+		kw := "struct "
+		if t.Kind() == cc.Union {
+			kw = "union "
+		}
+		tag := s.Token.SrcStr()
+		if s.Token2.SrcStr() != "" && s.Token2.SrcStr() != "{" {
+			tag = s.Token2.SrcStr()
+		}
+		if tag == "" || tag == "{" {
+			continue
+		}
+		add(tag, kw+tag, t)
+	}
+	cparse.SortPos(b.u, defs, func(d def) cparse.Pos { return d.p })
+	b.named = map[string]string{}
+	used := map[string]bool{}
+	var keep []def
+	for _, d := range defs {
+		if used[d.name] {
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: a second definition with this name", d.name))
+			continue
+		}
+		used[d.name] = true
+		b.named[d.key] = d.name
+		keep = append(keep, d)
+	}
+	for _, d := range keep {
+		if s, err := b.layoutStruct(d.name, d.cname, d.t); err != nil {
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: %v", d.name, err))
+		} else {
+			b.m.Structs = append(b.m.Structs, s)
+		}
+	}
+}
+
+func splitKey(k string) (string, int, int) {
+	var line, col int
+	i := strings.LastIndexByte(k, ':')
+	j := strings.LastIndexByte(k[:i], ':')
+	fmt.Sscan(k[j+1:i], &line)
+	fmt.Sscan(k[i+1:], &col)
+	return k[:j], line, col
+}
+
+// leaf is one member met while walking a struct, before it is placed.
+type leaf struct {
+	Member
+	nested bool // inside a named member of an anonymous aggregate type
+	bf     *Bitfield
+	bitLo  int64 // bitfield bits [bitLo, bitHi) from the start of the struct
+	bitHi  int64
+}
+
+func (b *builder) layoutStruct(name, cname string, t cc.Type) (*Struct, error) {
+	_, union, _ := aggregate(t)
+	s := &Struct{Name: name, CName: cname, Union: union, Size: t.Size(), Align: int64(t.Align())}
+	var leaves []leaf
+	if err := b.walk(t, 0, "", false, s.Size, &leaves); err != nil {
+		return nil, err
+	}
+	cursor := int64(0)
+	var bits []leaf // bitfields not yet covered by a line
+	// flush lays out [cursor, end): runs of bytes that bitfields occupy
+	// become storage lines naming them, the rest is padding.
+	covered := func(i int64) bool {
+		for _, l := range bits {
+			if l.bitLo/8 <= i && i < (l.bitHi+7)/8 {
+				return true
+			}
+		}
+		return false
+	}
+	flush := func(end int64) {
+		for cursor < end {
+			c := covered(cursor)
+			j := cursor + 1
+			for j < end && covered(j) == c {
+				j++
+			}
+			m := Member{Offset: cursor, Size: j - cursor, Padding: !c}
+			for _, l := range bits {
+				if c && l.Path != "" && l.bitLo/8 < j && (l.bitHi+7)/8 > cursor {
+					m.Bits = append(m.Bits, l.Path)
+				}
+			}
+			s.Lines = append(s.Lines, m)
+			cursor = j
+		}
+	}
+	for _, l := range leaves {
+		switch {
+		case l.bf != nil:
+			if l.bf.Path != "" {
+				s.Bitfields = append(s.Bitfields, *l.bf)
+			}
+			if !l.nested {
+				bits = append(bits, l)
+			}
+		case l.nested || l.Offset < cursor:
+			s.Alts = append(s.Alts, l.Member)
+		default:
+			flush(l.Offset)
+			s.Lines = append(s.Lines, l.Member)
+			cursor = l.Offset + l.Size
+		}
+	}
+	flush(s.Size)
+	return s, nil
+}
+
+// walk lists the members of aggregate t at byte offset base, flattening
+// anonymous members; prefix is the dotted path of the enclosing named
+// member of an anonymous type, if any.
+func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerSize int64, out *[]leaf) error {
+	fields, _, _ := aggregate(t)
+	for _, f := range fields {
+		ft := f.Type()
+		name := f.Name()
+		off := base + f.Offset()
+		if f.IsBitfield() {
+			w := int(f.ValueBits())
+			if w == 0 {
+				continue
+			}
+			lo := off*8 + int64(f.OffsetBits())
+			l := leaf{nested: nested, bitLo: lo, bitHi: lo + int64(w)}
+			if name != "" {
+				bf := bitfieldUnit(lo, w, ft.Size(), outerSize)
+				bf.Path, bf.CType, bf.Signed = prefix+name, typeString(ft), cc.IsSignedInteger(ft)
+				l.bf = &bf
+				l.Path = bf.Path
+			} else {
+				l.bf = &Bitfield{}
+			}
+			*out = append(*out, l)
+			continue
+		}
+		if name == "" {
+			if _, _, ok := aggregate(ft); ok {
+				if err := b.walk(ft, off, prefix, nested, outerSize, out); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		m, err := b.member(prefix+name, ft, off)
+		if err != nil {
+			return err
+		}
+		m.Flexible = f.IsFlexibleArrayMember()
+		if m.Flexible {
+			m.Size = 0
+		}
+		*out = append(*out, leaf{Member: m, nested: nested})
+		// The members of a named member whose type has no name of its own
+		// are reached through its path: S.state.interned.
+		if _, _, ok := aggregate(ft); ok && b.named[structKey(ft)] == "" {
+			if err := b.walk(ft, off, prefix+name+".", true, outerSize, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// member describes a named, non-bitfield member of type t at off.
+func (b *builder) member(path string, t cc.Type, off int64) (Member, error) {
+	m := Member{Path: path, CType: typeString(t), Offset: off, Size: t.Size(), Count: 1}
+	elem := t
+	for {
+		a, ok := elem.(*cc.ArrayType)
+		if !ok {
+			break
+		}
+		if a.IsVLA() {
+			return m, fmt.Errorf("member %s is a variable length array", path)
+		}
+		if a.Len() >= 0 {
+			m.Count *= a.Len()
+		} else {
+			m.Count = 0
+		}
+		elem = a.Elem()
+	}
+	if m.Size < 0 {
+		m.Size = 0
+	}
+	if _, _, ok := aggregate(elem); ok {
+		m.Aggregate = b.named[structKey(elem)]
+		return m, nil
+	}
+	if es := elem.Size(); es > 0 {
+		m.Elem = es
+	}
+	return m, nil
+}
+
+// bitfieldUnit finds the storage unit to load for a bitfield of width w at
+// bit lo: the aligned unit of its declared type when it holds the bits and
+// lies inside the struct (always, for a struct that is not packed); else
+// the smallest unit from the bitfield's first byte that holds it.
+func bitfieldUnit(lo int64, w int, typeSize, structSize int64) Bitfield {
+	fits := func(off, unit int64) bool {
+		return off >= 0 && off+unit <= structSize && lo >= off*8 && lo+int64(w) <= (off+unit)*8
+	}
+	unit := typeSize
+	off := (lo / (8 * unit)) * unit
+	if !fits(off, unit) {
+		off = lo / 8
+		for unit = 1; unit < 8 && !fits(off, unit); unit *= 2 {
+		}
+	}
+	shift := int(lo - off*8)
+	mask := uint64(1)<<uint(w) - 1
+	if w >= 64 {
+		mask = ^uint64(0)
+	}
+	return Bitfield{Offset: off, Unit: unit, Shift: shift, Width: w, Mask: mask << uint(shift)}
+}
+
+// symbols lists the functions and objects with external linkage, with
+// where their arguments and results travel.
+func (b *builder) symbols() {
+	seen := map[string]bool{}
+	for _, d := range b.decls {
+		name := d.Name()
+		if seen[name] || strings.HasPrefix(name, "__") {
+			continue
+		}
+		seen[name] = true
+		t := d.Type()
+		s := Symbol{Name: name, Proto: declString(t, name)}
+		if ft, ok := t.(*cc.FunctionType); ok {
+			s.Func = true
+			s.Variadic = ft.IsVariadic()
+			var params [][]abi.Class
+			for _, p := range ft.Parameters() {
+				if p.Type().Kind() == cc.Void {
+					continue
+				}
+				params = append(params, classes(p.Type()))
+			}
+			s.Args, s.Ret = abi.Locate(params, classes(ft.Result()))
+		}
+		if b.exports != nil && !b.exports[name] {
+			s.NotInLib = true
+		}
+		b.m.Symbols = append(b.m.Symbols, s)
+	}
+}
+
+// lookupObject finds the file scope object (not function) with external
+// linkage called name.
+func (b *builder) lookupObject(name string) *cc.Declarator {
+	for _, n := range b.u.AST.Scope.Nodes[name] {
+		if d, ok := n.(*cc.Declarator); ok && !d.IsTypename() && d.Linkage() == cc.External && d.Type().Kind() != cc.Function {
+			return d
+		}
+	}
+	return nil
+}
+
+// singletons finds the data symbol each singleton macro takes the address
+// of, from its expansion in the probe.
+func (b *builder) singletons() {
+	bodies := map[string]*cc.FunctionDefinition{}
+	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		if fd := tu.ExternalDeclaration.FunctionDefinition; fd != nil {
+			bodies[fd.Declarator.Name()] = fd
+		}
+	}
+	for _, name := range cparse.Singletons {
+		fd := bodies["__pyinc_"+name]
+		if fd == nil {
+			continue
+		}
+		targets := map[string]bool{}
+		for _, tok := range cc.NodeTokens(fd.CompoundStatement) {
+			if tok.Ch == rune(cc.IDENTIFIER) && b.lookupObject(tok.SrcStr()) != nil {
+				targets[tok.SrcStr()] = true
+			}
+		}
+		if len(targets) != 1 {
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: its expansion names no single data symbol", name))
+			continue
+		}
+		for tgt := range targets {
+			if b.exports != nil && !b.exports[tgt] {
+				b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: %s is not exported by %s", name, tgt, b.m.LibPython))
+				continue
+			}
+			b.m.Singletons = append(b.m.Singletons, Alias{Name: name, Target: tgt})
+		}
+	}
+}

@@ -1,0 +1,114 @@
+// Package layout is pyinc's neutral model of a Python's C API: structs with
+// their members, offsets, padding and bitfields; constants; symbols; the
+// bytes of initializer macros. It is built from a parsed unit and knows
+// nothing of any output format.
+package layout
+
+// Model is everything an include file states about one Python in one
+// build configuration.
+type Model struct {
+	PyVersion      string   // PY_VERSION, "3.9.18"
+	Config         []string // configuration macros in effect: "Py_DEBUG", "Py_LIMITED_API=0x03060000", ...
+	Target         string   // the ABI the numbers are for
+	LibPython      string   // base name of the libpython checked against, "" if none
+	ExportsChecked bool
+
+	Constants  []Constant
+	Structs    []*Struct
+	Symbols    []Symbol
+	Inits      []Init
+	Singletons []Alias
+	Omitted    []string // what was left out, and why
+}
+
+// ConstKind says what a constant holds.
+type ConstKind int
+
+const (
+	IntConst ConstKind = iota
+	StringConst
+)
+
+// Constant is an object-like macro or an enumerator.
+type Constant struct {
+	Name   string
+	Kind   ConstKind
+	Bits   uint64 // the value's 64-bit two's complement pattern
+	Signed bool   // Bits is to be read as int64
+	Str    string // for StringConst, without the terminating NUL
+	Enum   bool   // an enumerator rather than a macro
+}
+
+// Int returns the value of an integer constant as int64 when it is signed.
+func (c Constant) Int() int64 { return int64(c.Bits) }
+
+// Struct is a complete struct or union.
+type Struct struct {
+	Name      string // typedef name, else tag
+	CName     string // how C spells the type: "PyObject", "struct _frame"
+	Union     bool
+	Size      int64
+	Align     int64
+	Lines     []Member   // non-overlapping, in offset order, covering [0, Size)
+	Alts      []Member   // named members that overlap a line: union alternatives, members of nested anonymous aggregates
+	Bitfields []Bitfield // every named bitfield
+}
+
+// Member is one member of a struct, or a run of padding or bitfield
+// storage in Lines.
+type Member struct {
+	Path      string // "ml_name", "state.interned"; "" for padding and bitfield storage
+	CType     string
+	Offset    int64
+	Size      int64
+	Elem      int64  // size of one element when it is a scalar or array of scalars, else 0
+	Count     int64  // 1 for a scalar, N for an array of N
+	Aggregate string // Struct.Name of an embedded struct or union (or array of them)
+	Flexible  bool   // flexible array member: no storage
+	Padding   bool
+	Bits      []string // bitfield storage: the bitfields it holds
+}
+
+// Bitfield says how to read a bitfield: load Unit bytes at Offset, shift
+// right by Shift, keep Width bits (Mask is the mask within the unit).
+type Bitfield struct {
+	Path   string
+	CType  string
+	Offset int64 // byte offset of the storage unit
+	Unit   int64 // bytes: 1, 2, 4 or 8
+	Shift  int
+	Width  int
+	Mask   uint64
+	Signed bool
+}
+
+// Symbol is a function or object with external linkage.
+type Symbol struct {
+	Name      string
+	Proto     string   // C declaration
+	Func      bool     // function, else data
+	Args      []string // per parameter: the registers or "stack"
+	Variadic  bool
+	Ret       string // result register(s)
+	NotInLib  bool   // declared, but the libpython found does not export it
+}
+
+// Init is the byte image of an initializer macro, with the bytes that stand
+// for its parameters marked.
+type Init struct {
+	Name   string // PyModuleDef_HEAD_INIT
+	Params []Param
+	Bytes  []byte
+	CType  string // the type it initializes
+}
+
+// Param is a parameter of an initializer macro at Offset, Size bytes wide.
+type Param struct {
+	Name         string
+	Offset, Size int64
+}
+
+// Alias says that a macro of the headers stands for a data symbol.
+type Alias struct {
+	Name, Target string
+}
