@@ -84,13 +84,13 @@ type Bitfield struct {
 
 // Symbol is a function or object with external linkage.
 type Symbol struct {
-	Name      string
-	Proto     string   // C declaration
-	Func      bool     // function, else data
-	Args      []string // per parameter: the registers or "stack"
-	Variadic  bool
-	Ret       string // result register(s)
-	NotInLib  bool   // declared, but the libpython found does not export it
+	Name     string
+	Proto    string   // C declaration
+	Func     bool     // function, else data
+	Args     []string // per parameter: the registers or "stack"
+	Variadic bool
+	Ret      string // result register(s)
+	NotInLib bool   // declared, but the libpython found does not export it
 }
 
 // Init is the byte image of an initializer macro, with the bytes that stand

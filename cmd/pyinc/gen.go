@@ -183,4 +183,3 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
-
