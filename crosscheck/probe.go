@@ -1,0 +1,362 @@
+// Package crosscheck checks pyinc's output against gcc: it writes a C
+// probe that prints what gcc computes (sizeof, offsetof, bitfield bytes,
+// macro values, initializer bytes) and a NASM probe that assembles the same
+// items from the generated include, and compares the two byte for byte.
+package crosscheck
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/layout"
+)
+
+// Item is one checked fact: C writes Size bytes for it, NASM assembles the
+// same number of bytes.
+type Item struct {
+	What string // "sizeof PyObject", "offsetof PyObject.ob_type", ...
+	C    string // C statement(s) writing the bytes; see cProgram
+	NASM string // NASM data lines
+	Size int
+}
+
+// Counts says how many facts of each kind a probe holds.
+type Counts struct {
+	Structs, Members, Bitfields, Constants, Strings, Inits int
+}
+
+func (c Counts) String() string {
+	return fmt.Sprintf("%d structs, %d members, %d bitfields, %d integer constants, %d string constants, %d initializers",
+		c.Structs, c.Members, c.Bitfields, c.Constants, c.Strings, c.Inits)
+}
+
+// Probe holds the items for one model.
+type Probe struct {
+	Items  []Item
+	Counts Counts
+}
+
+func q(v string) Item {
+	return Item{C: "W8((unsigned long long)(" + v + "));", Size: 8}
+}
+
+// Build lists every fact of m that gcc can confirm. include is the
+// generated file's text, read for the widths of STRUC lines.
+func Build(m *layout.Model, include string) (*Probe, error) {
+	p := &Probe{}
+	add := func(what, c, nasm string, size int) {
+		p.Items = append(p.Items, Item{What: what, C: c, NASM: nasm, Size: size})
+	}
+	widths, err := strucWidths(include)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range m.Structs {
+		n := emit.Name(s.Name)
+		p.Counts.Structs++
+		add("sizeof "+s.CName, q("sizeof("+s.CName+")").C, "dq "+n+"_size", 8)
+		lineWidths := widths[s.Name]
+		li := 0
+		for _, l := range s.Lines {
+			if l.Padding || len(l.Bits) > 0 {
+				li++
+				continue
+			}
+			p.Counts.Members++
+			add("offsetof "+s.Name+"."+l.Path, q("offsetof("+s.CName+", "+l.Path+")").C, "dq "+n+"."+l.Path, 8)
+			if !l.Flexible {
+				add("width of "+s.Name+"."+l.Path+" in the STRUC", q("sizeof(((" + s.CName + " *)0)->" + l.Path + ")").C,
+					fmt.Sprintf("dq %d", widthAt(lineWidths, li)), 8)
+			}
+			li++
+		}
+		for _, a := range s.Alts {
+			p.Counts.Members++
+			add("offsetof "+s.Name+"."+a.Path, q("offsetof("+s.CName+", "+a.Path+")").C, "dq "+n+"."+a.Path, 8)
+		}
+		for _, b := range s.Bitfields {
+			p.Counts.Bitfields++
+			full := n + "." + b.Path
+			c := fmt.Sprintf("{ %s s; memset(&s, 0, sizeof s); s.%s = ~0ULL; fwrite(&s, sizeof s, 1, stdout); }", s.CName, b.Path)
+			var nb strings.Builder
+			fmt.Fprintf(&nb, "times %s db 0\n", full)
+			for _, d := range []struct {
+				unit int
+				dir  string
+			}{{1, "db"}, {2, "dw"}, {4, "dd"}, {8, "dq"}} {
+				fmt.Fprintf(&nb, "%%if %s_UNIT == %d\n%s %s_MASK\n%%endif\n", full, d.unit, d.dir, full)
+			}
+			fmt.Fprintf(&nb, "times %s_size - %s - %s_UNIT db 0", n, full, full)
+			add("bitfield "+s.Name+"."+b.Path+" set to all ones", c, nb.String(), int(s.Size))
+			// The first bit and the width, as gcc lays the bitfield out,
+			// against the unit offset, SHIFT and WIDTH of the include.
+			c = fmt.Sprintf("{ %s s; memset(&s, 0, sizeof s); s.%s = ~0ULL; FIRSTBIT(&s, sizeof s); }", s.CName, b.Path)
+			add("bitfield "+s.Name+"."+b.Path+" first bit and width", c,
+				fmt.Sprintf("dq %s*8 + %s_SHIFT, %s_WIDTH", full, full, full), 16)
+		}
+	}
+	for _, c := range m.Constants {
+		n := emit.Name(c.Name)
+		if c.Kind == layout.StringConst {
+			p.Counts.Strings++
+			add("string "+c.Name, fmt.Sprintf("{ static const char s[] = %s; fwrite(s, sizeof s, 1, stdout); }", c.Name),
+				"db "+n+", 0", len(c.Str)+1)
+			continue
+		}
+		p.Counts.Constants++
+		add("value of "+c.Name, q(c.Name).C, "dq "+n, 8)
+	}
+	for _, in := range m.Inits {
+		p.Counts.Inits++
+		args := map[string]string{"type": "0x1234", "size": "0x5678"}
+		cargs := map[string]string{"type": "(PyTypeObject *)0x1234", "size": "0x5678"}
+		var na, ca []string
+		for _, prm := range in.Params {
+			na, ca = append(na, args[prm.Name]), append(ca, cargs[prm.Name])
+		}
+		nasmUse, cUse := in.Name, in.Name
+		if len(na) > 0 {
+			nasmUse += "(" + strings.Join(na, ", ") + ")"
+			cUse += "(" + strings.Join(ca, ", ") + ")"
+		}
+		c := fmt.Sprintf("{ static %s v[] = { %s }; fwrite(&v[0], sizeof v[0], 1, stdout); }", in.CType, cUse)
+		add("bytes of "+cUse, c, nasmUse, len(in.Bytes))
+	}
+	return p, nil
+}
+
+// widthAt is the width of line i, or -1 when the include has no such line
+// (which then shows as a mismatch).
+func widthAt(w []int64, i int) int64 {
+	if i < len(w) {
+		return w[i]
+	}
+	return -1
+}
+
+var strucRE = regexp.MustCompile(`(?m)^STRUC (\S+)$`)
+
+// strucWidths reads, for each STRUC of the include, the width in bytes each
+// line reserves (0 for a bare label), resolving X_size from earlier STRUCs.
+func strucWidths(inc string) (map[string][]int64, error) {
+	out := map[string][]int64{}
+	sizes := map[string]int64{}
+	unit := map[string]int64{"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10, "reso": 16, "resy": 32, "resz": 64}
+	sc := bufio.NewScanner(strings.NewReader(inc))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	cur := ""
+	for sc.Scan() {
+		line := sc.Text()
+		if m := strucRE.FindStringSubmatch(line); m != nil {
+			cur = strings.TrimPrefix(m[1], "$")
+			out[cur] = []int64{}
+			continue
+		}
+		if cur == "" {
+			continue
+		}
+		if line == "ENDSTRUC" {
+			var total int64
+			for _, w := range out[cur] {
+				total += w
+			}
+			sizes[cur] = total
+			cur = ""
+			continue
+		}
+		code, _, _ := strings.Cut(line, ";")
+		f := strings.Fields(code)
+		if len(f) > 0 && strings.HasSuffix(f[0], ":") {
+			f = f[1:]
+		}
+		if len(f) == 0 {
+			out[cur] = append(out[cur], 0)
+			continue
+		}
+		if len(f) != 2 || unit[f[0]] == 0 {
+			return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
+		}
+		count := int64(1)
+		expr := f[1]
+		if a, b, ok := strings.Cut(expr, "*"); ok {
+			n, err := strconv.ParseInt(b, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
+			}
+			expr, count = a, n
+		}
+		var v int64
+		if strings.HasSuffix(expr, "_size") {
+			s, ok := sizes[strings.TrimPrefix(strings.TrimSuffix(expr, "_size"), "$")]
+			if !ok {
+				return nil, fmt.Errorf("STRUC %s uses %s before it is defined", cur, expr)
+			}
+			v = s
+		} else {
+			n, err := strconv.ParseInt(expr, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
+			}
+			v = n
+		}
+		out[cur] = append(out[cur], v*count*unit[f[0]])
+	}
+	return out, nil
+}
+
+// cProgram writes every item's bytes to stdout, in order.
+func (p *Probe) cProgram(u *cparse.Unit) string {
+	var b strings.Builder
+	b.WriteString(u.CSource())
+	b.WriteString(`#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+static void W8(unsigned long long v) { fwrite(&v, 8, 1, stdout); }
+static void FIRSTBIT(const void *p, size_t n) {
+	const unsigned char *b = p;
+	long long first = -1, width = 0;
+	for (size_t i = 0; i < n * 8; i++)
+		if (b[i / 8] >> (i % 8) & 1) {
+			if (first < 0)
+				first = i;
+			width++;
+		}
+	W8(first);
+	W8(width);
+}
+`)
+	// Many small functions keep gcc fast on thousands of items.
+	const per = 200
+	nfn := 0
+	for i := 0; i < len(p.Items); i += per {
+		fmt.Fprintf(&b, "static void part%d(void) {\n", nfn)
+		for _, it := range p.Items[i:min(i+per, len(p.Items))] {
+			fmt.Fprintf(&b, "\t%s\n", it.C)
+		}
+		b.WriteString("}\n")
+		nfn++
+	}
+	b.WriteString("int main(void) {\n")
+	for i := 0; i < nfn; i++ {
+		fmt.Fprintf(&b, "\tpart%d();\n", i)
+	}
+	b.WriteString("\treturn 0;\n}\n")
+	return b.String()
+}
+
+// nasmProgram assembles every item's bytes into .data, in order.
+func (p *Probe) nasmProgram(incName string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%%include \"%s\"\nsection .data\n", incName)
+	for _, it := range p.Items {
+		b.WriteString(it.NASM)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Mismatch is an item whose bytes differ.
+type Mismatch struct {
+	What       string
+	GCC, Pyinc []byte
+}
+
+func (m Mismatch) String() string {
+	if len(m.GCC) == 8 && len(m.Pyinc) == 8 {
+		return fmt.Sprintf("%s: gcc %d, pyinc %d", m.What, le64(m.GCC), le64(m.Pyinc))
+	}
+	return fmt.Sprintf("%s: gcc % x, pyinc % x", m.What, m.GCC, m.Pyinc)
+}
+
+func le64(b []byte) int64 {
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return int64(v)
+}
+
+// Run compiles and runs the C probe with gcc, assembles the NASM probe
+// against the include, and compares. dir is a scratch directory.
+func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, error) {
+	inc := filepath.Join(dir, "python.inc")
+	if err := os.WriteFile(inc, include, 0o644); err != nil {
+		return nil, err
+	}
+	csrc, asrc := filepath.Join(dir, "probe.c"), filepath.Join(dir, "probe.asm")
+	if err := os.WriteFile(csrc, []byte(p.cProgram(u)), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(asrc, []byte(p.nasmProgram("python.inc")), 0o644); err != nil {
+		return nil, err
+	}
+	args := []string{"-std=gnu11", "-w", "-o", filepath.Join(dir, "probe")}
+	for _, d := range u.Python.IncludeDirs {
+		args = append(args, "-I", d)
+	}
+	args = append(args, csrc)
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("gcc: %v\n%s", err, firstLines(out, 20))
+	}
+	gccOut, err := exec.Command(filepath.Join(dir, "probe")).Output()
+	if err != nil {
+		return nil, fmt.Errorf("running the C probe: %v", err)
+	}
+	obj := filepath.Join(dir, "probe.o")
+	cmd := exec.Command("nasm", "-f", "elf64", "-I", dir+"/", "-o", obj, asrc)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("nasm: %v\n%s", err, firstLines(out, 20))
+	}
+	nasmOut, err := dataSection(obj)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, it := range p.Items {
+		total += it.Size
+	}
+	if len(gccOut) != total || len(nasmOut) != total {
+		return nil, fmt.Errorf("probe sizes differ: expected %d bytes, gcc wrote %d, nasm assembled %d", total, len(gccOut), len(nasmOut))
+	}
+	var bad []Mismatch
+	off := 0
+	for _, it := range p.Items {
+		g, n := gccOut[off:off+it.Size], nasmOut[off:off+it.Size]
+		if !bytes.Equal(g, n) {
+			bad = append(bad, Mismatch{it.What, g, n})
+		}
+		off += it.Size
+	}
+	return bad, nil
+}
+
+func dataSection(obj string) ([]byte, error) {
+	f, err := elf.Open(obj)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s := f.Section(".data")
+	if s == nil {
+		return nil, nil
+	}
+	return s.Data()
+}
+
+func firstLines(b []byte, n int) string {
+	lines := strings.Split(string(b), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
