@@ -75,7 +75,7 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 			p.Counts.Members++
 			add("offsetof "+s.Name+"."+l.Path, q("offsetof("+s.CName+", "+l.Path+")").C, "dq "+n+"."+l.Path, 8)
 			if !l.Flexible {
-				add("width of "+s.Name+"."+l.Path+" in the STRUC", q("sizeof(((" + s.CName + " *)0)->" + l.Path + ")").C,
+				add("width of "+s.Name+"."+l.Path+" in the STRUC", q("sizeof((("+s.CName+" *)0)->"+l.Path+")").C,
 					fmt.Sprintf("dq %d", widthAt(lineWidths, li)), 8)
 			}
 			li++

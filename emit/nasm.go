@@ -249,7 +249,7 @@ func (e *nasm) helpers() {
     call %%1 wrt ..plt
 %%endmacro
 %%macro PY_ADDR 2
-    mov %%1, [rel %%2 wrt ..gotpcrel]
+    mov %%1, [rel %%2 wrt ..gotpc]
 %%endmacro
 `)
 }

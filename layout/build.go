@@ -2,6 +2,7 @@ package layout
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"modernc.org/cc/v4"
@@ -104,6 +105,15 @@ func (b *builder) collect() {
 			}
 		}
 	}
+	// Names first, so that declarations a macro expansion puts at one
+	// position keep a fixed order.
+	byName := func(ds []*cc.Declarator) {
+		sort.Slice(ds, func(i, j int) bool { return ds[i].Name() < ds[j].Name() })
+	}
+	byName(b.typedefs)
+	byName(b.decls)
+	sort.Slice(b.tags, func(i, j int) bool { return b.tags[i].Token.SrcStr() < b.tags[j].Token.SrcStr() })
+	sort.Slice(b.enums, func(i, j int) bool { return b.enums[i].Token.SrcStr() < b.enums[j].Token.SrcStr() })
 	cparse.SortPos(b.u, b.typedefs, func(d *cc.Declarator) cparse.Pos { return pos(d) })
 	cparse.SortPos(b.u, b.tags, func(s *cc.StructOrUnionSpecifier) cparse.Pos { return pos(s) })
 	cparse.SortPos(b.u, b.decls, func(d *cc.Declarator) cparse.Pos { return pos(d) })
@@ -150,6 +160,14 @@ func (b *builder) constants() {
 		}
 		items = append(items, item{c, pos(e)})
 	}
+	// Enumerators that one macro expansion declares share a position:
+	// order those by value, then name.
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].c.Bits != items[j].c.Bits {
+			return items[i].c.Bits < items[j].c.Bits
+		}
+		return items[i].c.Name < items[j].c.Name
+	})
 	cparse.SortPos(b.u, items, func(i item) cparse.Pos { return i.p })
 	for _, it := range items {
 		if have[it.c.Name] {
@@ -235,11 +253,8 @@ func (b *builder) structs() {
 		if t.Kind() == cc.Union {
 			kw = "union "
 		}
-		tag := s.Token.SrcStr()
-		if s.Token2.SrcStr() != "" && s.Token2.SrcStr() != "{" {
-			tag = s.Token2.SrcStr()
-		}
-		if tag == "" || tag == "{" {
+		tag := s.Token.SrcStr() // the IDENTIFIER of struct IDENTIFIER { ... }
+		if tag == "" {
 			continue
 		}
 		add(tag, kw+tag, t)

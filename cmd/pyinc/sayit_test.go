@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSayitClient: a NASM module written in the hand-written-include style
+// (testdata/sayit.asm) assembles against the generated include, links with
+// cc -shared into a module without text relocations and with a
+// non-executable stack, and imports and runs under every installed Python 3.
+func TestSayitClient(t *testing.T) {
+	for _, tool := range []string{"nasm", "cc", "readelf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run make deps", tool)
+		}
+	}
+	src, err := filepath.Abs("testdata/sayit.asm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, py := range pythons(t) {
+		py := py
+		t.Run(py.Version+"-"+py.Source, func(t *testing.T) {
+			if strings.HasPrefix(py.Version, "2.") {
+				t.Skipf("Python %s has no PyModule_Create2: the fixture is a Python 3 module", py.Version)
+			}
+			if py.Interpreter == "" {
+				t.Skipf("Python %s has headers but no interpreter to import with", py.Version)
+			}
+			t.Parallel()
+			dir := t.TempDir()
+			run := func(name string, args ...string) string {
+				t.Helper()
+				cmd := exec.Command(name, args...)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+				}
+				return string(out)
+			}
+			run(pyincBin, "gen", "-q", "--python", py.Interpreter, "-o", "python.inc")
+			run("nasm", "-f", "elf64", "-o", "sayit.o", src)
+			so := "sayit" + py.ExtSuffix
+			run("cc", "-shared", "-o", so, "sayit.o")
+			if dyn := run("readelf", "-d", so); strings.Contains(dyn, "TEXTREL") {
+				t.Errorf("%s has text relocations", so)
+			}
+			if !strings.Contains(run("readelf", "-lW", so), "GNU_STACK      0x000000 0x0000000000000000 0x0000000000000000 0x000000 0x000000 RW ") {
+				t.Errorf("%s does not have a non-executable stack", so)
+			}
+			script := `
+import io, sys, sayit
+real = sys.stdout
+for i in range(1000):
+    sayit.sayit()
+buf = io.StringIO()
+sys.stdout = buf
+r = sayit.sayit()
+sys.stdout = real
+assert r is None, r
+assert buf.getvalue() == "Assembly is great fun! :)\n", repr(buf.getvalue())
+assert sayit.count() == 0 and sayit.count(1, "a", None) == 3
+assert sayit.refs(1) >= 1
+assert sayit.__doc__ == "A module written in assembly."
+print("ok")
+`
+			cmd := exec.Command(py.Interpreter, "-c", script)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.HasSuffix(string(out), "ok\n") {
+				t.Fatalf("import and run under %s: %v\n%s", py.Interpreter, err, out)
+			}
+		})
+	}
+}
