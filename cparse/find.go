@@ -131,7 +131,37 @@ func FromIncludeDir(dir string) (*Python, error) {
 	flags := strings.TrimPrefix(filepath.Base(abs), "python"+p.MajorMinor())
 	p.ABIFlags = flags
 	p.LibPython = findLibPython(abs, p.MajorMinor(), flags)
+	p.Defines = headerConfig(abs)
 	return p, nil
+}
+
+var (
+	configDefineRE  = regexp.MustCompile(`(?m)^#define\s+(Py_DEBUG|Py_TRACE_REFS|Py_REF_DEBUG|Py_GIL_DISABLED)\b`)
+	configIncludeRE = regexp.MustCompile(`(?m)^#\s*include\s*<([^>]*pyconfig\.h)>`)
+)
+
+// headerConfig reads the build configuration macros pyconfig.h defines,
+// following Debian's redirect to /usr/include/<multiarch>/pythonX.Y.
+func headerConfig(dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, "pyconfig.h"))
+	if err != nil {
+		return nil
+	}
+	if m := configIncludeRE.FindSubmatch(b); m != nil {
+		for _, sys := range []string{filepath.Dir(filepath.Dir(dir)), "/usr/include"} {
+			if real, err := os.ReadFile(filepath.Join(sys, string(m[1]))); err == nil {
+				b = append(b, real...)
+				break
+			}
+		}
+	}
+	var out []string
+	for _, m := range configDefineRE.FindAllSubmatch(b, -1) {
+		if !contains(out, string(m[1])) {
+			out = append(out, string(m[1]))
+		}
+	}
+	return out
 }
 
 var pyVersionRE = regexp.MustCompile(`(?m)^#define\s+PY_VERSION\s+"([0-9]+\.[0-9]+\.[0-9]+)[^"]*"`)
@@ -173,7 +203,7 @@ func Discover() []*Python {
 		if p == nil || len(p.IncludeDirs) == 0 || !isFile(filepath.Join(p.IncludeDirs[0], "Python.h")) {
 			return
 		}
-		key := p.IncludeDirs[0] + "|" + strings.Join(p.Defines, ",")
+		key := p.IncludeDirs[0]
 		if seen[key] {
 			return
 		}

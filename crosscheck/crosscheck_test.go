@@ -70,7 +70,10 @@ func installed(t *testing.T) []*cparse.Python {
 }
 
 func testName(p *cparse.Python) string {
-	return p.Version + "-" + p.Source
+	if p.Interpreter != "" {
+		return p.Version + "-" + p.Source + "-" + filepath.Base(p.Interpreter)
+	}
+	return p.Version + "-headers-" + filepath.Base(p.IncludeDirs[0])
 }
 
 // TestAgainstGCC checks every struct size, member offset and width,

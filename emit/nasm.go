@@ -29,6 +29,7 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	e.constants()
 	e.structs()
 	e.helpers()
+	e.refcount()
 	e.symbols()
 	e.omitted()
 	e.p("\n%%endif ; %s\n", GuardName)

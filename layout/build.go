@@ -56,6 +56,7 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	b.symbols()
 	b.inits()
 	b.singletons()
+	b.refcount()
 	return b.m, nil
 }
 

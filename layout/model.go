@@ -18,7 +18,8 @@ type Model struct {
 	Symbols    []Symbol
 	Inits      []Init
 	Singletons []Alias
-	Omitted    []string // what was left out, and why
+	RefCount   *RefCount // nil when the headers' scheme is not one pyinc knows
+	Omitted    []string  // what was left out, and why
 }
 
 // ConstKind says what a constant holds.
@@ -111,4 +112,31 @@ type Param struct {
 // Alias says that a macro of the headers stands for a data symbol.
 type Alias struct {
 	Name, Target string
+}
+
+// RefKind is how the headers' Py_INCREF and Py_DECREF work.
+type RefKind int
+
+const (
+	// RefPlain: a plain 64-bit count (through 3.11).
+	RefPlain RefKind = iota + 1
+	// RefSplit: a 64-bit count whose low 32 bits saturate: an object whose
+	// low half, read as int32, is negative is immortal (3.12, 3.13).
+	RefSplit
+	// RefCall: the headers call exported functions (debug builds with
+	// Py_REF_DEBUG, and others where the count is not for inline use).
+	RefCall
+)
+
+// RefCount says how to write the reference counting macros.
+type RefCount struct {
+	Kind RefKind
+	Why  string // which header facts chose Kind
+	// Field is the count member of PyObject the inline kinds change.
+	Field string
+	// Inc and Dec are the functions RefCall calls.
+	Inc, Dec string
+	// Dealloc is the exported function an inline Py_DECREF calls when the
+	// count drops to zero; "" means through ob_type->tp_dealloc.
+	Dealloc string
 }

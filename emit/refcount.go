@@ -1,0 +1,105 @@
+package emit
+
+import "github.com/pyinc/pyinc/layout"
+
+// refcount writes Py_INCREF and friends for the scheme the headers use.
+// Every macro takes a register holding the object.
+func (e *nasm) refcount() {
+	rc := e.m.RefCount
+	if rc == nil {
+		return
+	}
+	e.section("Reference counting, as the headers' Py_INCREF and Py_DECREF do it")
+	e.p("; Scheme: %s.\n", rc.Why)
+	e.p(`;
+; Each macro takes a register (not rsp) that holds the object.
+;   Py_INCREF r, Py_XINCREF r   %s
+;   Py_DECREF r, Py_XDECREF r   %s
+;   Py_RETURN_NONE / _TRUE / _FALSE: rax = the singleton with a new reference,
+;                               then ret: use them where ret would stand,
+;                               with the stack as it was at entry.
+; Py_INCREF and Py_DECREF, where they may call a function, need the stack
+; 16-byte aligned, as at any call, and keep no caller-saved register:
+; rax rcx rdx rsi rdi r8-r11.
+`, incClobbers(rc), decClobbers(rc))
+	e.p("%%macro _pyinc_call_with 2 ; function, object register\n")
+	e.p("    %%ifnidni %%2, rdi\n        mov rdi, %%2\n    %%endif\n    call %%1 wrt ..plt\n%%endmacro\n")
+	switch rc.Kind {
+	case layout.RefCall:
+		e.p("%%macro Py_INCREF 1\n    _pyinc_call_with %s, %%1\n%%endmacro\n", rc.Inc)
+		e.p("%%macro Py_DECREF 1\n    _pyinc_call_with %s, %%1\n%%endmacro\n", rc.Dec)
+	case layout.RefPlain:
+		e.p("%%macro Py_INCREF 1\n    inc qword [%%1 + PyObject.%s]\n%%endmacro\n", rc.Field)
+		e.p("%%macro Py_DECREF 1\n    dec qword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
+		e.dealloc(rc)
+		e.p("%%%%alive:\n%%endmacro\n")
+	case layout.RefSplit:
+		// The low 32 bits saturate: at 0xFFFFFFFF the object is immortal
+		// and the count is left as it is.
+		e.p("%%macro Py_INCREF 1\n    add dword [%%1 + PyObject.%s], 1\n    jnc %%%%done\n", rc.Field)
+		e.p("    dec dword [%%1 + PyObject.%s] ; immortal: undo\n%%%%done:\n%%endmacro\n", rc.Field)
+		e.p("%%macro Py_DECREF 1\n    cmp dword [%%1 + PyObject.%s], 0\n    jl %%%%alive ; immortal\n", rc.Field)
+		e.p("    dec qword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
+		e.dealloc(rc)
+		e.p("%%%%alive:\n%%endmacro\n")
+	}
+	e.p(`%%macro Py_XINCREF 1
+    test %%1, %%1
+    jz %%%%null
+    Py_INCREF %%1
+%%%%null:
+%%endmacro
+%%macro Py_XDECREF 1
+    test %%1, %%1
+    jz %%%%null
+    Py_DECREF %%1
+%%%%null:
+%%endmacro
+`)
+	for _, s := range []struct{ macro, singleton string }{{"NONE", "Py_None"}, {"TRUE", "Py_True"}, {"FALSE", "Py_False"}} {
+		if !e.hasSingleton(s.singleton) {
+			continue
+		}
+		e.p("%%macro Py_RETURN_%s 0\n    PY_ADDR rax, %s\n", s.macro, s.singleton)
+		if rc.Kind == layout.RefCall {
+			// At a ret, rsp is 8 off 16-byte alignment: one push aligns it.
+			e.p("    push rax\n    Py_INCREF rax\n    pop rax\n")
+		} else {
+			e.p("    Py_INCREF rax\n")
+		}
+		e.p("    ret\n%%endmacro\n")
+	}
+}
+
+func (e *nasm) hasSingleton(name string) bool {
+	for _, a := range e.m.Singletons {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// dealloc calls the deallocator of the object in %1, whose count is zero.
+func (e *nasm) dealloc(rc *layout.RefCount) {
+	if rc.Dealloc != "" {
+		e.p("    _pyinc_call_with %s, %%1\n", rc.Dealloc)
+		return
+	}
+	e.p("    %%ifnidni %%1, rdi\n        mov rdi, %%1\n    %%endif\n")
+	e.p("    mov rax, [rdi + PyObject.ob_type]\n    call [rax + PyTypeObject.tp_dealloc]\n")
+}
+
+func incClobbers(rc *layout.RefCount) string {
+	if rc.Kind == layout.RefCall {
+		return "call " + rc.Inc + ": caller-saved registers and flags"
+	}
+	return "inline: flags only"
+}
+
+func decClobbers(rc *layout.RefCount) string {
+	if rc.Kind == layout.RefCall {
+		return "call " + rc.Dec + ": caller-saved registers and flags"
+	}
+	return "inline: flags; at zero it calls the deallocator: caller-saved registers"
+}

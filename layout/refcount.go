@@ -1,0 +1,68 @@
+package layout
+
+import "strings"
+
+// refcount works out the reference counting scheme from what the headers
+// contain: the configuration macros they define and PyObject's members.
+func (b *builder) refcount() {
+	m := b.m
+	exported := func(name string) bool {
+		for _, s := range m.Symbols {
+			if s.Name == name {
+				return s.Func && !s.NotInLib
+			}
+		}
+		return false
+	}
+	call := func(why string) {
+		rc := &RefCount{Kind: RefCall, Why: why, Inc: "Py_IncRef", Dec: "Py_DecRef"}
+		if exported("_Py_IncRef") && exported("_Py_DecRef") {
+			rc.Inc, rc.Dec = "_Py_IncRef", "_Py_DecRef"
+		}
+		if !exported(rc.Inc) || !exported(rc.Dec) {
+			m.Omitted = append(m.Omitted, "reference counting macros: neither Py_IncRef nor _Py_IncRef is exported")
+			return
+		}
+		m.RefCount = rc
+	}
+	for _, c := range m.Config {
+		switch name, _, _ := strings.Cut(c, "="); name {
+		case "Py_REF_DEBUG", "Py_GIL_DISABLED", "Py_LIMITED_API":
+			// Py_LIMITED_API: the stable ABI promises no count layout
+			// across versions, so calls are the only safe choice.
+			call(name + " is defined")
+			return
+		}
+	}
+	var obj *Struct
+	for _, s := range m.Structs {
+		if s.Name == "PyObject" {
+			obj = s
+		}
+	}
+	if obj == nil {
+		m.Omitted = append(m.Omitted, "reference counting macros: no PyObject struct in the headers")
+		return
+	}
+	member := func(path string) *Member {
+		for _, l := range append(append([]Member{}, obj.Lines...), obj.Alts...) {
+			if l.Path == path {
+				return &l
+			}
+		}
+		return nil
+	}
+	cnt := member("ob_refcnt")
+	dealloc := ""
+	if exported("_Py_Dealloc") {
+		dealloc = "_Py_Dealloc"
+	}
+	switch split := member("ob_refcnt_split"); {
+	case cnt != nil && cnt.Size == 8 && split == nil:
+		m.RefCount = &RefCount{Kind: RefPlain, Why: "PyObject.ob_refcnt is a plain 64-bit count", Field: "ob_refcnt", Dealloc: dealloc}
+	case cnt != nil && cnt.Size == 8 && split != nil && split.Elem == 4:
+		m.RefCount = &RefCount{Kind: RefSplit, Why: "PyObject.ob_refcnt overlaps ob_refcnt_split: 32-bit saturating count, immortal objects", Field: "ob_refcnt", Dealloc: dealloc}
+	default:
+		m.Omitted = append(m.Omitted, "reference counting macros: PyObject's count has a layout pyinc does not know")
+	}
+}
