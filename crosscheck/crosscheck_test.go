@@ -2,13 +2,13 @@ package crosscheck
 
 import (
 	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/testutil"
 	"github.com/pyinc/pyinc/layout"
 )
 
@@ -42,13 +42,7 @@ func generate(t testing.TB, py *cparse.Python, defines []cparse.Define) (*cparse
 	return u, m, buf.Bytes()
 }
 
-func needTools(t *testing.T, tools ...string) {
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: run make deps", tool)
-		}
-	}
-}
+func needTools(t *testing.T, tools ...string) { testutil.NeedTools(t, tools...) }
 
 // installed lists the Pythons found, each with a test name, and skips a
 // subtest for each expected version that is missing.
@@ -69,12 +63,7 @@ func installed(t *testing.T) []*cparse.Python {
 	return all
 }
 
-func testName(p *cparse.Python) string {
-	if p.Interpreter != "" {
-		return p.Version + "-" + p.Source + "-" + filepath.Base(p.Interpreter)
-	}
-	return p.Version + "-headers-" + filepath.Base(p.IncludeDirs[0])
-}
+func testName(p *cparse.Python) string { return testutil.Name(p) }
 
 // TestAgainstGCC checks every struct size, member offset and width,
 // bitfield, constant and initializer of the include against gcc, for every

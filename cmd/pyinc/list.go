@@ -12,10 +12,14 @@ import (
 const listText = `
 Lists every Python pyinc finds: pyenv's versions, the interpreters on PATH,
 and header directories in /usr/include and /usr/local/include. --python takes
-any VERSION shown here; the first match in this order wins.`
+any VERSION shown here; the first match in this order wins.
+
+--porcelain prints one tab-separated line per Python, no header, for scripts:
+VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).`
 
 func runList(args []string) error {
-	fs := newFlags("list", "", listText)
+	fs := newFlags("list", "[--porcelain]", listText)
+	porcelain := fs.Bool("porcelain", false, "tab-separated lines for scripts, no header")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -26,14 +30,24 @@ func runList(args []string) error {
 	if len(all) == 0 {
 		return fail("no Python with headers found: install one with its development headers")
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tINTERPRETER\tINCLUDE DIR\tLIBPYTHON\tEXT SUFFIX\tBUILD")
+	rows := [][]string{}
 	for _, p := range all {
 		build := strings.Join(p.Defines, ",")
 		if build == "" {
 			build = "release"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), build)
+		rows = append(rows, []string{p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), build})
+	}
+	if *porcelain {
+		for _, r := range rows {
+			fmt.Println(strings.Join(r, "\t"))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tINTERPRETER\tINCLUDE DIR\tLIBPYTHON\tEXT SUFFIX\tBUILD")
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
 }

@@ -10,30 +10,14 @@ import (
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/testutil"
 )
-
-var pyincBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pyinc-test")
-	if err != nil {
-		panic(err)
-	}
-	pyincBin = filepath.Join(dir, "pyinc")
-	if out, err := exec.Command("go", "build", "-o", pyincBin, ".").CombinedOutput(); err != nil {
-		os.Stderr.Write(out)
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // pyinc runs the built binary.
 func pyinc(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var o, e bytes.Buffer
-	cmd := exec.Command(pyincBin, args...)
+	cmd := exec.Command(testutil.Pyinc(t), args...)
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -44,13 +28,7 @@ func pyinc(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return o.String(), e.String(), code
 }
 
-func pythons(t *testing.T) []*cparse.Python {
-	all := cparse.Discover()
-	if len(all) == 0 {
-		t.Skip("no Python with headers is installed")
-	}
-	return all
-}
+func pythons(t *testing.T) []*cparse.Python { return testutil.Pythons(t) }
 
 var timestampRE = regexp.MustCompile(`\b(19|20)\d\d-\d\d-\d\d\b|\b\d\d:\d\d:\d\d\b`)
 
@@ -59,7 +37,7 @@ var timestampRE = regexp.MustCompile(`\b(19|20)\d\d-\d\d-\d\d\b|\b\d\d:\d\d:\d\d
 func TestGenDeterministic(t *testing.T) {
 	for _, py := range pythons(t) {
 		py := py
-		t.Run(py.Version+"-"+py.Source, func(t *testing.T) {
+		t.Run(testutil.Name(py), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			a, b := filepath.Join(dir, "a.inc"), filepath.Join(dir, "b.inc")

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyinc/pyinc/internal/testutil"
 )
 
 // TestSayitClient: a NASM module written in the hand-written-include style
@@ -13,18 +15,13 @@ import (
 // cc -shared into a module without text relocations and with a
 // non-executable stack, and imports and runs under every installed Python 3.
 func TestSayitClient(t *testing.T) {
-	for _, tool := range []string{"nasm", "cc", "readelf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: run make deps", tool)
-		}
-	}
 	src, err := filepath.Abs("testdata/sayit.asm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, py := range pythons(t) {
+	for _, py := range testutil.Pythons(t) {
 		py := py
-		t.Run(py.Version+"-"+py.Source, func(t *testing.T) {
+		t.Run(testutil.Name(py), func(t *testing.T) {
 			if strings.HasPrefix(py.Version, "2.") {
 				t.Skipf("Python %s has no PyModule_Create2: the fixture is a Python 3 module", py.Version)
 			}
@@ -33,26 +30,7 @@ func TestSayitClient(t *testing.T) {
 			}
 			t.Parallel()
 			dir := t.TempDir()
-			run := func(name string, args ...string) string {
-				t.Helper()
-				cmd := exec.Command(name, args...)
-				cmd.Dir = dir
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-				}
-				return string(out)
-			}
-			run(pyincBin, "gen", "-q", "--python", py.Interpreter, "-o", "python.inc")
-			run("nasm", "-f", "elf64", "-o", "sayit.o", src)
-			so := "sayit" + py.ExtSuffix
-			run("cc", "-shared", "-o", so, "sayit.o")
-			if dyn := run("readelf", "-d", so); strings.Contains(dyn, "TEXTREL") {
-				t.Errorf("%s has text relocations", so)
-			}
-			if !strings.Contains(run("readelf", "-lW", so), "GNU_STACK      0x000000 0x0000000000000000 0x0000000000000000 0x000000 0x000000 RW ") {
-				t.Errorf("%s does not have a non-executable stack", so)
-			}
+			testutil.BuildModule(t, py, dir, src, "sayit")
 			script := `
 import io, sys, sayit
 real = sys.stdout

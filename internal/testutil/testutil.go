@@ -1,0 +1,118 @@
+// Package testutil holds what pyinc's tests share: the built pyinc binary,
+// the Pythons to test against, and running commands.
+package testutil
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pyinc/pyinc/cparse"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Pyinc returns the path of a pyinc binary built from this checkout.
+func Pyinc(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "pyinc-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		binPath = filepath.Join(dir, "pyinc")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pyinc")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building pyinc: %v", buildErr)
+	}
+	return binPath
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// Pythons lists the Pythons found on this machine; none skips the test.
+func Pythons(t testing.TB) []*cparse.Python {
+	all := cparse.Discover()
+	if len(all) == 0 {
+		t.Skip("no Python with headers is installed")
+	}
+	return all
+}
+
+// Name is a test name for py: version, source and interpreter or headers.
+func Name(py *cparse.Python) string {
+	if py.Interpreter != "" {
+		return py.Version + "-" + py.Source + "-" + filepath.Base(py.Interpreter)
+	}
+	return py.Version + "-headers-" + filepath.Base(py.IncludeDirs[0])
+}
+
+// NeedTools fails the test when a tool is missing, pointing at make deps.
+func NeedTools(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run make deps", tool)
+		}
+	}
+}
+
+// Run runs a command in dir and fails the test if it fails.
+func Run(t testing.TB, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// BuildModule generates the include for py with pyinc (extra flags in
+// genArgs), assembles src against it and links name+EXT_SUFFIX in dir. It
+// checks the module has no text relocations and a non-executable stack.
+func BuildModule(t testing.TB, py *cparse.Python, dir, src, name string, genArgs ...string) string {
+	t.Helper()
+	NeedTools(t, "nasm", "cc", "readelf")
+	args := append([]string{"gen", "-q", "--python", py.Interpreter, "-o", "python.inc"}, genArgs...)
+	Run(t, dir, nil, Pyinc(t), args...)
+	Run(t, dir, nil, "nasm", "-f", "elf64", "-I", dir+"/", "-o", name+".o", src)
+	so := name + py.ExtSuffix
+	Run(t, dir, nil, "cc", "-shared", "-o", so, name+".o")
+	if strings.Contains(Run(t, dir, nil, "readelf", "-d", so), "TEXTREL") {
+		t.Errorf("%s has text relocations", so)
+	}
+	for _, line := range strings.Split(Run(t, dir, nil, "readelf", "-lW", so), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "GNU_STACK" && f[len(f)-2] != "RW" {
+			t.Errorf("%s: stack is not RW: %s", so, line)
+		}
+	}
+	return filepath.Join(dir, so)
+}
