@@ -107,7 +107,7 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 		{Name: "<pyinc-probe>", Value: probeSource()},
 	})
 	if err != nil {
-		return nil, headerError(err, py)
+		return nil, headerError(err, py, defines)
 	}
 	u.AST = ast
 	u.rankFiles()
@@ -127,20 +127,26 @@ func (u *Unit) CSource() string {
 	return b.String()
 }
 
-var errorDirectiveRE = regexp.MustCompile(`#error`)
+// errorDirectiveRE matches how the front end reports an #error directive:
+// the position, then the directive's quoted text.
+var errorDirectiveRE = regexp.MustCompile(`^(.*?):([0-9]+):[0-9]+: ("[^"]*")$`)
 
-// headerError turns the front end's error list into one line that names
-// the first problem's file and line.
-func headerError(err error, py *Python) error {
+// headerError turns the front end's error list into one line: the
+// header's own reason when an #error refused the configuration, else the
+// first problem with its file and line.
+func headerError(err error, py *Python, defines []Define) error {
 	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
-	first := lines[0]
 	for _, l := range lines {
-		if errorDirectiveRE.MatchString(l) {
-			first = l
-			break
+		if m := errorDirectiveRE.FindStringSubmatch(l); m != nil {
+			var cfg []string
+			for _, d := range defines {
+				cfg = append(cfg, d.Name+"="+d.Value)
+			}
+			return fmt.Errorf("the headers of Python %s refuse this configuration (%s): %s:%s: #error %s",
+				py.Version, strings.Join(cfg, " "), trimHostPath(m[1], py.IncludeDirs), m[2], m[3])
 		}
 	}
-	first = trimHostPath(first, py.IncludeDirs)
+	first := trimHostPath(lines[0], py.IncludeDirs)
 	more := ""
 	if len(lines) > 1 {
 		more = fmt.Sprintf(" (and %d more)", len(lines)-1)

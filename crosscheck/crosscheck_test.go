@@ -2,6 +2,7 @@ package crosscheck
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,8 +97,87 @@ func checkAgainstGCC(t *testing.T, u *cparse.Unit, m *layout.Model, inc []byte) 
 		}
 		t.Error(b)
 	}
-	if p.Counts.Structs < 20 || p.Counts.Constants < 100 {
+	if p.Counts.Structs < 8 || p.Counts.Members < 40 || p.Counts.Constants < 100 {
 		t.Errorf("too little was checked: %v", p.Counts)
 	}
 	t.Logf("CPython %s %s: checked %v against gcc; %d mismatches", m.PyVersion, strings.Join(m.Config, " "), p.Counts, len(bad))
+}
+
+// variants are the build configurations checked for every Python whose
+// headers know them.
+var variants = []struct {
+	name    string
+	since   [2]int // first Python version the variant applies to
+	defines func(py *cparse.Python) []cparse.Define
+}{
+	{"debug", [2]int{2, 7}, func(*cparse.Python) []cparse.Define { return []cparse.Define{{Name: "Py_DEBUG", Value: "1"}} }},
+	{"tracerefs", [2]int{2, 7}, func(*cparse.Python) []cparse.Define { return []cparse.Define{{Name: "Py_TRACE_REFS", Value: "1"}} }},
+	{"freethreaded", [2]int{3, 13}, func(*cparse.Python) []cparse.Define { return []cparse.Define{{Name: "Py_GIL_DISABLED", Value: "1"}} }},
+	{"limited-3.6", [2]int{3, 6}, func(*cparse.Python) []cparse.Define {
+		return []cparse.Define{{Name: "Py_LIMITED_API", Value: "0x03060000"}}
+	}},
+	{"limited-own", [2]int{3, 6}, func(py *cparse.Python) []cparse.Define {
+		major, minor := version(py)
+		return []cparse.Define{{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x%02X%02X0000", major, minor)}}
+	}},
+}
+
+func version(py *cparse.Python) (major, minor int) {
+	fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
+	return
+}
+
+// TestVariantsAgainstGCC runs the gcc cross-check for every installed
+// Python under each build configuration its headers accept.
+func TestVariantsAgainstGCC(t *testing.T) {
+	needTools(t, "gcc", "nasm")
+	for _, py := range installed(t) {
+		for _, v := range variants {
+			py, v := py, v
+			t.Run(testName(py)+"/"+v.name, func(t *testing.T) {
+				major, minor := version(py)
+				if major*100+minor < v.since[0]*100+v.since[1] {
+					t.Skipf("Python %s predates %s (%d.%d)", py.Version, v.name, v.since[0], v.since[1])
+				}
+				t.Parallel()
+				defines := v.defines(py)
+				u, err := cparse.Parse(py, defines)
+				if err != nil && strings.Contains(err.Error(), "refuse this configuration") {
+					t.Skipf("the headers refuse it: %v", err)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, m, inc := generate(t, py, defines)
+				checkAgainstGCC(t, u, m, inc)
+				checkVariantFacts(t, py, v.name, m, inc)
+			})
+		}
+	}
+}
+
+// checkVariantFacts checks what a variant must change beyond the numbers
+// gcc confirms: the refcount scheme and the names the headers rename.
+func checkVariantFacts(t *testing.T, py *cparse.Python, variant string, m *layout.Model, inc []byte) {
+	if m.RefCount == nil {
+		t.Errorf("no reference counting macros: %v", m.Omitted)
+		return
+	}
+	major, _ := version(py)
+	switch variant {
+	case "debug", "freethreaded", "limited-3.6", "limited-own":
+		if major == 3 && m.RefCount.Kind != layout.RefCall {
+			t.Errorf("%s: refcount macros should call the exported functions, got scheme %q", variant, m.RefCount.Why)
+		}
+	case "tracerefs":
+		// Through 3.12 the headers rename it (3.13 dropped the rename);
+		// the rename itself is checked against gcc with the other aliases.
+		renamed := false
+		for _, s := range m.Symbols {
+			renamed = renamed || s.Name == "PyModule_Create2TraceRefs"
+		}
+		if renamed && !bytes.Contains(inc, []byte("%define PyModule_Create2 PyModule_Create2TraceRefs")) {
+			t.Errorf("trace-refs: the headers declare PyModule_Create2TraceRefs, the include does not rename PyModule_Create2 to it")
+		}
+	}
 }

@@ -32,12 +32,12 @@ type Item struct {
 
 // Counts says how many facts of each kind a probe holds.
 type Counts struct {
-	Structs, Members, Bitfields, Constants, Strings, Inits int
+	Structs, Members, Bitfields, Constants, Strings, Inits, Aliases int
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d structs, %d members, %d bitfields, %d integer constants, %d string constants, %d initializers",
-		c.Structs, c.Members, c.Bitfields, c.Constants, c.Strings, c.Inits)
+	return fmt.Sprintf("%d structs, %d members, %d bitfields, %d integer constants, %d string constants, %d initializers, %d symbol aliases",
+		c.Structs, c.Members, c.Bitfields, c.Constants, c.Strings, c.Inits, c.Aliases)
 }
 
 // Probe holds the items for one model.
@@ -115,6 +115,11 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		}
 		p.Counts.Constants++
 		add("value of "+c.Name, q(c.Name).C, "dq "+n, 8)
+	}
+	for _, a := range m.Aliases {
+		p.Counts.Aliases++
+		add("expansion of "+a.Name, fmt.Sprintf("{ static const char s[] = XSTR(%s); fwrite(s, sizeof s, 1, stdout); }", a.Name),
+			fmt.Sprintf("%%defstr _pyinc_alias %s\ndb _pyinc_alias, 0", emit.Name(a.Name)), len(a.Target)+1)
 	}
 	for _, in := range m.Inits {
 		p.Counts.Inits++
@@ -221,6 +226,8 @@ func (p *Probe) cProgram(u *cparse.Unit) string {
 	b.WriteString(`#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#define STR(x) #x
+#define XSTR(x) STR(x)
 static void W8(unsigned long long v) { fwrite(&v, 8, 1, stdout); }
 static void FIRSTBIT(const void *p, size_t n) {
 	const unsigned char *b = p;

@@ -31,6 +31,7 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	e.helpers()
 	e.refcount()
 	e.symbols()
+	e.aliases()
 	e.omitted()
 	e.p("\n%%endif ; %s\n", GuardName)
 	return bw.Flush()
@@ -240,6 +241,10 @@ func (e *nasm) helpers() {
 		e.p("; The singletons, as the data symbols their macros take the address of.\n")
 	}
 	for _, a := range e.m.Singletons {
+		if a.Func != "" {
+			e.p("; %s is %s(%s) in this API: no data symbol; Py_RETURN_* call it.\n", a.Name, a.Func, a.Arg)
+			continue
+		}
 		e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
 	}
 	e.p(`; Position-independent access to libpython, so that an extension links
@@ -311,6 +316,16 @@ func (e *nasm) symbols() {
 			continue
 		}
 		e.p("EXTERN %s ; %s ; %s\n", Name(s.Name), s.Proto, where)
+	}
+}
+
+func (e *nasm) aliases() {
+	if len(e.m.Aliases) == 0 {
+		return
+	}
+	e.section("Symbols the headers rename with a macro")
+	for _, a := range e.m.Aliases {
+		e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
 	}
 }
 

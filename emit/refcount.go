@@ -57,7 +57,14 @@ func (e *nasm) refcount() {
 %%endmacro
 `)
 	for _, s := range []struct{ macro, singleton string }{{"NONE", "Py_None"}, {"TRUE", "Py_True"}, {"FALSE", "Py_False"}} {
-		if !e.hasSingleton(s.singleton) {
+		a := e.singleton(s.singleton)
+		if a == nil {
+			continue
+		}
+		if a.Func != "" {
+			// A borrowed reference from the function, then a new one.
+			e.p("%%macro Py_RETURN_%s 0\n    sub rsp, 8\n    mov edi, %s\n    PY_CALL %s\n", s.macro, a.Arg, a.Func)
+			e.p("    push rax\n    push rax\n    Py_INCREF rax\n    pop rax\n    pop rax\n    add rsp, 8\n    ret\n%%endmacro\n")
 			continue
 		}
 		e.p("%%macro Py_RETURN_%s 0\n    PY_ADDR rax, %s\n", s.macro, s.singleton)
@@ -71,13 +78,13 @@ func (e *nasm) refcount() {
 	}
 }
 
-func (e *nasm) hasSingleton(name string) bool {
-	for _, a := range e.m.Singletons {
+func (e *nasm) singleton(name string) *layout.Alias {
+	for i, a := range e.m.Singletons {
 		if a.Name == name {
-			return true
+			return &e.m.Singletons[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // dealloc calls the deallocator of the object in %1, whose count is zero.

@@ -3,11 +3,14 @@
 package ext
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/testutil"
 )
 
@@ -29,7 +32,7 @@ func TestRefext(t *testing.T) {
 			}
 			t.Parallel()
 			dir := t.TempDir()
-			testutil.BuildModule(t, py, dir, src, "refext")
+			testutil.BuildModule(t, py, dir, src, "refext", py.ExtSuffix)
 			inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
 			debug := strings.Contains(strings.Join(py.Defines, ","), "Py_DEBUG")
 			if calls := strings.Contains(string(inc), "; Scheme: Py_REF_DEBUG is defined"); calls != debug {
@@ -44,6 +47,43 @@ func TestRefext(t *testing.T) {
 	if !sawDebug {
 		t.Run("debug-build", func(t *testing.T) {
 			t.Skip("no debug build of Python installed (Debian: python3.11-dbg, installed by make deps): debug refcounting not tested")
+		})
+	}
+}
+
+// TestRefextABI3 builds the extension once against the limited API of 3.6,
+// with the newest Python's headers, as refext.abi3.so, and runs the tests
+// under every Python 3.6 and newer.
+func TestRefextABI3(t *testing.T) {
+	src, _ := filepath.Abs("refext.asm")
+	script, _ := filepath.Abs("test_refext.py")
+	var runners []*cparse.Python
+	for _, py := range testutil.Pythons(t) {
+		var major, minor int
+		fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
+		if py.Interpreter != "" && major == 3 && minor >= 6 {
+			runners = append(runners, py)
+		}
+	}
+	if len(runners) == 0 {
+		t.Skip("no Python 3.6 or newer with an interpreter is installed")
+	}
+	builder := runners[0] // Discover lists the newest first
+	dir := t.TempDir()
+	testutil.BuildModule(t, builder, dir, src, "refext", ".abi3.so", "--limited-api", "3.6")
+	inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
+	if !strings.Contains(string(inc), "Py_LIMITED_API=0x03060000") {
+		t.Fatalf("the include does not say it is for the limited API of 3.6")
+	}
+	for _, py := range runners {
+		py := py
+		t.Run(testutil.Name(py), func(t *testing.T) {
+			t.Parallel()
+			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, "-c",
+				"import refext, sys; assert refext.__file__.endswith('.abi3.so'), refext.__file__; sys.argv = ['x']; exec(open(sys.argv[0] if False else "+strconv.Quote(script)+").read())")
+			if !strings.HasSuffix(out, "ok\n") {
+				t.Fatalf("test_refext.py under %s with refext.abi3.so:\n%s", py.Interpreter, out)
+			}
 		})
 	}
 }

@@ -56,6 +56,7 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	b.symbols()
 	b.inits()
 	b.singletons()
+	b.aliases()
 	b.refcount()
 	return b.m, nil
 }
@@ -509,6 +510,58 @@ func (b *builder) lookupObject(name string) *cc.Declarator {
 	return nil
 }
 
+// declared returns the symbol called name, if the headers declare one.
+func (b *builder) declared(name string) *Symbol {
+	for i := range b.m.Symbols {
+		if b.m.Symbols[i].Name == name {
+			return &b.m.Symbols[i]
+		}
+	}
+	return nil
+}
+
+func (b *builder) isConstant(name string) bool {
+	for _, c := range b.m.Constants {
+		if c.Name == name && c.Kind == IntConst {
+			return true
+		}
+	}
+	return false
+}
+
+// aliases finds the object-like macros that rename a declared symbol, as
+// Py_TRACE_REFS does with #define PyModule_Create2 PyModule_Create2TraceRefs.
+func (b *builder) aliases() {
+	// next maps a macro to the identifier it expands to, when that is all
+	// it expands to.
+	next := map[string]string{}
+	for name, m := range b.u.AST.Macros {
+		if m.IsFnLike || !b.u.IsPythonHeader(m.Position().Filename) {
+			continue
+		}
+		if l := m.ReplacementList(); len(l) == 1 && l[0].Ch == rune(cc.IDENTIFIER) {
+			next[name] = l[0].SrcStr()
+		}
+	}
+	var out []Alias
+	for name, target := range next {
+		// Follow chains (PyObject_MALLOC -> PyObject_Malloc -> ...) to the
+		// name the C compiler ends up with.
+		for i := 0; i < 16; i++ {
+			t, ok := next[target]
+			if !ok || t == target {
+				break
+			}
+			target = t
+		}
+		if target != name && b.declared(target) != nil && b.declared(name) == nil {
+			out = append(out, Alias{Name: name, Target: target})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	b.m.Aliases = out
+}
+
 // singletons finds the data symbol each singleton macro takes the address
 // of, from its expansion in the probe.
 func (b *builder) singletons() {
@@ -524,10 +577,34 @@ func (b *builder) singletons() {
 			continue
 		}
 		targets := map[string]bool{}
+		var funcs, args []string
 		for _, tok := range cc.NodeTokens(fd.CompoundStatement) {
-			if tok.Ch == rune(cc.IDENTIFIER) && b.lookupObject(tok.SrcStr()) != nil {
-				targets[tok.SrcStr()] = true
+			if tok.Ch == rune(cc.INTCONST) {
+				args = append(args, tok.SrcStr()) // a constant macro, expanded
+				continue
 			}
+			if tok.Ch != rune(cc.IDENTIFIER) {
+				continue
+			}
+			id := tok.SrcStr()
+			switch s := b.declared(id); {
+			case b.lookupObject(id) != nil:
+				targets[id] = true
+			case s != nil && s.Func:
+				funcs = append(funcs, id)
+			case b.isConstant(id):
+				args = append(args, id)
+			}
+		}
+		if len(targets) == 0 && len(funcs) == 1 && len(args) == 1 {
+			// Py_GetConstantBorrowed(Py_CONSTANT_NONE): the limited API
+			// from 3.13 reaches the singletons through a function.
+			if s := b.declared(funcs[0]); s.NotInLib {
+				b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: %s is not exported by %s", name, funcs[0], b.m.LibPython))
+				continue
+			}
+			b.m.Singletons = append(b.m.Singletons, Alias{Name: name, Func: funcs[0], Arg: args[0]})
+			continue
 		}
 		if len(targets) != 1 {
 			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: its expansion names no single data symbol", name))

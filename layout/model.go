@@ -18,6 +18,7 @@ type Model struct {
 	Symbols    []Symbol
 	Inits      []Init
 	Singletons []Alias
+	Aliases    []Alias   // macros that rename a symbol: PyModule_Create2 -> PyModule_Create2TraceRefs
 	RefCount   *RefCount // nil when the headers' scheme is not one pyinc knows
 	Omitted    []string  // what was left out, and why
 }
@@ -109,9 +110,11 @@ type Param struct {
 	Offset, Size int64
 }
 
-// Alias says that a macro of the headers stands for a data symbol.
+// Alias says what a macro of the headers stands for: a symbol (Target),
+// or for singletons, a call of Func with the constant Arg.
 type Alias struct {
 	Name, Target string
+	Func, Arg    string
 }
 
 // RefKind is how the headers' Py_INCREF and Py_DECREF work.

@@ -1,6 +1,10 @@
 package layout
 
-import "strings"
+import (
+	"strings"
+
+	"modernc.org/cc/v4"
+)
 
 // refcount works out the reference counting scheme from what the headers
 // contain: the configuration macros they define and PyObject's members.
@@ -15,8 +19,12 @@ func (b *builder) refcount() {
 		return false
 	}
 	call := func(why string) {
+		// The function the header's own Py_INCREF calls in this
+		// configuration (_Py_IncRef from 3.10), else Py_IncRef, which
+		// every Python 3 exports.
 		rc := &RefCount{Kind: RefCall, Why: why, Inc: "Py_IncRef", Dec: "Py_DecRef"}
-		if exported("_Py_IncRef") && exported("_Py_DecRef") {
+		if b.inlineCalls("Py_INCREF", "_Py_IncRef") && b.inlineCalls("Py_DECREF", "_Py_DecRef") &&
+			exported("_Py_IncRef") && exported("_Py_DecRef") {
 			rc.Inc, rc.Dec = "_Py_IncRef", "_Py_DecRef"
 		}
 		if !exported(rc.Inc) || !exported(rc.Dec) {
@@ -65,4 +73,25 @@ func (b *builder) refcount() {
 	default:
 		m.Omitted = append(m.Omitted, "reference counting macros: PyObject's count has a layout pyinc does not know")
 	}
+}
+
+// inlineCalls reports whether the headers' static inline function fn (or
+// _fn, as 3.8 and 3.9 name it) calls callee, as preprocessed for this
+// configuration.
+func (b *builder) inlineCalls(fn, callee string) bool {
+	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		fd := tu.ExternalDeclaration.FunctionDefinition
+		if fd == nil {
+			continue
+		}
+		if n := fd.Declarator.Name(); n != fn && n != "_"+fn {
+			continue
+		}
+		for _, tok := range cc.NodeTokens(fd.CompoundStatement) {
+			if tok.Ch == rune(cc.IDENTIFIER) && tok.SrcStr() == callee {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -27,13 +27,17 @@ Examples:
   pyinc gen --python 3.9
   pyinc gen --python 3.12 -o inc/python.inc
   pyinc gen --python /usr/bin/python3.11 -o -
-  pyinc gen --include-dir /usr/include/python3.11`
+  pyinc gen --include-dir /usr/include/python3.11
+  pyinc gen --python 3.12 -D Py_TRACE_REFS -o python-tracerefs.inc
+  pyinc gen --python 3.13 --define Py_GIL_DISABLED
+  pyinc gen --python 3.12 --limited-api 3.6 -o python-abi3.inc`
 
 type genFlags struct {
 	python     string
 	includeDir string
 	output     string
 	quiet      bool
+	config     configFlags
 }
 
 func runGen(args []string) error {
@@ -42,6 +46,7 @@ func runGen(args []string) error {
 	fs.StringVar(&f.python, "python", "", "the Python to generate for: version, interpreter name or path")
 	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
 	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
+	f.config.register(fs)
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,7 +62,11 @@ func runGen(args []string) error {
 	if err != nil {
 		return err
 	}
-	out, m, err := generate(py, nil)
+	defines, err := f.config.resolve(py)
+	if err != nil {
+		return err
+	}
+	out, m, err := generate(py, defines)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func TestSayitClient(t *testing.T) {
 			}
 			t.Parallel()
 			dir := t.TempDir()
-			testutil.BuildModule(t, py, dir, src, "sayit")
+			testutil.BuildModule(t, py, dir, src, "sayit", py.ExtSuffix)
 			script := `
 import io, sys, sayit
 real = sys.stdout

@@ -96,15 +96,15 @@ func Run(t testing.TB, dir string, env []string, name string, args ...string) st
 }
 
 // BuildModule generates the include for py with pyinc (extra flags in
-// genArgs), assembles src against it and links name+EXT_SUFFIX in dir. It
+// genArgs), assembles src against it and links name+suffix in dir. It
 // checks the module has no text relocations and a non-executable stack.
-func BuildModule(t testing.TB, py *cparse.Python, dir, src, name string, genArgs ...string) string {
+func BuildModule(t testing.TB, py *cparse.Python, dir, src, name, suffix string, genArgs ...string) string {
 	t.Helper()
 	NeedTools(t, "nasm", "cc", "readelf")
 	args := append([]string{"gen", "-q", "--python", py.Interpreter, "-o", "python.inc"}, genArgs...)
 	Run(t, dir, nil, Pyinc(t), args...)
 	Run(t, dir, nil, "nasm", "-f", "elf64", "-I", dir+"/", "-o", name+".o", src)
-	so := name + py.ExtSuffix
+	so := name + suffix
 	Run(t, dir, nil, "cc", "-shared", "-o", so, name+".o")
 	if strings.Contains(Run(t, dir, nil, "readelf", "-d", so), "TEXTREL") {
 		t.Errorf("%s has text relocations", so)
