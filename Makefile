@@ -53,6 +53,15 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext$$suffix $$dir/refext.o || exit 1; \
 		echo "ext: $$dir/refext$$suffix ($$interp)"; \
 	done
+	@# One abi3 module from the limited API of 3.6, for every Python 3.6+.
+	@set -e; interp=$$($(PYINC) list --porcelain | awk -F'\t' '$$1 ~ /^3\./ && $$2 != "-" {print $$2; exit}'); \
+	if [ -n "$$interp" ]; then \
+		dir=$(BUILD)/ext/abi3; mkdir -p $$dir; \
+		$(PYINC) gen -q --python "$$interp" --limited-api 3.6 -o $$dir/python.inc; \
+		$(NASM) -f elf64 -I $$dir/ -o $$dir/refext.o ext/refext.asm; \
+		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
+		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
+	fi
 
 regen-inc: build
 	./snapshots/regen.sh $(PYINC)

@@ -138,6 +138,40 @@ func TestGenErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("configurations", func(t *testing.T) {
+		var py313 *cparse.Python
+		all := pythons(t)
+		for _, p := range all {
+			if p.MajorMinor() == "3.13" && p.Interpreter != "" {
+				py313 = p
+			}
+		}
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--define", "1bad"}, "not a C identifier"},
+			{[]string{"--limited-api", "3"}, "pass a Python 3 version"},
+			{[]string{"--define", "Py_LIMITED_API=3"}, "use --limited-api"},
+		} {
+			if err := os.WriteFile(out, []byte(old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, code := pyinc(t, append([]string{"gen", "--python", all[0].Interpreter, "-o", out}, c.args...)...)
+			checkError(t, stderr, code, c.want)
+			if b, _ := os.ReadFile(out); string(b) != old {
+				t.Errorf("the existing output file was changed")
+			}
+		}
+		if py313 == nil {
+			t.Skip("Python 3.13 is not installed: the free-threaded limited API refusal is not checked")
+		}
+		_, stderr, code := pyinc(t, "gen", "--python", py313.Interpreter, "-D", "Py_GIL_DISABLED", "--limited-api", "3.13", "-o", out)
+		checkError(t, stderr, code, `#error "The limited API is not currently supported in the free-threaded build"`)
+		if b, _ := os.ReadFile(out); string(b) != old {
+			t.Errorf("the existing output file was changed")
+		}
+	})
 	t.Run("unwritable-output", func(t *testing.T) {
 		all := pythons(t)
 		for _, o := range []string{filepath.Join(dir, "missing", "python.inc"), "/proc/pyinc-test.inc"} {
