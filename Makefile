@@ -64,7 +64,7 @@ ext: build deps
 	fi
 
 regen-inc: build
-	./snapshots/regen.sh $(PYINC)
+	$(PYINC) regen --dir snapshots
 
 clean:
 	rm -rf $(BUILD)

@@ -3,12 +3,11 @@ package crosscheck
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
-	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/internal/testutil"
 	"github.com/pyinc/pyinc/layout"
 )
@@ -20,27 +19,11 @@ var expected = []string{"2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12
 // generate runs pyinc's pipeline for py as pyinc gen does.
 func generate(t testing.TB, py *cparse.Python, defines []cparse.Define) (*cparse.Unit, *layout.Model, []byte) {
 	t.Helper()
-	u, err := cparse.Parse(py, defines)
+	r, err := pipeline.Run(py, defines)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := layout.Options{}
-	if py.LibPython != "" {
-		exp, err := cparse.Exports(py.LibPython)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.Exports, opt.LibPython = exp, filepath.Base(py.LibPython)
-	}
-	m, err := layout.Build(u, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc test"}); err != nil {
-		t.Fatal(err)
-	}
-	return u, m, buf.Bytes()
+	return r.Unit, r.Model, r.Include
 }
 
 func needTools(t *testing.T, tools ...string) { testutil.NeedTools(t, tools...) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/signal"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pyinc/pyinc/cparse"
-	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/layout"
 )
 
@@ -46,7 +45,7 @@ func runGen(args []string) error {
 	fs.StringVar(&f.python, "python", "", "the Python to generate for: version, interpreter name or path")
 	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
 	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
-	f.config.register(fs)
+	f.config.register(fs, "", "")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -106,29 +105,13 @@ func findPython(spec, includeDir string) (*cparse.Python, error) {
 	return py, nil
 }
 
-// generate parses py's headers under defines and writes the include.
+// generate runs the pipeline; its errors are the user's to fix.
 func generate(py *cparse.Python, defines []cparse.Define) ([]byte, *layout.Model, error) {
-	u, err := cparse.Parse(py, defines)
+	out, m, err := pipeline.Generate(py, defines)
 	if err != nil {
 		return nil, nil, fail("%v", err)
 	}
-	opt := layout.Options{}
-	if py.LibPython != "" {
-		exp, err := cparse.Exports(py.LibPython)
-		if err != nil {
-			return nil, nil, fail("%v", err)
-		}
-		opt.Exports, opt.LibPython = exp, filepath.Base(py.LibPython)
-	}
-	m, err := layout.Build(u, opt)
-	if err != nil {
-		return nil, nil, fail("%v", err)
-	}
-	var buf bytes.Buffer
-	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc " + Version}); err != nil {
-		return nil, nil, err
-	}
-	return buf.Bytes(), m, nil
+	return out, m, nil
 }
 
 // writeOutput writes data to path through a temporary file in the same

@@ -12,10 +12,12 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/pyinc/pyinc/internal/pipeline"
 )
 
 // Version is pyinc's version, written into every generated file.
-const Version = "0.1.0"
+const Version = pipeline.Version
 
 // usageError is bad input: exit status 2 with a one-line message.
 type usageError struct{ msg string }
@@ -30,6 +32,8 @@ var commands = []struct {
 }{
 	{"gen", "generate python.inc for one Python", runGen},
 	{"list", "list the Pythons found on this machine", runList},
+	{"diff", "show what changed in the ABI between two Pythons or includes", runDiff},
+	{"regen", "regenerate the committed snapshots (make regen-inc)", runRegen},
 }
 
 func usage() {
@@ -71,6 +75,8 @@ func run(args []string) int {
 				return 0
 			case errors.Is(err, pflag.ErrHelp):
 				return 0
+			case errors.Is(err, errDiffers):
+				return 1
 			default:
 				fmt.Fprintf(os.Stderr, "pyinc %s: %s\n", c.name, oneLine(err.Error()))
 				return 2

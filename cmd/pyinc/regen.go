@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/snapshots"
+)
+
+const regenText = `
+Regenerates the snapshot includes listed in snapshots/manifest.txt (built into
+pyinc) from the Pythons on this machine, into --dir, and rewrites the folder's
+README index. A snapshot whose Python is not installed is left untouched, and
+said so. make regen-inc runs it.`
+
+func runRegen(args []string) error {
+	fs := newFlags("regen", "[--dir DIR]", regenText)
+	dir := fs.String("dir", "snapshots", "the snapshots `DIR`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	entries, err := snapshots.Manifest()
+	if err != nil {
+		return err
+	}
+	all := cparse.Discover()
+	for _, e := range entries {
+		path := filepath.Join(*dir, e.File)
+		py := e.Find(all)
+		if py == nil {
+			build := "release"
+			if e.Debug {
+				build = "debug"
+			}
+			fmt.Fprintf(os.Stderr, "regen: %s left as it is: Python %s (%s) is not installed\n", path, e.Version, build)
+			continue
+		}
+		defines, err := e.Config.Resolve(py)
+		if err != nil {
+			return fail("%s: %v", e.File, err)
+		}
+		out, _, err := generate(py, defines)
+		if err != nil {
+			return err
+		}
+		if err := writeOutput(path, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "regen: %s from %s %s\n", path, py.Version, e.Flags())
+	}
+	index := snapshots.Index(entries, func(file string) string {
+		b, _ := os.ReadFile(filepath.Join(*dir, file))
+		return snapshots.HeaderConfig(b)
+	})
+	return writeOutput(filepath.Join(*dir, "README.md"), index)
+}

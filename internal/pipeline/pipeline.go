@@ -1,0 +1,57 @@
+// Package pipeline runs pyinc's stages in order: cparse parses a Python's
+// headers, layout builds the model, emit writes the include. The command
+// and the tests share it, so that they generate exactly the same thing.
+package pipeline
+
+import (
+	"bytes"
+	"path/filepath"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/layout"
+)
+
+// Version is pyinc's version, written into every generated file.
+const Version = "0.1.0"
+
+// Generate parses py's headers under defines and writes the include.
+func Generate(py *cparse.Python, defines []cparse.Define) ([]byte, *layout.Model, error) {
+	r, err := Run(py, defines)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Include, r.Model, nil
+}
+
+// Result is what each stage produced.
+type Result struct {
+	Unit    *cparse.Unit
+	Model   *layout.Model
+	Include []byte
+}
+
+// Run is Generate, keeping the parsed unit as well.
+func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
+	u, err := cparse.Parse(py, defines)
+	if err != nil {
+		return nil, err
+	}
+	opt := layout.Options{}
+	if py.LibPython != "" {
+		exp, err := cparse.Exports(py.LibPython)
+		if err != nil {
+			return nil, err
+		}
+		opt.Exports, opt.LibPython = exp, filepath.Base(py.LibPython)
+	}
+	m, err := layout.Build(u, opt)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc " + Version}); err != nil {
+		return nil, err
+	}
+	return &Result{Unit: u, Model: m, Include: buf.Bytes()}, nil
+}

@@ -1,0 +1,317 @@
+package snapshots
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// Change is one difference between two includes.
+type Change struct {
+	Section  string `json:"section"` // "struct", "constant", "extern"
+	Name     string `json:"name"`    // "PyASCIIObject.wstr", "METH_O", ...
+	Kind     string `json:"kind"`    // removed, moved, resized, retyped, now-union, now-bitfield, added, changed
+	Breaking bool   `json:"breaking"`
+	Detail   string `json:"detail"`
+}
+
+// Report is the semantic difference between two includes.
+type Report struct {
+	From    string           `json:"from"`
+	To      string           `json:"to"`
+	Changes []Change         `json:"changes"`
+	Summary map[string]Tally `json:"summary"`
+}
+
+// Tally counts a section's changes.
+type Tally struct {
+	Changed  int `json:"changed"`
+	Added    int `json:"added"`
+	Removed  int `json:"removed"`
+	Breaking int `json:"breaking"`
+}
+
+var sectionOrder = map[string]int{"struct": 0, "constant": 1, "extern": 2}
+
+// Compare reports what changed from a to b, breaking changes first.
+func Compare(a, b *Summary) *Report {
+	r := &Report{From: describe(a), To: describe(b), Summary: map[string]Tally{}}
+	add := func(c Change) { r.Changes = append(r.Changes, c) }
+	bs := map[string]*StructInfo{}
+	for _, s := range b.Structs {
+		bs[s.Name] = s
+	}
+	as := map[string]*StructInfo{}
+	for _, s := range a.Structs {
+		as[s.Name] = s
+		t := bs[s.Name]
+		if t == nil {
+			add(Change{"struct", s.Name, "removed", true, fmt.Sprintf("%s removed (size %d)", s.CName, s.Size)})
+			continue
+		}
+		compareStruct(s, t, add)
+	}
+	for _, s := range b.Structs {
+		if as[s.Name] == nil {
+			add(Change{"struct", s.Name, "added", false, fmt.Sprintf("%s added (size %d)", s.CName, s.Size)})
+		}
+	}
+	compareMaps("constant", a.Constants, b.Constants, "= ", add)
+	compareMaps("extern", a.Externs, b.Externs, "", add)
+	sort.SliceStable(r.Changes, func(i, j int) bool {
+		x, y := r.Changes[i], r.Changes[j]
+		if x.Breaking != y.Breaking {
+			return x.Breaking
+		}
+		if x.Section != y.Section {
+			return sectionOrder[x.Section] < sectionOrder[y.Section]
+		}
+		return x.Name < y.Name
+	})
+	changedStructs := map[string]bool{}
+	for _, c := range r.Changes {
+		t := r.Summary[c.Section]
+		switch {
+		case c.Kind == "added" && (c.Section != "struct" || !strings.Contains(c.Name, ".")):
+			t.Added++
+		case c.Kind == "removed" && (c.Section != "struct" || !strings.Contains(c.Name, ".")):
+			t.Removed++
+		case c.Section == "struct":
+			owner, _, _ := strings.Cut(c.Name, ".")
+			if !changedStructs[owner] {
+				changedStructs[owner] = true
+				t.Changed++
+			}
+		default:
+			t.Changed++
+		}
+		if c.Breaking {
+			t.Breaking++
+		}
+		r.Summary[c.Section] = t
+	}
+	return r
+}
+
+func describe(s *Summary) string {
+	if s.Config == "" {
+		return s.Python
+	}
+	return s.Python + " (" + s.Config + ")"
+}
+
+func compareStruct(a, b *StructInfo, add func(Change)) {
+	if a.Size != b.Size {
+		add(Change{"struct", a.Name, "resized", true, fmt.Sprintf("size %d -> %d", a.Size, b.Size)})
+	}
+	bm := map[string]MemberInfo{}
+	for _, m := range b.Members {
+		bm[m.Path] = m
+	}
+	am := map[string]bool{}
+	for _, m := range a.Members {
+		am[m.Path] = true
+		name := a.Name + "." + m.Path
+		n, ok := bm[m.Path]
+		switch {
+		case !ok:
+			add(Change{"struct", name, "removed", true, fmt.Sprintf("removed (was %s @%d)", m.CType, m.Offset)})
+			continue
+		case m.Offset != n.Offset:
+			add(Change{"struct", name, "moved", true, fmt.Sprintf("moved @%d -> @%d", m.Offset, n.Offset)})
+		}
+		if m.Size >= 0 && n.Size >= 0 && m.Size != n.Size {
+			add(Change{"struct", name, "resized", true, fmt.Sprintf("size %d -> %d (%s -> %s)", m.Size, n.Size, m.CType, n.CType)})
+		} else if m.CType != n.CType {
+			add(Change{"struct", name, "retyped", false, fmt.Sprintf("type %s -> %s", m.CType, n.CType)})
+		}
+		if !m.Bitfield && n.Bitfield {
+			add(Change{"struct", name, "now-bitfield", true, fmt.Sprintf("became a bitfield of width %d", n.Width)})
+		} else if m.Bitfield && n.Bitfield && (m.Width != n.Width || m.Shift != n.Shift) {
+			add(Change{"struct", name, "resized", true, fmt.Sprintf("bitfield width %d shift %d -> width %d shift %d", m.Width, m.Shift, n.Width, n.Shift)})
+		}
+		was, now := overlaps(a, m), overlaps(b, n)
+		if len(was) == 0 && len(now) > 0 {
+			add(Change{"struct", name, "now-union", true, "now shares its storage with " + strings.Join(now, ", ") + " (a union)"})
+		}
+	}
+	for _, n := range b.Members {
+		if am[n.Path] {
+			continue
+		}
+		what := fmt.Sprintf("added (%s @%d)", n.CType, n.Offset)
+		switch {
+		case n.Alt:
+			what = fmt.Sprintf("added as a union alternative (%s @%d)", n.CType, n.Offset)
+		case n.Bitfield:
+			what = fmt.Sprintf("added, a bitfield of width %d (%s @%d)", n.Width, n.CType, n.Offset)
+		}
+		add(Change{"struct", a.Name + "." + n.Path, "added", false, what})
+	}
+}
+
+// overlaps lists the members of s that share bytes with m, other than
+// those that contain it or that it contains.
+func overlaps(s *StructInfo, m MemberInfo) []string {
+	if m.Bitfield || m.Size == 0 {
+		return nil
+	}
+	size := m.Size
+	if size < 0 {
+		size = 1
+	}
+	var out []string
+	for _, o := range s.Members {
+		if o.Path == m.Path || o.Bitfield || o.Size == 0 ||
+			strings.HasPrefix(o.Path, m.Path+".") || strings.HasPrefix(m.Path, o.Path+".") {
+			continue
+		}
+		osize := o.Size
+		if osize < 0 {
+			osize = 1
+		}
+		if o.Offset < m.Offset+size && m.Offset < o.Offset+osize {
+			out = append(out, o.Path)
+		}
+	}
+	return out
+}
+
+func compareMaps(section string, a, b map[string]string, sep string, add func(Change)) {
+	for name, v := range a {
+		w, ok := b[name]
+		switch {
+		case !ok:
+			add(Change{section, name, "removed", true, "removed (was " + sep + v + ")"})
+		case v != w:
+			add(Change{section, name, "changed", true, sep + v + " -> " + sep + w})
+		}
+	}
+	for name, w := range b {
+		if _, ok := a[name]; !ok {
+			add(Change{section, name, "added", false, "added " + sep + w})
+		}
+	}
+}
+
+// WriteText writes the report for a person porting code from r.From to r.To.
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "ABI diff: %s -> %s\n", r.From, r.To)
+	if len(r.Changes) == 0 {
+		fmt.Fprintln(w, "\nNo differences.")
+		return
+	}
+	titles := map[string]string{"struct": "Structs", "constant": "Constants", "extern": "EXTERNs"}
+	breaking := true
+	for i, c := range r.Changes {
+		if i == 0 || c.Breaking != breaking {
+			breaking = c.Breaking
+			if breaking {
+				fmt.Fprintf(w, "\nBreaking changes (existing code may need changing):\n")
+			} else {
+				fmt.Fprintf(w, "\nOther changes:\n")
+			}
+		}
+		fmt.Fprintf(w, "  %-8s %s: %s\n", c.Section, c.Name, c.Detail)
+	}
+	fmt.Fprintf(w, "\nSummary:\n")
+	for _, sec := range []string{"struct", "constant", "extern"} {
+		t := r.Summary[sec]
+		fmt.Fprintf(w, "  %-11s %d changed, %d added, %d removed; %d breaking changes\n", titles[sec]+":", t.Changed, t.Added, t.Removed, t.Breaking)
+	}
+}
+
+// Unified is a line diff of a and b in unified format, with context lines
+// around each change, cut after max lines.
+func Unified(a, b, nameA, nameB string, context, max int) string {
+	dmp := diffmatchpatch.New()
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+	type line struct {
+		op   byte
+		text string
+	}
+	var all []line
+	for _, d := range diffs {
+		op := byte(' ')
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			op = '-'
+		case diffmatchpatch.DiffInsert:
+			op = '+'
+		}
+		for _, l := range strings.SplitAfter(d.Text, "\n") {
+			if l != "" {
+				all = append(all, line{op, strings.TrimSuffix(l, "\n")})
+			}
+		}
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
+	written := 0
+	for i := 0; i < len(all); {
+		if all[i].op == ' ' {
+			i++
+			continue
+		}
+		// A hunk: from context lines before this change to context lines
+		// after the last change that is within 2*context of the next.
+		start := max0(i-context, 0)
+		end := i
+		for end < len(all) {
+			if all[end].op != ' ' {
+				end++
+				continue
+			}
+			j := end
+			for j < len(all) && all[j].op == ' ' && j-end < 2*context {
+				j++
+			}
+			if j < len(all) && all[j].op != ' ' {
+				end = j
+				continue
+			}
+			break
+		}
+		stop := min(end+context, len(all))
+		la, lb := 1, 1
+		for _, l := range all[:start] {
+			if l.op != '+' {
+				la++
+			}
+			if l.op != '-' {
+				lb++
+			}
+		}
+		na, nb := 0, 0
+		for _, l := range all[start:stop] {
+			if l.op != '+' {
+				na++
+			}
+			if l.op != '-' {
+				nb++
+			}
+		}
+		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", la, na, lb, nb)
+		for _, l := range all[start:stop] {
+			if written == max {
+				out.WriteString("... (diff cut)\n")
+				return out.String()
+			}
+			fmt.Fprintf(&out, "%c%s\n", l.op, l.text)
+			written++
+		}
+		i = stop
+	}
+	return out.String()
+}
+
+func max0(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,47 @@
+package snapshots
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/internal/testutil"
+)
+
+// TestSnapshotsCurrent regenerates every snapshot whose Python is installed
+// and fails, with a readable diff, where the committed file differs.
+func TestSnapshotsCurrent(t *testing.T) {
+	entries, err := Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := testutil.Pythons(t)
+	for _, e := range entries {
+		e := e
+		t.Run(strings.TrimSuffix(e.File, ".inc"), func(t *testing.T) {
+			py := e.Find(all)
+			if py == nil {
+				t.Skipf("Python %s (debug %v) is not installed: %s not checked", e.Version, e.Debug, e.File)
+			}
+			t.Parallel()
+			want, err := os.ReadFile(e.File)
+			if err != nil {
+				t.Fatalf("%v: run make regen-inc", err)
+			}
+			defines, err := e.Config.Resolve(py)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := pipeline.Generate(py, defines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from what pyinc generates now (run make regen-inc if the change is meant):\n%s",
+					e.File, Unified(string(want), string(got), "snapshots/"+e.File, "generated", 3, 60))
+			}
+		})
+	}
+}
