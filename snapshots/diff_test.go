@@ -138,7 +138,6 @@ func TestReadMatchesModel(t *testing.T) {
 	t.Logf("read back %d structs, %d members, %d constants, %d symbols", len(m.Structs), n, consts, externs)
 }
 
-
 // TestUnified checks the unified format on a small case worked out by hand.
 func TestUnified(t *testing.T) {
 	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n"
