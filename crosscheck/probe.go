@@ -68,7 +68,7 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		lineWidths := widths[s.Name]
 		li := 0
 		for _, l := range s.Lines {
-			if l.Padding || len(l.Bits) > 0 {
+			if l.Padding || l.Storage {
 				li++
 				continue
 			}
@@ -87,7 +87,9 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		for _, b := range s.Bitfields {
 			p.Counts.Bitfields++
 			full := n + "." + b.Path
-			c := fmt.Sprintf("{ %s s; memset(&s, 0, sizeof s); s.%s = ~0ULL; fwrite(&s, sizeof s, 1, stdout); }", s.CName, b.Path)
+			// gcc's bytes, cut or padded to pyinc's size so that a wrong size
+			// shows here as a mismatch rather than derailing the probe.
+			c := fmt.Sprintf("{ %s s; memset(&s, 0, sizeof s); s.%s = ~0ULL; WN(&s, sizeof s, %d); }", s.CName, b.Path, s.Size)
 			var nb strings.Builder
 			fmt.Fprintf(&nb, "times %s db 0\n", full)
 			for _, d := range []struct {
@@ -229,6 +231,12 @@ func (p *Probe) cProgram(u *cparse.Unit) string {
 #define STR(x) #x
 #define XSTR(x) STR(x)
 static void W8(unsigned long long v) { fwrite(&v, 8, 1, stdout); }
+static void WN(const void *p, size_t have, size_t want) {
+	static const unsigned char zero[4096];
+	fwrite(p, have < want ? have : want, 1, stdout);
+	if (have < want)
+		fwrite(zero, want - have, 1, stdout);
+}
 static void FIRSTBIT(const void *p, size_t n) {
 	const unsigned char *b = p;
 	long long first = -1, width = 0;

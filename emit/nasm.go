@@ -15,7 +15,8 @@ import (
 
 // Options are what the output states about its own making.
 type Options struct {
-	Generator string // "pyinc 0.1.0"
+	Generator string       // "pyinc 0.1.0"
+	Warn      func(string) // told of what is left out for a name collision; may be nil
 }
 
 // GuardName is the include guard macro.
@@ -24,7 +25,10 @@ const GuardName = "PYINC_PYTHON_INC"
 // NASM writes m as a NASM include file.
 func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	bw := bufio.NewWriter(w)
-	e := &nasm{w: bw, m: m}
+	e := &nasm{w: bw, m: m, names: names{owner: map[string]string{}, warn: opt.Warn}}
+	for _, n := range reservedNames {
+		e.names.owner[n] = "defined by pyinc"
+	}
 	e.header(opt)
 	e.constants()
 	e.structs()
@@ -38,8 +42,9 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 }
 
 type nasm struct {
-	w *bufio.Writer
-	m *layout.Model
+	w     *bufio.Writer
+	m     *layout.Model
+	names names
 }
 
 func (e *nasm) p(format string, args ...any) { fmt.Fprintf(e.w, format, args...) }
@@ -83,6 +88,9 @@ func (e *nasm) constants() {
 	e.section("Constants: integer and string macros and enumerators of the headers")
 	for _, c := range e.m.Constants {
 		name := Name(c.Name)
+		if !e.claim("constant "+c.Name, name) {
+			continue
+		}
 		switch c.Kind {
 		case layout.StringConst:
 			e.p("%%define %s %s\n", name, quote(c.Str))
@@ -150,6 +158,9 @@ func (e *nasm) strct(s *layout.Struct) {
 		kind = "union"
 	}
 	e.p("\n; %s %s: size %d, align %d\n", kind, s.CName, s.Size, s.Align)
+	if !e.claim(kind+" "+s.CName, name, name+"_size") {
+		return
+	}
 	type row struct{ label, data, comment string }
 	var rows []row
 	for _, l := range s.Lines {
@@ -157,8 +168,12 @@ func (e *nasm) strct(s *layout.Struct) {
 		switch {
 		case l.Padding:
 			r.data, r.comment = fmt.Sprintf("resb %d", l.Size), "padding"
-		case len(l.Bits) > 0:
+		case l.Storage && len(l.Bits) == 0:
+			r.data, r.comment = fmt.Sprintf("resb %d", l.Size), "unnamed bitfields"
+		case l.Storage:
 			r.data, r.comment = fmt.Sprintf("resb %d", l.Size), "bitfields: "+strings.Join(l.Bits, ", ")
+		case !e.claim("member "+s.Name+"."+l.Path, name+"."+l.Path):
+			r.data, r.comment = fmt.Sprintf("resb %d", l.Size), "member "+l.Path+" left out: its name collides"
 		default:
 			r.label = "." + l.Path + ":"
 			r.data = resDirective(l)
@@ -184,10 +199,15 @@ func (e *nasm) strct(s *layout.Struct) {
 	}
 	e.p("ENDSTRUC\n")
 	for _, a := range s.Alts {
-		e.p("%s.%s equ %d ; %s (overlaps)\n", name, a.Path, a.Offset, a.CType)
+		if e.claim("member "+s.Name+"."+a.Path, name+"."+a.Path) {
+			e.p("%s.%s equ %d ; %s (overlaps)\n", name, a.Path, a.Offset, a.CType)
+		}
 	}
 	for _, b := range s.Bitfields {
 		full := name + "." + b.Path
+		if !e.claim("bitfield "+s.Name+"."+b.Path, full, full+"_UNIT", full+"_SHIFT", full+"_WIDTH", full+"_MASK") {
+			continue
+		}
 		e.p("%s equ %d ; %s :%d\n", full, b.Offset, b.CType, b.Width)
 		e.p("%%define %s_UNIT %d\n%%define %s_SHIFT %d\n%%define %s_WIDTH %d\n%%define %s_MASK 0x%X\n",
 			full, b.Unit, full, b.Shift, full, b.Width, full, b.Mask)
@@ -221,6 +241,9 @@ func (e *nasm) helpers() {
 		}
 	}
 	for _, in := range e.m.Inits {
+		if !e.claim(in.Name, in.Name) {
+			continue
+		}
 		data, ok := initData(in)
 		if !ok {
 			e.p("; %s left out: its bytes cannot be written as one line of data directives\n", in.Name)
@@ -245,7 +268,9 @@ func (e *nasm) helpers() {
 			e.p("; %s is %s(%s) in this API: no data symbol; Py_RETURN_* call it.\n", a.Name, a.Func, a.Arg)
 			continue
 		}
-		e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
+		if e.claim(a.Name, Name(a.Name)) {
+			e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
+		}
 	}
 	e.p(`; Position-independent access to libpython, so that an extension links
 ; without text relocations:
@@ -315,7 +340,9 @@ func (e *nasm) symbols() {
 			e.p("; not exported by %s, so not EXTERN: %s ; %s\n", e.m.LibPython, s.Name, s.Proto)
 			continue
 		}
-		e.p("EXTERN %s ; %s ; %s\n", Name(s.Name), s.Proto, where)
+		if e.claim("symbol "+s.Name, Name(s.Name)) {
+			e.p("EXTERN %s ; %s ; %s\n", Name(s.Name), s.Proto, where)
+		}
 	}
 }
 
@@ -325,7 +352,9 @@ func (e *nasm) aliases() {
 	}
 	e.section("Symbols the headers rename with a macro")
 	for _, a := range e.m.Aliases {
-		e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
+		if e.claim("the alias "+a.Name, Name(a.Name)) {
+			e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
+		}
 	}
 }
 

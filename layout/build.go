@@ -51,8 +51,8 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 		b.m.Config = append(b.m.Config, name)
 	}
 	b.collect()
-	b.constants()
 	b.structs()
+	b.constants()
 	b.symbols()
 	b.inits()
 	b.singletons()
@@ -70,7 +70,8 @@ type builder struct {
 	tags     []*cc.StructOrUnionSpecifier
 	decls    []*cc.Declarator // file scope external declarations of Python headers
 	enums    []*cc.Enumerator
-	named    map[string]string // struct key -> emitted name
+	named    map[string]string     // struct key -> emitted name
+	layouts  map[string]*aggLayout // struct key -> computed layout
 }
 
 func pos(n cc.Node) cparse.Pos {
@@ -131,8 +132,13 @@ func (b *builder) constants() {
 		p cparse.Pos
 	}
 	var items []item
+	suspect := b.suspects()
 	for name, m := range b.u.AST.Macros {
 		if m.IsFnLike || !b.u.IsPythonHeader(m.Position().Filename) || strings.HasPrefix(name, "__pyinc") {
+			continue
+		}
+		if d := b.dependsOnSuspect(m.ReplacementList(), suspect); d != "" && m.Value() != cc.Unknown {
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("macro %s: left out, its value depends on the layout of %s", name, d))
 			continue
 		}
 		c := Constant{Name: name}
@@ -151,6 +157,12 @@ func (b *builder) constants() {
 	}
 	for _, e := range b.enums {
 		c := Constant{Name: e.Token.SrcStr(), Enum: true}
+		if e.ConstantExpression != nil {
+			if d := b.dependsOnSuspect(cc.NodeTokens(e.ConstantExpression), suspect); d != "" {
+				b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("enumerator %s: left out, its value depends on the layout of %s", c.Name, d))
+				continue
+			}
+		}
 		switch v := e.Value().(type) {
 		case cc.Int64Value:
 			c.Bits, c.Signed = uint64(v), true
@@ -199,18 +211,22 @@ func aggregate(t cc.Type) (fields []*cc.Field, union bool, ok bool) {
 }
 
 // structKey identifies a struct definition however often its type was
-// cloned: the position of its first named member, found depth first.
-func structKey(t cc.Type) string {
+// cloned: the position of its first named member, found depth first, with
+// the index path to it, so that an anonymous member whose first member is
+// the same declarator gets a key of its own.
+func structKey(t cc.Type) string { return keyFrom(t, "") }
+
+func keyFrom(t cc.Type, path string) string {
 	fields, _, ok := aggregate(t)
 	if !ok {
 		return ""
 	}
-	for _, f := range fields {
+	for i, f := range fields {
 		if d := f.Declarator(); d != nil && f.Name() != "" {
 			p := d.Position()
-			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+			return fmt.Sprintf("%s:%d:%d|%s%d", p.Filename, p.Line, p.Column, path, i)
 		}
-		if k := structKey(f.Type()); k != "" {
+		if k := keyFrom(f.Type(), fmt.Sprintf("%s%d.", path, i)); k != "" {
 			return k
 		}
 	}
@@ -284,6 +300,7 @@ func (b *builder) structs() {
 }
 
 func splitKey(k string) (string, int, int) {
+	k, _, _ = strings.Cut(k, "|")
 	var line, col int
 	i := strings.LastIndexByte(k, ':')
 	j := strings.LastIndexByte(k[:i], ':')
@@ -303,7 +320,11 @@ type leaf struct {
 
 func (b *builder) layoutStruct(name, cname string, t cc.Type) (*Struct, error) {
 	_, union, _ := aggregate(t)
-	s := &Struct{Name: name, CName: cname, Union: union, Size: t.Size(), Align: int64(t.Align())}
+	l, err := b.aggregateLayout(t)
+	if err != nil {
+		return nil, err
+	}
+	s := &Struct{Name: name, CName: cname, Union: union, Size: l.size, Align: l.align}
 	var leaves []leaf
 	if err := b.walk(t, 0, "", false, s.Size, &leaves); err != nil {
 		return nil, err
@@ -327,7 +348,7 @@ func (b *builder) layoutStruct(name, cname string, t cc.Type) (*Struct, error) {
 			for j < end && covered(j) == c {
 				j++
 			}
-			m := Member{Offset: cursor, Size: j - cursor, Padding: !c}
+			m := Member{Offset: cursor, Size: j - cursor, Padding: !c, Storage: c}
 			for _, l := range bits {
 				if c && l.Path != "" && l.bitLo/8 < j && (l.bitHi+7)/8 > cursor {
 					m.Bits = append(m.Bits, l.Path)
@@ -362,29 +383,33 @@ func (b *builder) layoutStruct(name, cname string, t cc.Type) (*Struct, error) {
 // anonymous members; prefix is the dotted path of the enclosing named
 // member of an anonymous type, if any.
 func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerSize int64, out *[]leaf) error {
-	fields, _, _ := aggregate(t)
-	for _, f := range fields {
+	l, err := b.aggregateLayout(t)
+	if err != nil {
+		return err
+	}
+	for _, p := range l.fields {
+		f := p.f
 		ft := f.Type()
 		name := f.Name()
-		off := base + f.Offset()
 		if f.IsBitfield() {
 			w := int(f.ValueBits())
-			if w == 0 {
-				continue
-			}
-			lo := off*8 + int64(f.OffsetBits())
-			l := leaf{nested: nested, bitLo: lo, bitHi: lo + int64(w)}
+			lo := base*8 + p.bitOff
+			lf := leaf{nested: nested, bitLo: lo, bitHi: lo + int64(w)}
+			lf.bf = &Bitfield{}
 			if name != "" {
-				bf := bitfieldUnit(lo, w, ft.Size(), outerSize)
-				bf.Path, bf.CType, bf.Signed = prefix+name, typeString(ft), cc.IsSignedInteger(ft)
-				l.bf = &bf
-				l.Path = bf.Path
-			} else {
-				l.bf = &Bitfield{}
+				bf, ok := bitfieldUnit(lo, w, ft.Size(), outerSize)
+				if ok {
+					bf.Path, bf.CType, bf.Signed = prefix+name, typeString(ft), cc.IsSignedInteger(ft)
+					lf.bf = &bf
+					lf.Path = bf.Path
+				} else {
+					b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("bitfield %s%s (width %d at bit %d): no load of 1, 2, 4 or 8 bytes inside the struct reads it", prefix, name, w, lo))
+				}
 			}
-			*out = append(*out, l)
+			*out = append(*out, lf)
 			continue
 		}
+		off := base + p.bitOff/8
 		if name == "" {
 			if _, _, ok := aggregate(ft); ok {
 				if err := b.walk(ft, off, prefix, nested, outerSize, out); err != nil {
@@ -415,7 +440,11 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 
 // member describes a named, non-bitfield member of type t at off.
 func (b *builder) member(path string, t cc.Type, off int64) (Member, error) {
-	m := Member{Path: path, CType: typeString(t), Offset: off, Size: t.Size(), Count: 1}
+	size, _, err := b.sizeAlign(t)
+	if err != nil {
+		return Member{}, fmt.Errorf("member %s: %v", path, err)
+	}
+	m := Member{Path: path, CType: typeString(t), Offset: off, Size: size, Count: 1}
 	elem := t
 	for {
 		a, ok := elem.(*cc.ArrayType)
@@ -432,9 +461,6 @@ func (b *builder) member(path string, t cc.Type, off int64) (Member, error) {
 		}
 		elem = a.Elem()
 	}
-	if m.Size < 0 {
-		m.Size = 0
-	}
 	if _, _, ok := aggregate(elem); ok {
 		m.Aggregate = b.named[structKey(elem)]
 		return m, nil
@@ -448,16 +474,24 @@ func (b *builder) member(path string, t cc.Type, off int64) (Member, error) {
 // bitfieldUnit finds the storage unit to load for a bitfield of width w at
 // bit lo: the aligned unit of its declared type when it holds the bits and
 // lies inside the struct (always, for a struct that is not packed); else
-// the smallest unit from the bitfield's first byte that holds it.
-func bitfieldUnit(lo int64, w int, typeSize, structSize int64) Bitfield {
+// the smallest unit of 1, 2, 4 or 8 bytes inside the struct that holds
+// them. ok is false when no single load can read the bitfield.
+func bitfieldUnit(lo int64, w int, typeSize, structSize int64) (bf Bitfield, ok bool) {
+	hi := lo + int64(w)
 	fits := func(off, unit int64) bool {
-		return off >= 0 && off+unit <= structSize && lo >= off*8 && lo+int64(w) <= (off+unit)*8
+		return off >= 0 && off+unit <= structSize && lo >= off*8 && hi <= (off+unit)*8
 	}
-	unit := typeSize
-	off := (lo / (8 * unit)) * unit
+	off, unit := (lo/(8*typeSize))*typeSize, typeSize
 	if !fits(off, unit) {
-		off = lo / 8
-		for unit = 1; unit < 8 && !fits(off, unit); unit *= 2 {
+		ok := false
+		for unit = 1; unit <= 8 && !ok; unit *= 2 {
+			off = min(lo/8, structSize-unit)
+			if ok = fits(off, unit); ok {
+				break
+			}
+		}
+		if !ok {
+			return Bitfield{}, false
 		}
 	}
 	shift := int(lo - off*8)
@@ -465,7 +499,7 @@ func bitfieldUnit(lo int64, w int, typeSize, structSize int64) Bitfield {
 	if w >= 64 {
 		mask = ^uint64(0)
 	}
-	return Bitfield{Offset: off, Unit: unit, Shift: shift, Width: w, Mask: mask << uint(shift)}
+	return Bitfield{Offset: off, Unit: unit, Shift: shift, Width: w, Mask: mask << uint(shift)}, true
 }
 
 // symbols lists the functions and objects with external linkage, with

@@ -68,7 +68,8 @@ type Member struct {
 	Aggregate string // Struct.Name of an embedded struct or union (or array of them)
 	Flexible  bool   // flexible array member: no storage
 	Padding   bool
-	Bits      []string // bitfield storage: the bitfields it holds
+	Storage   bool     // bitfield storage
+	Bits      []string // for Storage: the named bitfields it holds
 }
 
 // Bitfield says how to read a bitfield: load Unit bytes at Offset, shift

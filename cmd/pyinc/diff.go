@@ -113,6 +113,6 @@ func includeFor(spec string, cfg configFlags) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, _, err := generate(py, defines)
+	out, _, err := generate(py, defines, true)
 	return string(out), err
 }

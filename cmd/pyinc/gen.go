@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -65,7 +63,7 @@ func runGen(args []string) error {
 	if err != nil {
 		return err
 	}
-	out, m, err := generate(py, defines)
+	out, m, err := generate(py, defines, f.quiet)
 	if err != nil {
 		return err
 	}
@@ -105,13 +103,19 @@ func findPython(spec, includeDir string) (*cparse.Python, error) {
 	return py, nil
 }
 
-// generate runs the pipeline; its errors are the user's to fix.
-func generate(py *cparse.Python, defines []cparse.Define) ([]byte, *layout.Model, error) {
-	out, m, err := pipeline.Generate(py, defines)
+// generate runs the pipeline; its errors are the user's to fix. What it
+// left out is told on stderr unless quiet.
+func generate(py *cparse.Python, defines []cparse.Define, quiet bool) ([]byte, *layout.Model, error) {
+	r, err := pipeline.Run(py, defines)
 	if err != nil {
 		return nil, nil, fail("%v", err)
 	}
-	return out, m, nil
+	if !quiet {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(os.Stderr, "pyinc: warning: %s\n", w)
+		}
+	}
+	return r.Include, r.Model, nil
 }
 
 // writeOutput writes data to path through a temporary file in the same
@@ -133,22 +137,8 @@ func writeOutput(path string, data []byte) error {
 	if err != nil {
 		return fail("cannot write %s: %v", path, unwrapPathError(err))
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-sig:
-			os.Remove(tmp.Name())
-			fmt.Fprintf(os.Stderr, "pyinc: interrupted (%v); %s not written\n", s, path)
-			os.Exit(2)
-		case <-done:
-		}
-	}()
-	defer func() {
-		signal.Stop(sig)
-		close(done)
-	}()
+	// An interrupt from here on removes the temporary file (see main).
+	setPending(tmp.Name())
 	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -156,9 +146,14 @@ func writeOutput(path string, data []byte) error {
 	if err == nil {
 		err = os.Chmod(tmp.Name(), 0o644)
 	}
+	// The rename and forgetting the temporary file happen under the lock
+	// the interrupt handler takes: it sees either both or neither.
+	pendingMu.Lock()
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
+	pending = ""
+	pendingMu.Unlock()
 	if err != nil {
 		os.Remove(tmp.Name())
 		return fail("cannot write %s: %v", path, unwrapPathError(err))

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -51,7 +54,37 @@ Commands:
 }
 
 func main() {
+	handleInterrupts()
 	os.Exit(run(os.Args[1:]))
+}
+
+var (
+	pendingMu sync.Mutex
+	pending   string // a temporary output file not yet renamed into place
+)
+
+func setPending(path string) {
+	pendingMu.Lock()
+	pending = path
+	pendingMu.Unlock()
+}
+
+
+// handleInterrupts makes SIGINT and SIGTERM end pyinc with status 2 and
+// no half-written file: the temporary file is removed and the output file
+// is left as it was.
+func handleInterrupts() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		pendingMu.Lock() // held until exit: no rename can follow
+		if pending != "" {
+			os.Remove(pending)
+		}
+		fmt.Fprintf(os.Stderr, "pyinc: interrupted (%v)\n", s)
+		os.Exit(2)
+	}()
 }
 
 func run(args []string) int {

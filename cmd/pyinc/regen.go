@@ -44,7 +44,7 @@ func runRegen(args []string) error {
 		if err != nil {
 			return fail("%s: %v", e.File, err)
 		}
-		out, _, err := generate(py, defines)
+		out, _, err := generate(py, defines, true)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,9 @@ type Result struct {
 	Unit    *cparse.Unit
 	Model   *layout.Model
 	Include []byte
+	// Warnings name what was left out of the include and why: constructs
+	// NASM cannot express, values pyinc cannot vouch for, name collisions.
+	Warnings []string
 }
 
 // Run is Generate, keeping the parsed unit as well.
@@ -49,9 +52,12 @@ func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := &Result{Unit: u, Model: m, Warnings: append([]string{}, m.Omitted...)}
 	var buf bytes.Buffer
-	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc " + Version}); err != nil {
+	warn := func(s string) { r.Warnings = append(r.Warnings, s) }
+	if err := emit.NASM(&buf, m, emit.Options{Generator: "pyinc " + Version, Warn: warn}); err != nil {
 		return nil, err
 	}
-	return &Result{Unit: u, Model: m, Include: buf.Bytes()}, nil
+	r.Include = buf.Bytes()
+	return r, nil
 }

@@ -1,0 +1,242 @@
+package layout
+
+import (
+	"fmt"
+	"reflect"
+
+	"modernc.org/cc/v4"
+)
+
+// pyinc lays structs out itself, with gcc's rules for x86-64 System V
+// (PCC_BITFIELD_TYPE_MATTERS, not the MS rules), and takes from cc/v4 only
+// the types, names and bitfield widths: cc/v4 ignores packed and gets some
+// bitfield placements wrong. The differential fuzzer in crosscheck holds
+// this code to gcc.
+
+// placed is a member of an aggregate at its position.
+type placed struct {
+	f      *cc.Field
+	bitOff int64 // from the start of the aggregate
+	size   int64 // bytes; for bitfields the width is f.ValueBits()
+}
+
+// aggLayout is an aggregate's size, alignment and members.
+type aggLayout struct {
+	size, align int64
+	fields      []placed
+}
+
+// sizeAlign returns a type's size and alignment as gcc computes them.
+func (b *builder) sizeAlign(t cc.Type) (size, align int64, err error) {
+	switch x := t.(type) {
+	case *cc.StructType, *cc.UnionType:
+		l, err := b.aggregateLayout(t)
+		if err != nil {
+			return 0, 0, err
+		}
+		return l.size, l.align, nil
+	case *cc.ArrayType:
+		if x.IsVLA() {
+			return 0, 0, fmt.Errorf("a variable length array has no fixed size")
+		}
+		es, ea, err := b.sizeAlign(x.Elem())
+		if err != nil {
+			return 0, 0, err
+		}
+		n := x.Len()
+		if n < 0 {
+			n = 0 // flexible
+		}
+		return es * n, ea, nil
+	}
+	if t.IsIncomplete() || t.Size() < 0 {
+		return 0, 0, fmt.Errorf("%s has no known size", typeString(t))
+	}
+	return t.Size(), int64(t.Align()), nil
+}
+
+// aggregateLayout lays out a struct or union, once per definition.
+func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
+	key := structKey(t)
+	if l, ok := b.layouts[key]; ok && key != "" {
+		return l, nil
+	}
+	fields, union, _ := aggregate(t)
+	packed := isPacked(t)
+	l := &aggLayout{align: 1}
+	pos := int64(0) // next free bit
+	end := int64(0) // bits used, for unions
+	for _, f := range fields {
+		ts, ta, err := b.sizeAlign(f.Type())
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %v", f.Name(), err)
+		}
+		user := requestedAlign(f)
+		if union {
+			pos = 0
+		}
+		if f.IsBitfield() {
+			w := f.ValueBits()
+			if w == 0 {
+				// A zero-width bitfield starts the next unit of its type;
+				// it does not change the aggregate's alignment.
+				if !union {
+					pos = roundUp(pos, ta*8)
+					end = max(end, pos) // and pads a struct it ends
+				}
+				continue
+			}
+			if !packed {
+				// A bitfield may not straddle a unit of its type.
+				if pos/(ts*8) != (pos+w-1)/(ts*8) {
+					pos = roundUp(pos, ta*8)
+				}
+				if f.Name() != "" {
+					l.align = max(l.align, ta)
+				}
+			}
+			if user > 0 {
+				pos = roundUp(pos, user*8)
+				l.align = max(l.align, user)
+			}
+			l.fields = append(l.fields, placed{f: f, bitOff: pos})
+			pos += w
+			end = max(end, pos)
+			continue
+		}
+		fa := ta
+		if packed {
+			fa = 1
+		}
+		if user > 0 {
+			fa = max(fa, user)
+			if packed {
+				fa = user
+			}
+		}
+		pos = roundUp(pos, fa*8)
+		l.align = max(l.align, fa)
+		if f.IsFlexibleArrayMember() {
+			ts = 0
+		}
+		l.fields = append(l.fields, placed{f: f, bitOff: pos, size: ts})
+		pos += ts * 8
+		end = max(end, pos)
+	}
+	// An aligned attribute on the definition only ever raises the
+	// alignment, packed or not.
+	l.align = max(l.align, definitionAlign(t))
+	l.size = roundUp((end+7)/8, l.align)
+	if b.layouts == nil {
+		b.layouts = map[string]*aggLayout{}
+	}
+	if key != "" {
+		b.layouts[key] = l
+	}
+	return l, nil
+}
+
+func roundUp(n, to int64) int64 {
+	if to <= 1 {
+		return n
+	}
+	return (n + to - 1) / to * to
+}
+
+// isPacked reports whether the aggregate has __attribute__((packed)).
+func isPacked(t cc.Type) bool {
+	a := t.Attributes()
+	return a != nil && (a.IsAttrSet("packed") || a.IsAttrSet("__packed__"))
+}
+
+// requestedAlign is the alignment _Alignas or __attribute__((aligned(N)))
+// asks for on a member, 0 if none. cc/v4 (v4.31.0) computes it but keeps
+// it unexported, in Field.align.
+func requestedAlign(f *cc.Field) int64 {
+	if v := reflect.ValueOf(f).Elem().FieldByName("align"); v.IsValid() {
+		return v.Int()
+	}
+	return 0
+}
+
+// definitionAlign is the alignment an aligned attribute on the struct or
+// union definition asks for, 0 if none: cc/v4's unexported defAlign, read
+// from the definition's own type (the one its members point back to).
+func definitionAlign(t cc.Type) int64 {
+	fields, _, _ := aggregate(t)
+	if len(fields) > 0 {
+		t = fields[0].ParentType()
+	}
+	v := reflect.ValueOf(t)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0
+	}
+	if v = v.Elem().FieldByName("structType"); v.IsValid() {
+		if d := v.FieldByName("defAlign"); d.IsValid() {
+			return d.Int()
+		}
+	}
+	return 0
+}
+
+// suspects finds the aggregates whose layout cc/v4 computes differently
+// from gcc (and so from pyinc): the C front end's own constant evaluation
+// of sizeof, _Alignof and offsetof on them cannot be trusted. It maps
+// their typedef names and tags to a description.
+func (b *builder) suspects() map[string]string {
+	out := map[string]string{}
+	check := func(name string, t cc.Type) {
+		if _, _, ok := aggregate(t); !ok || t.IsIncomplete() {
+			return
+		}
+		size, align, err := b.sizeAlign(t)
+		if err != nil || size != t.Size() || align != int64(t.Align()) {
+			out[name] = fmt.Sprintf("%s (the C front end's layout of it is not gcc's)", name)
+		}
+	}
+	for _, td := range b.typedefs {
+		check(td.Name(), td.Type())
+	}
+	for _, s := range b.tags {
+		check(s.Token.SrcStr(), s.Type())
+	}
+	return out
+}
+
+// layoutOperators are the tokens whose value depends on a type's layout.
+var layoutOperators = map[string]bool{
+	"sizeof": true, "_Alignof": true, "__alignof__": true, "__alignof": true, "alignof": true,
+	"offsetof": true, "__builtin_offsetof": true,
+}
+
+// dependsOnSuspect reports the suspect type a token sequence takes the
+// layout of, following the macros it names.
+func (b *builder) dependsOnSuspect(toks []cc.Token, suspect map[string]string) string {
+	if len(suspect) == 0 {
+		return ""
+	}
+	seen := map[string]bool{}
+	layoutOp, hit := false, ""
+	var visit func([]cc.Token)
+	visit = func(toks []cc.Token) {
+		for _, t := range toks {
+			if t.Ch != rune(cc.IDENTIFIER) && t.Ch != rune(cc.SIZEOF) && t.Ch != rune(cc.ALIGNOF) {
+				continue
+			}
+			id := t.SrcStr()
+			layoutOp = layoutOp || layoutOperators[id]
+			if d, ok := suspect[id]; ok && hit == "" {
+				hit = d
+			}
+			if m := b.u.AST.Macros[id]; m != nil && !seen[id] {
+				seen[id] = true
+				visit(m.ReplacementList())
+			}
+		}
+	}
+	visit(toks)
+	if layoutOp {
+		return hit
+	}
+	return ""
+}
