@@ -69,7 +69,6 @@ func setPending(path string) {
 	pendingMu.Unlock()
 }
 
-
 // handleInterrupts makes SIGINT and SIGTERM end pyinc with status 2 and
 // no half-written file: the temporary file is removed and the output file
 // is left as it was.
