@@ -5,6 +5,8 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make deps        install nasm and Debian's debug Python when missing
+#   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
+#                    and 3.15 (release and debug), for their tests
 
 GO      ?= go
 BUILD   := build
@@ -12,7 +14,7 @@ PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
 
-.PHONY: all build deps test ext regen-inc clean
+.PHONY: all build deps pythons test ext regen-inc clean
 
 all: build
 
@@ -37,7 +39,10 @@ deps:
 		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg >/dev/null; } || \
 		  echo "deps: python3.11-dbg could not be installed; the debug-build tests will skip" >&2; }
 
-test: deps
+pythons:
+	@./scripts/pythons.sh
+
+test: deps pythons
 	$(GO) test ./...
 
 # ext builds the reference extension for every Python pyinc finds, each with
@@ -64,7 +69,7 @@ ext: build deps
 	fi
 
 regen-inc: build
-	$(PYINC) regen --dir snapshots
+	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)
 
 clean:
 	rm -rf $(BUILD)

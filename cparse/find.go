@@ -25,7 +25,11 @@ type Python struct {
 	ExtSuffix   string   // EXT_SUFFIX, e.g. ".cpython-39-x86_64-linux-gnu.so"
 	ABIFlags    string   // "d", "m", "t", ...
 	Defines     []string // build configuration macros the interpreter was built with
-	Source      string   // how it was found: "pyenv", "PATH", "headers", "argument"
+	Source      string   // how it was found: "pyenv", "PATH", "headers", "argument", "tree"
+	// AfterDirs are searched after the host's system include directories:
+	// a tree's usr/include, for Debian's <multiarch/pythonX.Y/pyconfig.h>.
+	AfterDirs []string
+	Root      string // the tree an interpreter that cannot run here is in
 }
 
 // MajorMinor returns "3.9" for "3.9.18".
@@ -148,7 +152,7 @@ func headerConfig(dir string) []string {
 		return nil
 	}
 	if m := configIncludeRE.FindSubmatch(b); m != nil {
-		for _, sys := range []string{filepath.Dir(filepath.Dir(dir)), "/usr/include"} {
+		for _, sys := range []string{filepath.Dir(dir), "/usr/include"} {
 			if real, err := os.ReadFile(filepath.Join(sys, string(m[1]))); err == nil {
 				b = append(b, real...)
 				break
@@ -295,14 +299,18 @@ var versionSpecRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
 
 // Find resolves what the user passed as --python: a version ("3.9",
 // "3.11.7"), an interpreter name on PATH, or a path. An empty spec means the
-// python3 on PATH.
-func Find(spec string) (*Python, error) {
+// python3 on PATH. Versions are also looked for in the trees at roots.
+func Find(spec string, roots ...string) (*Python, error) {
 	if spec == "" {
 		spec = "python3"
 	}
 	if versionSpecRE.MatchString(spec) {
 		var found []string
-		for _, p := range Discover() {
+		all := Discover()
+		for _, r := range roots {
+			all = append(all, DiscoverRoot(r)...)
+		}
+		for _, p := range all {
 			if p.Version == spec || strings.HasPrefix(p.Version, spec+".") {
 				return p, nil
 			}
@@ -326,6 +334,13 @@ func Find(spec string) (*Python, error) {
 	}
 	p, err := Query(exe)
 	if err != nil {
+		// An interpreter of another root file system may not run here;
+		// its files still say what it is.
+		if root, ok := treeRoot(exe); ok {
+			if tp, terr := FromTree(root, exe); terr == nil {
+				return tp, nil
+			}
+		}
 		return nil, err
 	}
 	if len(p.IncludeDirs) == 0 || !isFile(filepath.Join(p.IncludeDirs[0], "Python.h")) {

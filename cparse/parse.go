@@ -77,11 +77,17 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("C front end: %v", err)
 	}
+	// Absolute directories give every header one spelling of its path,
+	// which IsPythonHeader and the file order rely on.
+	py.IncludeDirs, py.AfterDirs = absAll(py.IncludeDirs), absAll(py.AfterDirs)
 	// The Python directories come first; the host's system directories
 	// come after them, as gcc -I orders them.
 	cfg.IncludePaths = append(append([]string{""}, py.IncludeDirs...), cfg.HostIncludePaths...)
 	cfg.IncludePaths = append(cfg.IncludePaths, cfg.HostSysIncludePaths...)
+	cfg.IncludePaths = append(cfg.IncludePaths, py.AfterDirs...)
 	cfg.SysIncludePaths = append(append([]string{}, py.IncludeDirs...), cfg.HostSysIncludePaths...)
+	// Searched before the host's, a tree's headers would mix two glibcs.
+	cfg.SysIncludePaths = append(cfg.SysIncludePaths, py.AfterDirs...)
 	cfg.EvalAllMacros = true
 	cfg.Header = true
 	cfg.UnsignedEnums = true
@@ -223,4 +229,15 @@ func SortPos[T any](u *Unit, items []T, pos func(T) Pos) {
 // Exports lists the dynamic symbols a shared library defines.
 func Exports(lib string) (map[string]bool, error) {
 	return elfExports(lib)
+}
+
+func absAll(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		if a, err := filepath.Abs(d); err == nil {
+			d = a
+		}
+		out[i] = d
+	}
+	return out
 }

@@ -164,3 +164,45 @@ func checkVariantFacts(t *testing.T, py *cparse.Python, variant string, m *layou
 		}
 	}
 }
+
+// TestTreeAgainstGCC runs the gcc cross-check for the newest Pythons, from
+// the Debian unstable tree (make pythons): 3.14 and 3.15, release and
+// debug, each also free-threaded.
+func TestTreeAgainstGCC(t *testing.T) {
+	needTools(t, "gcc", "nasm")
+	all := testutil.TreePythons(t)
+	for _, want := range []string{"3.14", "3.15"} {
+		found := 0
+		for _, p := range all {
+			if p.MajorMinor() == want {
+				found++
+			}
+		}
+		if found < 2 {
+			t.Errorf("the tree lacks the release or debug build of %s", want)
+		}
+	}
+	for _, py := range all {
+		for _, v := range []struct {
+			name    string
+			defines []cparse.Define
+		}{{"base", nil}, {"freethreaded", []cparse.Define{{Name: "Py_GIL_DISABLED", Value: "1"}}}} {
+			py, v := py, v
+			t.Run(testName(py)+"/"+v.name, func(t *testing.T) {
+				t.Parallel()
+				u, m, inc := generate(t, py, v.defines)
+				checkAgainstGCC(t, u, m, inc)
+				if m.RefCount == nil {
+					t.Fatalf("no reference counting macros: %v", m.Omitted)
+				}
+				want := layout.RefU32
+				if py.IsDebug() || v.defines != nil {
+					want = layout.RefCall
+				}
+				if m.RefCount.Kind != want {
+					t.Errorf("refcount scheme %q, want kind %d", m.RefCount.Why, want)
+				}
+			})
+		}
+	}
+}

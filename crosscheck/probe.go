@@ -315,9 +315,13 @@ func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, err
 	if err := os.WriteFile(asrc, []byte(p.nasmProgram("python.inc")), 0o644); err != nil {
 		return nil, err
 	}
-	args := []string{"-std=gnu11", "-w", "-o", filepath.Join(dir, "probe")}
+	// gcc's default language mode, as the front end's predefined macros are.
+	args := []string{"-w", "-o", filepath.Join(dir, "probe")}
 	for _, d := range u.Python.IncludeDirs {
 		args = append(args, "-I", d)
+	}
+	for _, d := range u.Python.AfterDirs {
+		args = append(args, "-idirafter", d)
 	}
 	args = append(args, csrc)
 	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {

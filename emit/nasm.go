@@ -200,7 +200,7 @@ func (e *nasm) strct(s *layout.Struct) {
 	e.p("ENDSTRUC\n")
 	for _, a := range s.Alts {
 		if e.claim("member "+s.Name+"."+a.Path, name+"."+a.Path) {
-			e.p("%s.%s equ %d ; %s (overlaps)\n", name, a.Path, a.Offset, a.CType)
+			e.p("%s.%s equ %d ; %s, %d bytes (overlaps)\n", name, a.Path, a.Offset, a.CType, a.Size)
 		}
 	}
 	for _, b := range s.Bitfields {

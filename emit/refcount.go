@@ -33,6 +33,13 @@ func (e *nasm) refcount() {
 		e.p("%%macro Py_DECREF 1\n    dec qword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
 		e.dealloc(rc)
 		e.p("%%%%alive:\n%%endmacro\n")
+	case layout.RefU32:
+		e.p("%%macro Py_INCREF 1\n    cmp dword [%%1 + PyObject.%s], %s\n    jae %%%%done ; immortal\n", rc.Field, Name(rc.Immortal))
+		e.p("    inc dword [%%1 + PyObject.%s]\n%%%%done:\n%%endmacro\n", rc.Field)
+		e.p("%%macro Py_DECREF 1\n    cmp dword [%%1 + PyObject.%s], 0\n    jl %%%%alive ; immortal\n", rc.Field)
+		e.p("    dec dword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
+		e.dealloc(rc)
+		e.p("%%%%alive:\n%%endmacro\n")
 	case layout.RefSplit:
 		// The low 32 bits saturate: at 0xFFFFFFFF the object is immortal
 		// and the count is left as it is.

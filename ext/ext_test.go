@@ -87,3 +87,32 @@ func TestRefextABI3(t *testing.T) {
 		})
 	}
 }
+
+// TestRefextInTree builds the extension on the host for each Python of the
+// Debian unstable tree (make pythons) and runs its tests inside the tree
+// with chroot: the tree's glibc also refuses a module whose stack is
+// executable.
+func TestRefextInTree(t *testing.T) {
+	src, _ := filepath.Abs("refext.asm")
+	script, _ := os.ReadFile("test_refext.py")
+	root := testutil.Tree(t)
+	for _, py := range testutil.TreePythons(t) {
+		py := py
+		t.Run(testutil.Name(py), func(t *testing.T) {
+			t.Parallel()
+			dir, err := os.MkdirTemp(filepath.Join(root, "tmp"), "refext-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			testutil.BuildModule(t, py, dir, src, "refext", py.ExtSuffix)
+			os.WriteFile(filepath.Join(dir, "test_refext.py"), script, 0o644)
+			in := "/tmp/" + filepath.Base(dir)
+			rel := strings.TrimPrefix(py.Interpreter, root)
+			out := testutil.RunInTree(t, root, []string{"PYTHONPATH=" + in}, rel, in+"/test_refext.py")
+			if !strings.HasSuffix(out, "ok\n") {
+				t.Fatalf("test_refext.py under %s in the tree:\n%s", rel, out)
+			}
+		})
+	}
+}

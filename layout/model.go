@@ -127,6 +127,10 @@ const (
 	// RefSplit: a 64-bit count whose low 32 bits saturate: an object whose
 	// low half, read as int32, is negative is immortal (3.12, 3.13).
 	RefSplit
+	// RefU32: a 32-bit count (the low half of ob_refcnt_full); objects at
+	// or past Immortal are immortal, and a count negative as int32 is not
+	// decremented (3.14 and later).
+	RefU32
 	// RefCall: the headers call exported functions (debug builds with
 	// Py_REF_DEBUG, and others where the count is not for inline use).
 	RefCall
@@ -143,4 +147,7 @@ type RefCount struct {
 	// Dealloc is the exported function an inline Py_DECREF calls when the
 	// count drops to zero; "" means through ob_type->tp_dealloc.
 	Dealloc string
+	// Immortal names the constant of the headers at which RefU32 counts
+	// stop: _Py_IMMORTAL_INITIAL_REFCNT.
+	Immortal string
 }

@@ -70,6 +70,9 @@ func (b *builder) refcount() {
 		m.RefCount = &RefCount{Kind: RefPlain, Why: "PyObject.ob_refcnt is a plain 64-bit count", Field: "ob_refcnt", Dealloc: dealloc}
 	case cnt != nil && cnt.Size == 8 && split != nil && split.Elem == 4:
 		m.RefCount = &RefCount{Kind: RefSplit, Why: "PyObject.ob_refcnt overlaps ob_refcnt_split: 32-bit saturating count, immortal objects", Field: "ob_refcnt", Dealloc: dealloc}
+	case cnt != nil && cnt.Size == 4 && member("ob_refcnt_full") != nil && b.isConstant("_Py_IMMORTAL_INITIAL_REFCNT"):
+		m.RefCount = &RefCount{Kind: RefU32, Why: "PyObject.ob_refcnt is a 32-bit count beside ob_flags in ob_refcnt_full: immortal from _Py_IMMORTAL_INITIAL_REFCNT",
+			Field: "ob_refcnt", Dealloc: dealloc, Immortal: "_Py_IMMORTAL_INITIAL_REFCNT"}
 	default:
 		m.Omitted = append(m.Omitted, "reference counting macros: PyObject's count has a layout pyinc does not know")
 	}

@@ -32,7 +32,7 @@ type MemberInfo struct {
 	Path     string
 	CType    string
 	Offset   int64
-	Size     int64 // -1 when not known (union alternatives)
+	Size     int64 // -1 for bitfields
 	Alt      bool  // written as Outer.member equ: overlaps another member
 	Bitfield bool
 	Width    int // bitfields
@@ -43,7 +43,7 @@ var (
 	structHeadRE = regexp.MustCompile(`^; (struct|union) (.+): size ([0-9]+), align [0-9]+$`)
 	strucRE      = regexp.MustCompile(`^STRUC \$?(\S+)$`)
 	memberRE     = regexp.MustCompile(`^\s+\.(\S+):\s*(\S+ \S+)?\s*; (.*) @([0-9]+)$`)
-	equRE        = regexp.MustCompile(`^\$?([A-Za-z_][\w]*)\.(\S+) equ ([0-9]+) ; (.*?)( \(overlaps\)| :([0-9]+))$`)
+	equRE        = regexp.MustCompile(`^\$?([A-Za-z_][\w]*)\.(\S+) equ ([0-9]+) ; (.*?)(, ([0-9]+) bytes \(overlaps\)| :([0-9]+))$`)
 	shiftRE      = regexp.MustCompile(`^%define \$?([A-Za-z_]\w*)\.(\S+)_SHIFT ([0-9]+)$`)
 	defineRE     = regexp.MustCompile(`^%define \$?([A-Za-z_]\w*) (.+)$`)
 	externRE     = regexp.MustCompile(`^EXTERN \$?(\S+) ; (.*) ; (?:args|data)`)
@@ -110,10 +110,11 @@ func Read(text string) (*Summary, error) {
 		}
 		if m := equRE.FindStringSubmatch(line); m != nil && last != nil && m[1] == last.Name {
 			off, _ := strconv.ParseInt(m[3], 10, 64)
-			mi := MemberInfo{Path: m[2], CType: m[4], Offset: off, Size: -1, Alt: true}
-			if m[6] != "" {
-				mi.Alt, mi.Bitfield = false, true
-				mi.Width, _ = strconv.Atoi(m[6])
+			mi := MemberInfo{Path: m[2], CType: m[4], Offset: off, Alt: true}
+			mi.Size, _ = strconv.ParseInt(m[6], 10, 64)
+			if m[7] != "" {
+				mi.Alt, mi.Bitfield, mi.Size = false, true, -1
+				mi.Width, _ = strconv.Atoi(m[7])
 			}
 			last.Members = append(last.Members, mi)
 			continue

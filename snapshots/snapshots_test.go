@@ -17,7 +17,7 @@ func TestSnapshotsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := testutil.Pythons(t)
+	all := testutil.AllPythons(t)
 	for _, e := range entries {
 		e := e
 		t.Run(strings.TrimSuffix(e.File, ".inc"), func(t *testing.T) {

@@ -39,6 +39,7 @@ func runDiff(args []string) error {
 	both.register(fs, "", " for both sides")
 	from.register(fs, "from-", " for FROM only")
 	to.register(fs, "to-", " for TO only")
+	roots := fs.StringArray("root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
 	unified := fs.Bool("unified", false, "print a plain unified diff of the two includes instead")
 	format := fs.String("format", "text", "report `FORMAT`: text or json")
 	if err := parseFlags(fs, args); err != nil {
@@ -56,7 +57,7 @@ func runDiff(args []string) error {
 		if side.LimitedAPI == "" {
 			side.LimitedAPI = both.LimitedAPI
 		}
-		t, err := includeFor(fs.Arg(i), side)
+		t, err := includeFor(fs.Arg(i), side, *roots)
 		if err != nil {
 			return err
 		}
@@ -94,7 +95,7 @@ func runDiff(args []string) error {
 }
 
 // includeFor reads an include file, or generates the include for a Python.
-func includeFor(spec string, cfg configFlags) (string, error) {
+func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 	if strings.HasSuffix(spec, ".inc") {
 		if len(cfg.Defines) > 0 || cfg.LimitedAPI != "" {
 			return "", fail("%s is an include file: configuration flags do not apply to it", spec)
@@ -105,7 +106,7 @@ func includeFor(spec string, cfg configFlags) (string, error) {
 		}
 		return string(b), nil
 	}
-	py, err := findPython(spec, "")
+	py, err := findPython(spec, "", roots)
 	if err != nil {
 		return "", err
 	}

@@ -27,9 +27,12 @@ Examples:
   pyinc gen --include-dir /usr/include/python3.11
   pyinc gen --python 3.12 -D Py_TRACE_REFS -o python-tracerefs.inc
   pyinc gen --python 3.13 --define Py_GIL_DISABLED
-  pyinc gen --python 3.12 --limited-api 3.6 -o python-abi3.inc`
+  pyinc gen --python 3.12 --limited-api 3.6 -o python-abi3.inc
+  pyinc gen --python .cache/sid/usr/bin/python3.14     # an interpreter of another tree
+  pyinc gen --root .cache/sid --python 3.15`
 
 type genFlags struct {
+	roots      []string
 	python     string
 	includeDir string
 	output     string
@@ -41,6 +44,7 @@ func runGen(args []string) error {
 	var f genFlags
 	fs := newFlags("gen", "[--python VERSION|NAME|PATH] [--include-dir DIR] [-o FILE]", genText)
 	fs.StringVar(&f.python, "python", "", "the Python to generate for: version, interpreter name or path")
+	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR` (a debootstrap tree); repeatable")
 	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
 	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
 	f.config.register(fs, "", "")
@@ -55,7 +59,7 @@ func runGen(args []string) error {
 		return fail("--python and --include-dir both given: pass one")
 	}
 	start := time.Now()
-	py, err := findPython(f.python, f.includeDir)
+	py, err := findPython(f.python, f.includeDir, f.roots)
 	if err != nil {
 		return err
 	}
@@ -87,8 +91,9 @@ func runGen(args []string) error {
 	return nil
 }
 
-// findPython resolves --python / --include-dir.
-func findPython(spec, includeDir string) (*cparse.Python, error) {
+// findPython resolves --python / --include-dir, looking in the trees at
+// roots as well.
+func findPython(spec, includeDir string, roots []string) (*cparse.Python, error) {
 	if includeDir != "" {
 		py, err := cparse.FromIncludeDir(includeDir)
 		if err != nil {
@@ -96,7 +101,7 @@ func findPython(spec, includeDir string) (*cparse.Python, error) {
 		}
 		return py, nil
 	}
-	py, err := cparse.Find(spec)
+	py, err := cparse.Find(spec, roots...)
 	if err != nil {
 		return nil, fail("%v", err)
 	}

@@ -11,8 +11,10 @@ import (
 
 const listText = `
 Lists every Python pyinc finds: pyenv's versions, the interpreters on PATH,
-and header directories in /usr/include and /usr/local/include. --python takes
-any VERSION shown here; the first match in this order wins.
+and header directories in /usr/include and /usr/local/include; with --root,
+also the Pythons of another root file system (whose interpreters may not run
+here: pyinc reads their files). --python takes any VERSION shown here; the
+first match in this order wins.
 
 --porcelain prints one tab-separated line per Python, no header, for scripts:
 VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).`
@@ -20,6 +22,7 @@ VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).`
 func runList(args []string) error {
 	fs := newFlags("list", "[--porcelain]", listText)
 	porcelain := fs.Bool("porcelain", false, "tab-separated lines for scripts, no header")
+	roots := fs.StringArray("root", nil, "also list the Pythons of the root file system `DIR` (a debootstrap tree); repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -27,6 +30,12 @@ func runList(args []string) error {
 		return fail("unexpected argument %q: list takes no arguments", fs.Arg(0))
 	}
 	all := cparse.Discover()
+	for _, r := range *roots {
+		if st, err := os.Stat(r); err != nil || !st.IsDir() {
+			return fail("--root %s: no such directory", r)
+		}
+		all = append(all, cparse.DiscoverRoot(r)...)
+	}
 	if len(all) == 0 {
 		return fail("no Python with headers found: install one with its development headers")
 	}

@@ -18,6 +18,7 @@ said so. make regen-inc runs it.`
 func runRegen(args []string) error {
 	fs := newFlags("regen", "[--dir DIR]", regenText)
 	dir := fs.String("dir", "snapshots", "the snapshots `DIR`")
+	roots := fs.StringArray("root", nil, "also use the Pythons of the root file system `DIR`; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +30,9 @@ func runRegen(args []string) error {
 		return err
 	}
 	all := cparse.Discover()
+	for _, r := range *roots {
+		all = append(all, cparse.DiscoverRoot(r)...)
+	}
 	for _, e := range entries {
 		path := filepath.Join(*dir, e.File)
 		py := e.Find(all)

@@ -116,3 +116,56 @@ func BuildModule(t testing.TB, py *cparse.Python, dir, src, name, suffix string,
 	}
 	return filepath.Join(dir, so)
 }
+
+// repoRoot is the checkout's top directory.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Tree returns the Debian unstable tree make pythons builds, or skips the
+// test with what make pythons said.
+func Tree(t testing.TB) string {
+	t.Helper()
+	root := filepath.Join(repoRoot(), ".cache", "sid")
+	if _, err := os.Stat(filepath.Join(root, "usr", "bin", "python3.14")); err == nil {
+		return root
+	}
+	why := "the tree is not built: run make pythons"
+	if b, err := os.ReadFile(filepath.Join(repoRoot(), ".cache", "pythons.status")); err == nil {
+		why = strings.TrimSpace(string(b))
+	}
+	t.Skipf("no Debian unstable tree with Python 3.14 and 3.15: %s", why)
+	return ""
+}
+
+// TreePythons lists the tree's Pythons, skipping the test when there is no
+// tree.
+func TreePythons(t testing.TB) []*cparse.Python {
+	t.Helper()
+	all := cparse.DiscoverRoot(Tree(t))
+	if len(all) == 0 {
+		t.Skip("the tree has no Python with headers")
+	}
+	return all
+}
+
+// RunInTree runs a command inside the tree with chroot (root only).
+func RunInTree(t testing.TB, root string, env []string, args ...string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("running the tree's interpreters needs chroot, so root")
+	}
+	full := append([]string{root, "env"}, env...)
+	return Run(t, "", nil, "chroot", append(full, args...)...)
+}
+
+// AllPythons is Pythons plus those of the tree, when make pythons built it.
+func AllPythons(t testing.TB) []*cparse.Python {
+	all := Pythons(t)
+	root := filepath.Join(repoRoot(), ".cache", "sid")
+	if _, err := os.Stat(filepath.Join(root, "usr", "bin")); err == nil {
+		all = append(all, cparse.DiscoverRoot(root)...)
+	}
+	return all
+}
