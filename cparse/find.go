@@ -200,7 +200,11 @@ func findLibPython(includeDir, mm, flags string) string {
 // interpreters on PATH, then header directories in /usr/include and
 // /usr/local/include that no interpreter claimed. Newest first within each
 // source; duplicates (same include directory) are dropped.
-func Discover() []*Python {
+func Discover() []*Python { return discover(func(string) bool { return true }) }
+
+// discover is Discover, querying only the candidates whose name (a pyenv
+// version, an interpreter or include directory name) want accepts.
+func discover(want func(name string) bool) []*Python {
 	var all []*Python
 	seen := map[string]bool{}
 	add := func(p *Python, src string) {
@@ -222,6 +226,9 @@ func Discover() []*Python {
 		dirs, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin"))
 		sortByVersion(dirs, func(s string) string { return filepath.Base(filepath.Dir(s)) })
 		for _, d := range dirs {
+			if !want(filepath.Base(filepath.Dir(d))) {
+				continue
+			}
 			if exe := versionedInterpreter(d); exe != "" {
 				if p, err := Query(exe); err == nil {
 					add(p, "pyenv")
@@ -237,7 +244,7 @@ func Discover() []*Python {
 		names, _ := filepath.Glob(filepath.Join(dir, "python*"))
 		sortByVersion(names, filepath.Base)
 		for _, n := range names {
-			if !interpNameRE.MatchString(filepath.Base(n)) {
+			if !interpNameRE.MatchString(filepath.Base(n)) || !want(filepath.Base(n)) {
 				continue
 			}
 			real, err := filepath.EvalSymlinks(n)
@@ -254,6 +261,9 @@ func Discover() []*Python {
 		dirs, _ := filepath.Glob(filepath.Join(base, "python[0-9]*"))
 		sortByVersion(dirs, filepath.Base)
 		for _, d := range dirs {
+			if !want(filepath.Base(d)) {
+				continue
+			}
 			if p, err := FromIncludeDir(d); err == nil {
 				add(p, "headers")
 			}
@@ -295,6 +305,17 @@ func pyenvRoot() string {
 	return ""
 }
 
+// countRoots counts the Pythons of trees at the end of all.
+func countRoots(all []*Python) int {
+	n := 0
+	for _, p := range all {
+		if p.Root != "" {
+			n++
+		}
+	}
+	return n
+}
+
 var versionSpecRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
 
 // Find resolves what the user passed as --python: a version ("3.9",
@@ -306,7 +327,10 @@ func Find(spec string, roots ...string) (*Python, error) {
 	}
 	if versionSpecRE.MatchString(spec) {
 		var found []string
-		all := Discover()
+		// Only candidates whose names carry a matching version are asked;
+		// "python3" and the like may be any version, so they are asked too.
+		nameRE := regexp.MustCompile(`^(python)?` + regexp.QuoteMeta(spec) + `($|[^0-9])|^python[0-9]?$`)
+		all := discover(nameRE.MatchString)
 		for _, r := range roots {
 			all = append(all, DiscoverRoot(r)...)
 		}
@@ -314,6 +338,8 @@ func Find(spec string, roots ...string) (*Python, error) {
 			if p.Version == spec || strings.HasPrefix(p.Version, spec+".") {
 				return p, nil
 			}
+		}
+		for _, p := range append(Discover(), all[len(all)-countRoots(all):]...) {
 			found = append(found, p.Version)
 		}
 		have := "none"

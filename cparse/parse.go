@@ -241,3 +241,23 @@ func absAll(dirs []string) []string {
 	}
 	return out
 }
+
+// Files lists every file the unit read something from: the headers its
+// declarations and macros come from, system headers included.
+func (u *Unit) Files() []string {
+	seen := map[string]bool{}
+	for f := range u.fileRank {
+		seen[f] = true
+	}
+	for _, m := range u.AST.Macros {
+		seen[m.Position().Filename] = true
+	}
+	var out []string
+	for f := range seen {
+		if filepath.IsAbs(f) {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -114,6 +114,9 @@ func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, _, err := generate(py, defines, true)
-	return string(out), err
+	r, err := generate(py, defines, true, true)
+	if err != nil {
+		return "", err
+	}
+	return string(r.Include), nil
 }

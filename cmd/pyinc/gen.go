@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/pipeline"
-	"github.com/pyinc/pyinc/layout"
 )
 
 const genText = `
@@ -32,6 +33,8 @@ Examples:
   pyinc gen --root .cache/sid --python 3.15`
 
 type genFlags struct {
+	all        bool
+	noCache    bool
 	roots      []string
 	python     string
 	includeDir string
@@ -48,6 +51,8 @@ func runGen(args []string) error {
 	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
 	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
 	f.config.register(fs, "", "")
+	fs.BoolVar(&f.all, "all", false, "generate for every Python pyinc list shows, in parallel, into the directory -o names")
+	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds this include ($PYINC_CACHE_DIR, else ~/.cache/pyinc)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -58,6 +63,9 @@ func runGen(args []string) error {
 	if f.python != "" && f.includeDir != "" {
 		return fail("--python and --include-dir both given: pass one")
 	}
+	if f.all {
+		return genAll(f)
+	}
 	start := time.Now()
 	py, err := findPython(f.python, f.includeDir, f.roots)
 	if err != nil {
@@ -67,11 +75,11 @@ func runGen(args []string) error {
 	if err != nil {
 		return err
 	}
-	out, m, err := generate(py, defines, f.quiet)
+	r, err := generate(py, defines, f.quiet, !f.noCache)
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(f.output, out); err != nil {
+	if err := writeOutput(f.output, r.Include); err != nil {
 		return err
 	}
 	if !f.quiet {
@@ -79,14 +87,98 @@ func runGen(args []string) error {
 		if name == "-" {
 			name = "stdout"
 		}
-		externs := 0
-		for _, s := range m.Symbols {
-			if !s.NotInLib {
-				externs++
-			}
+		summarize(name, r, time.Since(start))
+	}
+	return nil
+}
+
+func summarize(name string, r *pipeline.Result, d time.Duration) {
+	cached := ""
+	if r.Cached {
+		cached = " (cached)"
+	}
+	fmt.Fprintf(os.Stderr, "%s: CPython %s, %d structs, %d constants, %d externs, %.1f s%s\n",
+		name, r.Summary.PyVersion, r.Summary.Structs, r.Summary.Constants, r.Summary.Externs, d.Seconds(), cached)
+}
+
+// genAll generates for every Python found, as many at once as there are
+// cores, into the directory -o names: pythonVERSION[-debug].inc.
+func genAll(f genFlags) error {
+	if f.python != "" || f.includeDir != "" {
+		return fail("--all and --python/--include-dir both given: pass one")
+	}
+	dir := f.output
+	if dir == "python.inc" {
+		dir = "."
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fail("--all writes into a directory: %s is not one", dir)
+	}
+	all := cparse.Discover()
+	for _, r := range f.roots {
+		all = append(all, cparse.DiscoverRoot(r)...)
+	}
+	if len(all) == 0 {
+		return fail("no Python with headers found: install one with its development headers")
+	}
+	start := time.Now()
+	type job struct {
+		py   *cparse.Python
+		name string
+		err  error
+	}
+	jobs := make([]job, len(all))
+	seen := map[string]bool{}
+	for i, py := range all {
+		name := "python" + py.Version
+		if py.IsDebug() {
+			name += "-debug"
 		}
-		fmt.Fprintf(os.Stderr, "%s: CPython %s, %d structs, %d constants, %d externs, %.1f s\n",
-			name, m.PyVersion, len(m.Structs), len(m.Constants), externs, time.Since(start).Seconds())
+		for seen[name] {
+			name += "-" + py.Source
+		}
+		seen[name] = true
+		jobs[i] = job{py: py, name: filepath.Join(dir, name+".inc")}
+	}
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	var mu sync.Mutex // one summary line at a time
+	for i := range jobs {
+		wg.Add(1)
+		go func(j *job) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t0 := time.Now()
+			defines, err := f.config.resolve(j.py)
+			var r *pipeline.Result
+			if err == nil {
+				r, err = generate(j.py, defines, true, !f.noCache)
+			}
+			if err == nil {
+				err = writeOutput(j.name, r.Include)
+			}
+			j.err = err
+			if err == nil && !f.quiet {
+				mu.Lock()
+				summarize(j.name, r, time.Since(t0))
+				mu.Unlock()
+			}
+		}(&jobs[i])
+	}
+	wg.Wait()
+	failed := 0
+	for _, j := range jobs {
+		if j.err != nil {
+			failed++
+			fmt.Fprintf(os.Stderr, "pyinc gen: %s: %v\n", j.name, oneLine(j.err.Error()))
+		}
+	}
+	if !f.quiet {
+		fmt.Fprintf(os.Stderr, "%d includes in %.1f s\n", len(jobs)-failed, time.Since(start).Seconds())
+	}
+	if failed > 0 {
+		return fail("%d of %d Pythons failed", failed, len(jobs))
 	}
 	return nil
 }
@@ -108,19 +200,23 @@ func findPython(spec, includeDir string, roots []string) (*cparse.Python, error)
 	return py, nil
 }
 
-// generate runs the pipeline; its errors are the user's to fix. What it
-// left out is told on stderr unless quiet.
-func generate(py *cparse.Python, defines []cparse.Define, quiet bool) ([]byte, *layout.Model, error) {
-	r, err := pipeline.Run(py, defines)
+// generate runs the pipeline, through the cache when useCache; its errors
+// are the user's to fix. What it left out is told on stderr unless quiet.
+func generate(py *cparse.Python, defines []cparse.Define, quiet, useCache bool) (*pipeline.Result, error) {
+	dir := ""
+	if useCache {
+		dir = pipeline.CacheDir()
+	}
+	r, _, err := pipeline.Cached(dir, py, defines)
 	if err != nil {
-		return nil, nil, fail("%v", err)
+		return nil, fail("%v", err)
 	}
 	if !quiet {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(os.Stderr, "pyinc: warning: %s\n", w)
 		}
 	}
-	return r.Include, r.Model, nil
+	return r, nil
 }
 
 // writeOutput writes data to path through a temporary file in the same

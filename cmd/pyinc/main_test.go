@@ -13,6 +13,18 @@ import (
 	"github.com/pyinc/pyinc/internal/testutil"
 )
 
+func TestMain(m *testing.M) {
+	// The tests keep their own cache, away from the user's.
+	dir, err := os.MkdirTemp("", "pyinc-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("PYINC_CACHE_DIR", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // pyinc runs the built binary.
 func pyinc(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -42,7 +54,7 @@ func TestGenDeterministic(t *testing.T) {
 			dir := t.TempDir()
 			a, b := filepath.Join(dir, "a.inc"), filepath.Join(dir, "b.inc")
 			for _, out := range []string{a, b} {
-				if _, stderr, code := pyinc(t, "gen", "-q", "--python", py.Interpreter, "-o", out); code != 0 {
+				if _, stderr, code := pyinc(t, "gen", "-q", "--no-cache", "--python", py.Interpreter, "-o", out); code != 0 {
 					t.Fatalf("pyinc gen: exit %d: %s", code, stderr)
 				}
 			}
@@ -78,7 +90,7 @@ func TestGenWays(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "; python.inc for CPython "+py.Version) {
 		t.Fatalf("gen -o -: exit %d, stderr %q, stdout starts %q", code, stderr, firstN(stdout, 60))
 	}
-	if !regexp.MustCompile(`^stdout: CPython \S+, \d+ structs, \d+ constants, \d+ externs, [0-9.]+ s\n$`).MatchString(stderr) {
+	if !regexp.MustCompile(`^stdout: CPython \S+, \d+ structs, \d+ constants, \d+ externs, [0-9.]+ s( \(cached\))?\n$`).MatchString(stderr) {
 		t.Errorf("summary line: %q", stderr)
 	}
 	_, stderr, code = pyinc(t, "gen", "-q", "--python", py.MajorMinor(), "-o", filepath.Join(t.TempDir(), "v.inc"))

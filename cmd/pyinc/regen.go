@@ -48,11 +48,11 @@ func runRegen(args []string) error {
 		if err != nil {
 			return fail("%s: %v", e.File, err)
 		}
-		out, _, err := generate(py, defines, true)
+		r, err := generate(py, defines, true, true)
 		if err != nil {
 			return err
 		}
-		if err := writeOutput(path, out); err != nil {
+		if err := writeOutput(path, r.Include); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "regen: %s from %s %s\n", path, py.Version, e.Flags())

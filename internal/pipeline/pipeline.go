@@ -32,6 +32,8 @@ type Result struct {
 	// Warnings name what was left out of the include and why: constructs
 	// NASM cannot express, values pyinc cannot vouch for, name collisions.
 	Warnings []string
+	Summary  Summary
+	Cached   bool // taken from the cache: Unit and Model are nil
 }
 
 // Run is Generate, keeping the parsed unit as well.
@@ -59,5 +61,11 @@ func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
 		return nil, err
 	}
 	r.Include = buf.Bytes()
+	r.Summary = Summary{PyVersion: m.PyVersion, Structs: len(m.Structs), Constants: len(m.Constants)}
+	for _, s := range m.Symbols {
+		if !s.NotInLib {
+			r.Summary.Externs++
+		}
+	}
 	return r, nil
 }

@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+
+	"github.com/pyinc/pyinc/cparse"
+)
+
+// Parsing the headers is most of the time a run takes, so a generated
+// include is kept in a cache, keyed by what it is made from (pyinc's
+// version, the Python's directories and libpython, the configuration, the
+// C compiler) and checked against the contents of every file the parse
+// read: a second run on unchanged headers does not parse them again.
+
+// Summary is what the command reports of a run, cached or not.
+type Summary struct {
+	PyVersion                   string
+	Structs, Constants, Externs int
+}
+
+// entry is one cached include.
+type entry struct {
+	Files    map[string]string // path -> SHA-256 of its contents
+	Include  []byte
+	Warnings []string
+	Summary  Summary
+}
+
+// CacheDir is where the cache lives: $PYINC_CACHE_DIR, else the user's
+// cache directory; "off" turns the cache off.
+func CacheDir() string {
+	if d := os.Getenv("PYINC_CACHE_DIR"); d != "" {
+		if d == "off" {
+			return ""
+		}
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "pyinc")
+	}
+	return ""
+}
+
+// Cached is Run through the cache in dir ("" for none). hit says whether
+// the headers were parsed at all. A result from the cache has no Unit and
+// no Model.
+func Cached(dir string, py *cparse.Python, defines []cparse.Define) (r *Result, hit bool, err error) {
+	if dir == "" {
+		r, err := Run(py, defines)
+		return r, false, err
+	}
+	key := cacheKey(py, defines)
+	path := filepath.Join(dir, key+".json")
+	if b, err := os.ReadFile(path); err == nil {
+		var e entry
+		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files) {
+			return &Result{Include: e.Include, Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true, nil
+		}
+	}
+	r, err = Run(py, defines)
+	if err != nil {
+		return nil, false, err
+	}
+	e := entry{Files: map[string]string{}, Include: r.Include, Warnings: r.Warnings, Summary: r.Summary}
+	for _, f := range inputs(py, r.Unit) {
+		if h, err := hashFile(f); err == nil {
+			e.Files[f] = h
+		}
+	}
+	if b, err := json.Marshal(e); err == nil {
+		writeCache(dir, path, b) // a cache that cannot be written is no error
+	}
+	return r, false, nil
+}
+
+func cacheKey(py *cparse.Python, defines []cparse.Define) string {
+	h := sha256.New()
+	fmt.Fprintln(h, Version, py.Version, py.IncludeDirs, py.AfterDirs, py.LibPython, defines)
+	// The running pyinc binary stands for pyinc's own code: a rebuilt
+	// pyinc does not reuse what an earlier build wrote.
+	self, _ := os.Executable()
+	for _, f := range []string{self, py.LibPython, lookPath("cc"), lookPath("gcc")} {
+		if st, err := os.Stat(f); err == nil {
+			fmt.Fprintln(h, f, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func lookPath(name string) string {
+	p, _ := exec.LookPath(name)
+	return p
+}
+
+// inputs lists what a parse depends on: every file below the Python's
+// include directories, and every other file it read.
+func inputs(py *cparse.Python, u *cparse.Unit) []string {
+	seen := map[string]bool{}
+	for _, d := range py.IncludeDirs {
+		filepath.WalkDir(d, func(p string, de fs.DirEntry, err error) error {
+			if err == nil && de.Type().IsRegular() {
+				seen[p] = true
+			}
+			return nil
+		})
+	}
+	for _, f := range u.Files() {
+		seen[f] = true
+	}
+	out := make([]string, 0, len(seen))
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func unchanged(files map[string]string) bool {
+	for f, want := range files {
+		if h, err := hashFile(f); err != nil || h != want {
+			return false
+		}
+	}
+	return true
+}
+
+func hashFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
+}
+
+func writeCache(dir, path string, b []byte) {
+	if os.MkdirAll(dir, 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(dir, ".entry*")
+	if err != nil {
+		return
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil && cerr == nil {
+		os.Rename(tmp.Name(), path)
+	}
+	os.Remove(tmp.Name())
+}
