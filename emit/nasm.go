@@ -157,7 +157,11 @@ func (e *nasm) strct(s *layout.Struct) {
 	if s.Union {
 		kind = "union"
 	}
-	e.p("\n; %s %s: size %d, align %d\n", kind, s.CName, s.Size, s.Align)
+	title := kind + " " + s.CName
+	if strings.HasPrefix(s.CName, kind+" ") {
+		title = s.CName // a tag: "struct _frame"
+	}
+	e.p("\n; %s: size %d, align %d\n", title, s.Size, s.Align)
 	if !e.claim(kind+" "+s.CName, name, name+"_size") {
 		return
 	}
