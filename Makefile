@@ -4,6 +4,7 @@
 #                    build the reference extension against each (in build/)
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
+#   make bench       generator speed, include cost and call speed, as ratios
 #   make deps        install nasm and Debian's debug Python when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests
@@ -14,7 +15,7 @@ PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
 
-.PHONY: all build deps pythons test ext regen-inc clean
+.PHONY: all build deps pythons test ext regen-inc bench clean
 
 all: build
 
@@ -70,6 +71,9 @@ ext: build deps
 
 regen-inc: build
 	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)
+
+bench: build deps
+	$(GO) run ./bench -pyinc $(PYINC)
 
 clean:
 	rm -rf $(BUILD)

@@ -30,6 +30,7 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 		e.names.owner[n] = "defined by pyinc"
 	}
 	e.header(opt)
+	e.config()
 	e.constants()
 	e.structs()
 	e.helpers()
@@ -82,6 +83,25 @@ __SECT__
 
 %%define NULL 0
 `)
+}
+
+// config defines the configuration macros in effect that the headers'
+// own constants do not (those set with --define, --limited-api), so that
+// code can test them: %ifdef Py_LIMITED_API.
+func (e *nasm) config() {
+	have := map[string]bool{}
+	for _, c := range e.m.Constants {
+		have[c.Name] = true
+	}
+	for _, c := range e.m.Config {
+		name, val, ok := strings.Cut(c, "=")
+		if !ok {
+			val = "1"
+		}
+		if !have[name] && e.claim("configuration macro "+name, Name(name)) {
+			e.p("%%define %s %s ; build configuration\n", Name(name), val)
+		}
+	}
 }
 
 func (e *nasm) constants() {
@@ -159,7 +179,7 @@ func (e *nasm) strct(s *layout.Struct) {
 	}
 	title := kind + " " + s.CName
 	if strings.HasPrefix(s.CName, kind+" ") {
-		title = s.CName // a tag: "struct _frame"
+		title = s.CName + " (no typedef)" // a tag: "struct _frame"
 	}
 	e.p("\n; %s: size %d, align %d\n", title, s.Size, s.Align)
 	if !e.claim(kind+" "+s.CName, name, name+"_size") {

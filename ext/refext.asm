@@ -6,6 +6,7 @@
 ;
 ;   refext.sayit()          write "Assembly is great fun! :)" to sys.stdout
 ;   refext.multiply(a, b)   a * b for ints; OverflowError past 64 bits
+;   refext.multiply_fast(a, b)  the same, as METH_FASTCALL (3.7+, full API)
 ;   refext.identity(obj)    obj itself, as a new reference
 ;
 ; Calling convention (System V): a METH_* function gets self in rdi and its
@@ -16,6 +17,15 @@
 
 default rel
 
+; METH_FASTCALL has its 3.7 meaning from 3.7, and the limited API has it
+; from 3.10; where the include lacks it, multiply_fast is left out.
+%define REFEXT_FASTCALL 0
+%ifdef METH_FASTCALL
+ %if PY_VERSION_HEX >= 0x03070000
+  %define REFEXT_FASTCALL 1
+ %endif
+%endif
+
 section .rodata
 modname:      db "refext", 0
 moddoc:       db "pyinc's reference extension, written in x86-64 assembly.", 0
@@ -23,6 +33,9 @@ sayit_name:   db "sayit", 0
 sayit_doc:    db `sayit($module, /)\n--\n\nWrite "Assembly is great fun! :)" and a newline to sys.stdout.`, 0
 mul_name:     db "multiply", 0
 mul_doc:      db `multiply($module, a, b, /)\n--\n\nReturn a * b. Both must be ints that fit in a signed 64-bit\ninteger, and so must the product: OverflowError otherwise.`, 0
+mulf_name:    db "multiply_fast", 0
+mulf_doc:     db `multiply_fast($module, a, b, /)\n--\n\nmultiply(), called as METH_FASTCALL.`, 0
+nargs_msg:    db "multiply_fast() takes exactly 2 arguments", 0
 id_name:      db "identity", 0
 id_doc:       db `identity($module, obj, /)\n--\n\nReturn obj itself.`, 0
 message:      db "Assembly is great fun! :)", 10, 0
@@ -47,6 +60,14 @@ methods:
         at PyMethodDef.ml_flags, dd METH_VARARGS
         at PyMethodDef.ml_doc,   dq mul_doc
     iend
+%if REFEXT_FASTCALL
+    istruc PyMethodDef
+        at PyMethodDef.ml_name,  dq mulf_name
+        at PyMethodDef.ml_meth,  dq multiply_fast
+        at PyMethodDef.ml_flags, dd METH_FASTCALL
+        at PyMethodDef.ml_doc,   dq mulf_doc
+    iend
+%endif
     istruc PyMethodDef
         at PyMethodDef.ml_name,  dq id_name
         at PyMethodDef.ml_meth,  dq identity
@@ -66,8 +87,10 @@ moddef:
     iend
 
 section .text
+; Functions start on 16-byte boundaries, as C compilers place them.
 
 ; sayit(self, unused): sys.stdout.write(message), then None.
+align 16
 sayit:
     sub rsp, 8                      ; entry rsp is 8 off alignment
     lea rdi, [stdout_name]
@@ -91,42 +114,108 @@ sayit:
     add rsp, 8
     ret
 
-; to_int64: rdi = an object. Returns its value in rax with CF clear, or CF
-; set with an exception set: TypeError unless it is an int, OverflowError
-; when it does not fit in 64 bits.
-to_int64:
-    push rbx
-    mov rbx, rdi
-    mov rdi, [rbx + PyObject.ob_type]
-    PY_CALL PyType_GetFlags
+; From 3.10 PyLong_AsLongLong raises the TypeError for a non-int itself;
+; before, it took floats through __int__, so older headers, and the
+; limited API (whose modules run on them too), check the type first.
+%define REFEXT_CHECK_INT 1
+%ifndef Py_LIMITED_API
+ %if PY_VERSION_HEX >= 0x030A0000
+  %define REFEXT_CHECK_INT 0
+ %endif
+%endif
+
+; CHECK_INT reg, label: jump to label unless the object in reg is an int.
+; Clobbers rax (and, for the limited API, the caller-saved registers).
+%macro CHECK_INT 2
+    mov rax, [%1 + PyObject.ob_type]
+%ifdef Py_LIMITED_API
+    mov rdi, rax
+    PY_CALL PyType_GetFlags         ; the type object is opaque here
     test rax, Py_TPFLAGS_LONG_SUBCLASS
-    jz .not_int
+%else
+    test qword [rax + PyTypeObject.tp_flags], Py_TPFLAGS_LONG_SUBCLASS
+%endif
+    jz %2
+%endmacro
+
+; multiply_pair: rdi = a, rsi = b (borrowed). Returns a * b as a new int
+; in rax, or NULL with an exception set: TypeError unless both are ints,
+; OverflowError when an argument or the product does not fit in 64 bits.
+align 16
+multiply_pair:
+    push rbx
+    push r12
+    sub rsp, 8                      ; entry rsp is 8 off alignment: now aligned
+    mov rbx, rdi
+    mov r12, rsi
+%if REFEXT_CHECK_INT
+    CHECK_INT rbx, .not_int
+    CHECK_INT r12, .not_int
+%endif
     mov rdi, rbx
     PY_CALL PyLong_AsLongLong
+    cmp rax, -1                     ; -1 may be the value or an error
+    je .a_minus_one
+.a_ok:
+    mov rbx, rax
+    mov rdi, r12
+    PY_CALL PyLong_AsLongLong
     cmp rax, -1
-    jne .ok
-    PY_CALL PyErr_Occurred          ; -1 may be the value or an error
+    je .b_minus_one
+.b_ok:
+    imul rax, rbx
+    jo .overflow
+    mov rdi, rax
+    add rsp, 8
+    pop r12
+    pop rbx
+    jmp PyLong_FromLongLong wrt ..plt   ; a tail call, as a C compiler makes it
+.a_minus_one:
+    PY_CALL PyErr_Occurred
     test rax, rax
     jnz .fail
     mov rax, -1
-.ok:
-    pop rbx
-    clc
-    ret
+    jmp .a_ok
+.b_minus_one:
+    PY_CALL PyErr_Occurred
+    test rax, rax
+    jnz .fail
+    mov rax, -1
+    jmp .b_ok
+%if REFEXT_CHECK_INT
 .not_int:
     PY_ADDR rax, PyExc_TypeError
     mov rdi, [rax]
     lea rsi, [type_msg]
     PY_CALL PyErr_SetString
+    jmp .fail
+%endif
+.overflow:
+    PY_ADDR rax, PyExc_OverflowError
+    mov rdi, [rax]
+    lea rsi, [overflow_msg]
+    PY_CALL PyErr_SetString
 .fail:
+    xor eax, eax
+    add rsp, 8
+    pop r12
     pop rbx
-    stc
     ret
 
-; multiply(self, args): the product of two ints as an int.
+; multiply(self, args): METH_VARARGS, the arguments in a tuple.
+align 16
 multiply:
-    push rbx
-    sub rsp, 16                     ; [rsp] = a, [rsp+8] = b; stack aligned
+%ifndef Py_LIMITED_API
+    ; Two arguments are read straight from the tuple; anything else goes
+    ; to PyArg_ParseTuple for its error message.
+    cmp qword [rsi + PyVarObject.ob_size], 2
+    jne .parse
+    mov rdi, [rsi + PyTupleObject.ob_item]
+    mov rsi, [rsi + PyTupleObject.ob_item + 8]
+    jmp multiply_pair               ; a tail call: the stack is as at entry
+.parse:
+%endif
+    sub rsp, 24                     ; [rsp] = a, [rsp+8] = b; stack aligned
     mov rdi, rsi
     lea rsi, [parse_fmt]
     mov rdx, rsp
@@ -136,30 +225,38 @@ multiply:
     test eax, eax
     jz .fail
     mov rdi, [rsp]
-    call to_int64
-    jc .fail
-    mov rbx, rax
-    mov rdi, [rsp + 8]
-    call to_int64
-    jc .fail
-    imul rbx, rax
-    jo .overflow
-    mov rdi, rbx
-    PY_CALL PyLong_FromLongLong
-    jmp .done
-.overflow:
-    PY_ADDR rax, PyExc_OverflowError
-    mov rdi, [rax]
-    lea rsi, [overflow_msg]
-    PY_CALL PyErr_SetString
+    mov rsi, [rsp + 8]
+    call multiply_pair
+    add rsp, 24
+    ret
 .fail:
     xor eax, eax
-.done:
-    add rsp, 16
-    pop rbx
+    add rsp, 24
     ret
 
+%if REFEXT_FASTCALL
+; multiply_fast(self, args, nargs): METH_FASTCALL, the arguments in a C
+; array of nargs objects.
+align 16
+multiply_fast:
+    cmp rdx, 2
+    jne .nargs
+    mov rdi, [rsi]
+    mov rsi, [rsi + 8]
+    jmp multiply_pair               ; a tail call: the stack is as at entry
+.nargs:
+    sub rsp, 8
+    PY_ADDR rax, PyExc_TypeError
+    mov rdi, [rax]
+    lea rsi, [nargs_msg]
+    PY_CALL PyErr_SetString
+    xor eax, eax
+    add rsp, 8
+    ret
+%endif
+
 ; identity(self, obj): obj with a new reference.
+align 16
 identity:
     push rsi                        ; keep obj; aligns the stack for a call
     Py_INCREF rsi
@@ -167,6 +264,7 @@ identity:
     ret
 
 global PyInit_refext:function
+align 16
 PyInit_refext:
     sub rsp, 8
     lea rdi, [moddef]

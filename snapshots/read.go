@@ -40,7 +40,7 @@ type MemberInfo struct {
 }
 
 var (
-	structHeadRE = regexp.MustCompile(`^; (struct|union) (.+): size ([0-9]+), align [0-9]+$`)
+	structHeadRE = regexp.MustCompile(`^; (struct|union) (.+?)( \(no typedef\))?: size ([0-9]+), align [0-9]+$`)
 	strucRE      = regexp.MustCompile(`^STRUC \$?(\S+)$`)
 	memberRE     = regexp.MustCompile(`^\s+\.(\S+):\s*(\S+ \S+)?\s*; (.*) @([0-9]+)$`)
 	equRE        = regexp.MustCompile(`^\$?([A-Za-z_][\w]*)\.(\S+) equ ([0-9]+) ; (.*?)(, ([0-9]+) bytes \(overlaps\)| :([0-9]+))$`)
@@ -77,8 +77,12 @@ func Read(text string) (*Summary, error) {
 			section = "helpers"
 		}
 		if m := structHeadRE.FindStringSubmatch(line); m != nil {
-			size, _ := strconv.ParseInt(m[3], 10, 64)
-			head = &StructInfo{CName: m[2], Union: m[1] == "union", Size: size}
+			size, _ := strconv.ParseInt(m[4], 10, 64)
+			cname := m[2]
+			if m[3] != "" {
+				cname = m[1] + " " + cname
+			}
+			head = &StructInfo{CName: cname, Union: m[1] == "union", Size: size}
 			continue
 		}
 		if m := strucRE.FindStringSubmatch(line); m != nil {
