@@ -48,9 +48,9 @@ var bitTypes = []struct {
 // Names NASM reads as keywords or registers, used now and then as C
 // names to exercise the $ prefix.
 var (
-	reservedTypeNames   = []string{"abs", "rel", "byte", "seg", "at"}
-	reservedMemberNames = []string{"wrt", "rax", "dword", "strict", "times"}
-	reservedMacroNames  = []string{"qword", "rsi", "equ", "ptr"}
+	reservedTypeNames   = []string{"abs", "rel", "byte", "seg", "at", "push", "jz"}
+	reservedMemberNames = []string{"wrt", "rax", "dword", "strict", "times", "mov", "call"}
+	reservedMacroNames  = []string{"qword", "rsi", "equ", "ptr", "lea", "cmovne"}
 )
 
 // NewDeclGen makes a generator for seed; names carry prefix.

@@ -20,6 +20,9 @@ enum { times = 7, ptr = -1 };
 #define equ "quoted \" and \\ and ` + "`" + `"
 int dword(int, double);
 extern long word;
+typedef struct push { int mov; } push;
+#define jnz 9
+int call(void);
 `
 
 // TestReservedNames: C names that NASM reads as keywords or registers get
@@ -38,7 +41,8 @@ func TestReservedNames(t *testing.T) {
 	}
 	text := string(r.Include)
 	for _, want := range []string{"STRUC $abs\n", "STRUC $seg\n", "%define $qword 5\n", "%define $times 7\n", "%define $ptr (-1)\n",
-		"EXTERN $dword ;", "EXTERN $word ;", "$abs.wrt equ 24 ;", "    .rel:"} {
+		"EXTERN $dword ;", "EXTERN $word ;", "$abs.wrt equ 24 ;", "    .rel:",
+		"STRUC $push\n", "%define $jnz 9\n", "EXTERN $call ;"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the include lacks %q", want)
 		}
@@ -54,7 +58,7 @@ func TestReservedNames(t *testing.T) {
 	for _, b := range bad {
 		t.Error(b)
 	}
-	if p.Counts.Structs != 2 || p.Counts.Constants < 4 || p.Counts.Strings != 1 {
+	if p.Counts.Structs != 3 || p.Counts.Constants < 4 || p.Counts.Strings != 1 {
 		t.Errorf("checked %v", p.Counts)
 	}
 }

@@ -71,6 +71,7 @@ type builder struct {
 	decls    []*cc.Declarator // file scope external declarations of Python headers
 	enums    []*cc.Enumerator
 	named    map[string]string     // struct key -> emitted name
+	current  string                // the struct being laid out, for messages
 	layouts  map[string]*aggLayout // struct key -> computed layout
 }
 
@@ -325,6 +326,7 @@ func (b *builder) layoutStruct(name, cname string, t cc.Type) (*Struct, error) {
 		return nil, err
 	}
 	s := &Struct{Name: name, CName: cname, Union: union, Size: l.size, Align: l.align}
+	b.current = name
 	var leaves []leaf
 	if err := b.walk(t, 0, "", false, s.Size, &leaves); err != nil {
 		return nil, err
@@ -403,7 +405,7 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 					lf.bf = &bf
 					lf.Path = bf.Path
 				} else {
-					b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("bitfield %s%s (width %d at bit %d): no load of 1, 2, 4 or 8 bytes inside the struct reads it", prefix, name, w, lo))
+					b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("bitfield %s.%s%s (width %d at bit %d): no load of 1, 2, 4 or 8 bytes inside the struct reads it", b.current, prefix, name, w, lo))
 				}
 			}
 			*out = append(*out, lf)

@@ -110,3 +110,36 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestLeftOut: what pyinc cannot state correctly is left out, with a
+// comment in the include and a warning, and the rest still assembles.
+func TestLeftOut(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	dir := headerDir(t, `
+typedef struct __attribute__((packed)) P { char c; unsigned long long wide : 40; } P;
+#define P_BYTES (sizeof(P) * 2)
+#define PLAIN 7
+`)
+	out := filepath.Join(t.TempDir(), "python.inc")
+	_, stderr, code := pyinc(t, "gen", "--include-dir", dir, "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	inc, _ := os.ReadFile(out)
+	for _, want := range []string{
+		"bitfield P.wide (width 40 at bit 8): no load of 1, 2, 4 or 8 bytes inside the struct reads it",
+		"macro P_BYTES: left out, its value depends on the layout of P",
+	} {
+		if !strings.Contains(stderr, "warning: "+want) || !strings.Contains(string(inc), "; "+want) {
+			t.Errorf("want %q as a warning and in the include; stderr:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(string(inc), "%define PLAIN 7") || !strings.Contains(string(inc), "STRUC P\n") {
+		t.Errorf("what could be stated was left out too")
+	}
+	probe := filepath.Join(filepath.Dir(out), "p.asm")
+	os.WriteFile(probe, []byte("%include \"python.inc\"\nsection .data\ndq P_size, P.c, PLAIN\n"), 0o644)
+	if b, err := exec.Command("nasm", "-f", "elf64", "-I", filepath.Dir(out)+"/", "-o", probe+".o", probe).CombinedOutput(); err != nil {
+		t.Fatalf("the include does not assemble: %v\n%s", err, b)
+	}
+}
