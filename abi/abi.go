@@ -1,5 +1,5 @@
 // Package abi holds the x86-64 System V ABI facts pyinc's output needs:
-// the LP64 sizes of C's basic types, and which registers carry a function's
+// how values are classified, and which registers carry a function's
 // arguments and result (System V ABI, AMD64 supplement, section 3.2.3).
 package abi
 
@@ -7,13 +7,6 @@ import "strings"
 
 // Name describes the target in generated files.
 const Name = "x86-64 System V (LP64, ELF)"
-
-// Basic C types in LP64: size and alignment in bytes.
-var Basic = map[string][2]int64{
-	"_Bool": {1, 1}, "char": {1, 1}, "short": {2, 2}, "int": {4, 4},
-	"long": {8, 8}, "long long": {8, 8}, "pointer": {8, 8},
-	"float": {4, 4}, "double": {8, 8}, "long double": {16, 16},
-}
 
 // Class is the ABI class of one eightbyte of a value.
 type Class int

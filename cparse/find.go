@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,7 +92,7 @@ func Query(interp string) (*Python, error) {
 		p.Interpreter = interp
 	}
 	for _, k := range []string{"include", "platinclude", "confinclude"} {
-		if d := kv[k]; d != "" && isDir(d) && !contains(p.IncludeDirs, d) {
+		if d := kv[k]; d != "" && isDir(d) && !slices.Contains(p.IncludeDirs, d) {
 			p.IncludeDirs = append(p.IncludeDirs, d)
 		}
 	}
@@ -161,7 +162,7 @@ func headerConfig(dir string) []string {
 	}
 	var out []string
 	for _, m := range configDefineRE.FindAllSubmatch(b, -1) {
-		if !contains(out, string(m[1])) {
+		if !slices.Contains(out, string(m[1])) {
 			out = append(out, string(m[1]))
 		}
 	}
@@ -248,7 +249,7 @@ func discover(want func(name string) bool) []*Python {
 				continue
 			}
 			real, err := filepath.EvalSymlinks(n)
-			if err != nil || contains(interps, real) {
+			if err != nil || slices.Contains(interps, real) {
 				continue
 			}
 			interps = append(interps, real)
@@ -272,13 +273,15 @@ func discover(want func(name string) bool) []*Python {
 	return all
 }
 
+var versionedNameRE = regexp.MustCompile(`^python[0-9]\.[0-9]+$`)
+
 var interpNameRE = regexp.MustCompile(`^python[0-9](\.[0-9]+)?[dmt]*(-dbg)?$`)
 
 // versionedInterpreter returns the most specific pythonX.Y in bin.
 func versionedInterpreter(bin string) string {
 	names, _ := filepath.Glob(filepath.Join(bin, "python[0-9].*"))
 	for _, n := range names {
-		if regexp.MustCompile(`^python[0-9]\.[0-9]+$`).MatchString(filepath.Base(n)) {
+		if versionedNameRE.MatchString(filepath.Base(n)) {
 			return n
 		}
 	}
@@ -418,15 +421,6 @@ func isFile(p string) bool {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func lastLine(s string) string {

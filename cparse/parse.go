@@ -19,12 +19,14 @@ type Define struct {
 
 // Unit is a parsed translation unit made of a Python's public headers.
 type Unit struct {
-	Python   *Python
-	AST      *cc.AST
-	Headers  []string // what the unit includes, in order: "Python.h", ...
-	Defines  []Define // configuration macros set before the headers
-	pyDirs   []string
-	fileRank map[string]int
+	Python  *Python
+	AST     *cc.AST
+	Headers []string // what the unit includes, in order: "Python.h", ...
+	Defines []Define // configuration macros set before the headers
+	// IncludeDirs and AfterDirs are the Python's directories, absolute,
+	// as the unit was parsed with them: a gcc probe uses the same.
+	IncludeDirs, AfterDirs []string
+	fileRank               map[string]int
 }
 
 // publicHeaders are included after Python.h when present: they declare
@@ -67,7 +69,7 @@ var Singletons = []string{"Py_None", "Py_True", "Py_False", "Py_NotImplemented",
 // configuration macros.
 func Parse(py *Python, defines []Define) (*Unit, error) {
 	if len(py.IncludeDirs) == 0 {
-		return nil, fmt.Errorf("Python %s: no include directory", py.Version)
+		return nil, fmt.Errorf("no include directory for Python %s", py.Version)
 	}
 	inc := py.IncludeDirs[0]
 	if !isFile(filepath.Join(inc, "Python.h")) {
@@ -79,20 +81,20 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	}
 	// Absolute directories give every header one spelling of its path,
 	// which IsPythonHeader and the file order rely on.
-	py.IncludeDirs, py.AfterDirs = absAll(py.IncludeDirs), absAll(py.AfterDirs)
+	incDirs, afterDirs := absAll(py.IncludeDirs), absAll(py.AfterDirs)
 	// The Python directories come first; the host's system directories
 	// come after them, as gcc -I orders them.
-	cfg.IncludePaths = append(append([]string{""}, py.IncludeDirs...), cfg.HostIncludePaths...)
+	cfg.IncludePaths = append(append([]string{""}, incDirs...), cfg.HostIncludePaths...)
 	cfg.IncludePaths = append(cfg.IncludePaths, cfg.HostSysIncludePaths...)
-	cfg.IncludePaths = append(cfg.IncludePaths, py.AfterDirs...)
-	cfg.SysIncludePaths = append(append([]string{}, py.IncludeDirs...), cfg.HostSysIncludePaths...)
+	cfg.IncludePaths = append(cfg.IncludePaths, afterDirs...)
+	cfg.SysIncludePaths = append(append([]string{}, incDirs...), cfg.HostSysIncludePaths...)
 	// Searched before the host's, a tree's headers would mix two glibcs.
-	cfg.SysIncludePaths = append(cfg.SysIncludePaths, py.AfterDirs...)
+	cfg.SysIncludePaths = append(cfg.SysIncludePaths, afterDirs...)
 	cfg.EvalAllMacros = true
 	cfg.Header = true
 	cfg.UnsignedEnums = true
 
-	u := &Unit{Python: py, Defines: defines, pyDirs: py.IncludeDirs}
+	u := &Unit{Python: py, Defines: defines, IncludeDirs: incDirs, AfterDirs: afterDirs}
 	u.Headers = []string{"Python.h"}
 	for _, h := range publicHeaders {
 		if isFile(filepath.Join(inc, h)) {
@@ -171,7 +173,7 @@ func trimHostPath(s string, dirs []string) string {
 // headers: under one of its include directories, or in a directory named
 // pythonX.Y (Debian keeps pyconfig.h in /usr/include/<multiarch>/pythonX.Y).
 func (u *Unit) IsPythonHeader(path string) bool {
-	for _, d := range u.pyDirs {
+	for _, d := range u.IncludeDirs {
 		if strings.HasPrefix(path, d+"/") {
 			return true
 		}

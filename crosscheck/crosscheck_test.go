@@ -65,11 +65,7 @@ func TestAgainstGCC(t *testing.T) {
 }
 
 func checkAgainstGCC(t *testing.T, u *cparse.Unit, m *layout.Model, inc []byte) {
-	p, err := Build(m, string(inc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad, err := p.Run(u, inc, t.TempDir())
+	p, bad, err := Check(u, m, inc, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

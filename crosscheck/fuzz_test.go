@@ -32,11 +32,7 @@ func checkGenerated(t *testing.T, seed int64) {
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}
-	p, err := Build(r.Model, string(r.Include))
-	if err != nil {
-		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
-	}
-	bad, err := p.Run(r.Unit, r.Include, dir)
+	_, bad, err := Check(r.Unit, r.Model, r.Include, dir)
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}

@@ -47,11 +47,7 @@ func TestReservedNames(t *testing.T) {
 			t.Errorf("the include lacks %q", want)
 		}
 	}
-	p, err := Build(r.Model, text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad, err := p.Run(r.Unit, r.Include, dir)
+	p, bad, err := Check(r.Unit, r.Model, r.Include, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,20 +5,18 @@
 package crosscheck
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/layout"
+	"github.com/pyinc/pyinc/snapshots"
 )
 
 // Item is one checked fact: C writes Size bytes for it, NASM assembles the
@@ -46,9 +44,8 @@ type Probe struct {
 	Counts Counts
 }
 
-func q(v string) Item {
-	return Item{C: "W8((unsigned long long)(" + v + "));", Size: 8}
-}
+// w8 is the C statement writing an expression as 8 bytes.
+func w8(v string) string { return "W8((unsigned long long)(" + v + "));" }
 
 // Build lists every fact of m that gcc can confirm. include is the
 // generated file's text, read for the widths of STRUC lines.
@@ -57,32 +54,42 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 	add := func(what, c, nasm string, size int) {
 		p.Items = append(p.Items, Item{What: what, C: c, NASM: nasm, Size: size})
 	}
-	widths, err := strucWidths(include)
+	// The widths the STRUC lines reserve, as the include states them.
+	sum, err := snapshots.Read(include)
 	if err != nil {
 		return nil, err
+	}
+	widths := map[string]map[string]int64{}
+	for _, st := range sum.Structs {
+		widths[st.Name] = map[string]int64{}
+		for _, mi := range st.Members {
+			if !mi.Alt && !mi.Bitfield {
+				widths[st.Name][mi.Path] = mi.Size
+			}
+		}
 	}
 	for _, s := range m.Structs {
 		n := emit.Name(s.Name)
 		p.Counts.Structs++
-		add("sizeof "+s.CName, q("sizeof("+s.CName+")").C, "dq "+n+"_size", 8)
-		lineWidths := widths[s.Name]
-		li := 0
+		add("sizeof "+s.CName, w8("sizeof("+s.CName+")"), "dq "+n+"_size", 8)
 		for _, l := range s.Lines {
 			if l.Padding || l.Storage {
-				li++
 				continue
 			}
 			p.Counts.Members++
-			add("offsetof "+s.Name+"."+l.Path, q("offsetof("+s.CName+", "+l.Path+")").C, "dq "+n+"."+l.Path, 8)
+			add("offsetof "+s.Name+"."+l.Path, w8("offsetof("+s.CName+", "+l.Path+")"), "dq "+n+"."+l.Path, 8)
 			if !l.Flexible {
-				add("width of "+s.Name+"."+l.Path+" in the STRUC", q("sizeof((("+s.CName+" *)0)->"+l.Path+")").C,
-					fmt.Sprintf("dq %d", widthAt(lineWidths, li)), 8)
+				w, ok := widths[s.Name][l.Path]
+				if !ok {
+					w = -1 // no such line in the include: shows as a mismatch
+				}
+				add("width of "+s.Name+"."+l.Path+" in the STRUC", w8("sizeof((("+s.CName+" *)0)->"+l.Path+")"),
+					fmt.Sprintf("dq %d", w), 8)
 			}
-			li++
 		}
 		for _, a := range s.Alts {
 			p.Counts.Members++
-			add("offsetof "+s.Name+"."+a.Path, q("offsetof("+s.CName+", "+a.Path+")").C, "dq "+n+"."+a.Path, 8)
+			add("offsetof "+s.Name+"."+a.Path, w8("offsetof("+s.CName+", "+a.Path+")"), "dq "+n+"."+a.Path, 8)
 		}
 		for _, b := range s.Bitfields {
 			p.Counts.Bitfields++
@@ -116,7 +123,7 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 			continue
 		}
 		p.Counts.Constants++
-		add("value of "+c.Name, q(c.Name).C, "dq "+n, 8)
+		add("value of "+c.Name, w8(c.Name), "dq "+n, 8)
 	}
 	for _, a := range m.Aliases {
 		p.Counts.Aliases++
@@ -140,85 +147,6 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		add("bytes of "+cUse, c, nasmUse, len(in.Bytes))
 	}
 	return p, nil
-}
-
-// widthAt is the width of line i, or -1 when the include has no such line
-// (which then shows as a mismatch).
-func widthAt(w []int64, i int) int64 {
-	if i < len(w) {
-		return w[i]
-	}
-	return -1
-}
-
-var strucRE = regexp.MustCompile(`(?m)^STRUC (\S+)$`)
-
-// strucWidths reads, for each STRUC of the include, the width in bytes each
-// line reserves (0 for a bare label), resolving X_size from earlier STRUCs.
-func strucWidths(inc string) (map[string][]int64, error) {
-	out := map[string][]int64{}
-	sizes := map[string]int64{}
-	unit := map[string]int64{"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10, "reso": 16, "resy": 32, "resz": 64}
-	sc := bufio.NewScanner(strings.NewReader(inc))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	cur := ""
-	for sc.Scan() {
-		line := sc.Text()
-		if m := strucRE.FindStringSubmatch(line); m != nil {
-			cur = strings.TrimPrefix(m[1], "$")
-			out[cur] = []int64{}
-			continue
-		}
-		if cur == "" {
-			continue
-		}
-		if line == "ENDSTRUC" {
-			var total int64
-			for _, w := range out[cur] {
-				total += w
-			}
-			sizes[cur] = total
-			cur = ""
-			continue
-		}
-		code, _, _ := strings.Cut(line, ";")
-		f := strings.Fields(code)
-		if len(f) > 0 && strings.HasSuffix(f[0], ":") {
-			f = f[1:]
-		}
-		if len(f) == 0 {
-			out[cur] = append(out[cur], 0)
-			continue
-		}
-		if len(f) != 2 || unit[f[0]] == 0 {
-			return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
-		}
-		count := int64(1)
-		expr := f[1]
-		if a, b, ok := strings.Cut(expr, "*"); ok {
-			n, err := strconv.ParseInt(b, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
-			}
-			expr, count = a, n
-		}
-		var v int64
-		if strings.HasSuffix(expr, "_size") {
-			s, ok := sizes[strings.TrimPrefix(strings.TrimSuffix(expr, "_size"), "$")]
-			if !ok {
-				return nil, fmt.Errorf("STRUC %s uses %s before it is defined", cur, expr)
-			}
-			v = s
-		} else {
-			n, err := strconv.ParseInt(expr, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("STRUC %s: cannot read line %q", cur, line)
-			}
-			v = n
-		}
-		out[cur] = append(out[cur], v*count*unit[f[0]])
-	}
-	return out, nil
 }
 
 // cProgram writes every item's bytes to stdout, in order.
@@ -280,6 +208,17 @@ func (p *Probe) nasmProgram(incName string) string {
 	return b.String()
 }
 
+// Check builds the probe for m and runs it against the include: what
+// every test of the include against gcc does.
+func Check(u *cparse.Unit, m *layout.Model, include []byte, dir string) (*Probe, []Mismatch, error) {
+	p, err := Build(m, string(include))
+	if err != nil {
+		return nil, nil, err
+	}
+	bad, err := p.Run(u, include, dir)
+	return p, bad, err
+}
+
 // Mismatch is an item whose bytes differ.
 type Mismatch struct {
 	What       string
@@ -317,10 +256,10 @@ func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, err
 	}
 	// gcc's default language mode, as the front end's predefined macros are.
 	args := []string{"-w", "-o", filepath.Join(dir, "probe")}
-	for _, d := range u.Python.IncludeDirs {
+	for _, d := range u.IncludeDirs {
 		args = append(args, "-I", d)
 	}
-	for _, d := range u.Python.AfterDirs {
+	for _, d := range u.AfterDirs {
 		args = append(args, "-idirafter", d)
 	}
 	args = append(args, csrc)

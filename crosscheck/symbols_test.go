@@ -37,11 +37,7 @@ func TestProbeCatchesErrors(t *testing.T) {
 			broken := append([]byte{}, inc[:loc[0]]...)
 			broken = re.Expand(broken, []byte(b.repl), inc, loc)
 			broken = append(broken, inc[loc[1]:]...)
-			p, err := Build(m, string(broken))
-			if err != nil {
-				t.Fatal(err)
-			}
-			bad, err := p.Run(u, broken, t.TempDir())
+			_, bad, err := Check(u, m, broken, t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}

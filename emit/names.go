@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -40,27 +41,20 @@ popcnt lzcnt tzcnt andn crc32 prefetch prefetchw mfence lfence sfence clflush wa
 	reserved["jcxz"], reserved["jecxz"], reserved["jrcxz"] = true, true, true
 	for i := 0; i < 32; i++ {
 		for _, p := range []string{"xmm", "ymm", "zmm"} {
-			reserved[p+itoa(i)] = true
+			reserved[p+strconv.Itoa(i)] = true
 		}
 	}
 	for i := 0; i < 8; i++ {
-		reserved["mm"+itoa(i)] = true
-		reserved["k"+itoa(i)] = true
-		reserved["bnd"+itoa(i%4)] = true
+		reserved["mm"+strconv.Itoa(i)] = true
+		reserved["k"+strconv.Itoa(i)] = true
+		reserved["bnd"+strconv.Itoa(i%4)] = true
 	}
 	for i := 8; i < 16; i++ {
-		n := "r" + itoa(i)
+		n := "r" + strconv.Itoa(i)
 		for _, s := range []string{"", "b", "w", "d", "l"} {
 			reserved[n+s] = true
 		}
 	}
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // Name spells a C identifier for NASM: reserved words get the $ prefix.

@@ -157,7 +157,7 @@ func (b *builder) constants() {
 		items = append(items, item{c, cparse.Pos{File: mp.Filename, Line: mp.Line, Col: mp.Column}})
 	}
 	for _, e := range b.enums {
-		c := Constant{Name: e.Token.SrcStr(), Enum: true}
+		c := Constant{Name: e.Token.SrcStr()}
 		if e.ConstantExpression != nil {
 			if d := b.dependsOnSuspect(cc.NodeTokens(e.ConstantExpression), suspect); d != "" {
 				b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("enumerator %s: left out, its value depends on the layout of %s", c.Name, d))
@@ -215,23 +215,28 @@ func aggregate(t cc.Type) (fields []*cc.Field, union bool, ok bool) {
 // cloned: the position of its first named member, found depth first, with
 // the index path to it, so that an anonymous member whose first member is
 // the same declarator gets a key of its own.
-func structKey(t cc.Type) string { return keyFrom(t, "") }
+func structKey(t cc.Type) string {
+	k, _ := keyFrom(t, "")
+	return k
+}
 
-func keyFrom(t cc.Type, path string) string {
+// keyFrom returns the key and the position of the member it names.
+func keyFrom(t cc.Type, path string) (string, cparse.Pos) {
 	fields, _, ok := aggregate(t)
 	if !ok {
-		return ""
+		return "", cparse.Pos{}
 	}
 	for i, f := range fields {
 		if d := f.Declarator(); d != nil && f.Name() != "" {
 			p := d.Position()
-			return fmt.Sprintf("%s:%d:%d|%s%d", p.Filename, p.Line, p.Column, path, i)
+			return fmt.Sprintf("%s:%d:%d|%s%d", p.Filename, p.Line, p.Column, path, i),
+				cparse.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
 		}
-		if k := keyFrom(f.Type(), fmt.Sprintf("%s%d.", path, i)); k != "" {
-			return k
+		if k, p := keyFrom(f.Type(), fmt.Sprintf("%s%d.", path, i)); k != "" {
+			return k, p
 		}
 	}
-	return ""
+	return "", cparse.Pos{}
 }
 
 // structs names every complete struct and union of the Python headers by
@@ -249,16 +254,15 @@ func (b *builder) structs() {
 		if t.IsIncomplete() || t.Size() < 0 {
 			return
 		}
-		k := structKey(t)
+		k, p := keyFrom(t, "")
 		if k == "" {
 			return
 		}
 		if _, ok := byKey[k]; ok {
 			return
 		}
-		file, line, col := splitKey(k)
 		byKey[k] = len(defs)
-		defs = append(defs, def{name, cname, t, k, cparse.Pos{File: file, Line: line, Col: col}})
+		defs = append(defs, def{name, cname, t, k, p})
 	}
 	for _, td := range b.typedefs {
 		t := td.Type()
@@ -298,16 +302,6 @@ func (b *builder) structs() {
 			b.m.Structs = append(b.m.Structs, s)
 		}
 	}
-}
-
-func splitKey(k string) (string, int, int) {
-	k, _, _ = strings.Cut(k, "|")
-	var line, col int
-	i := strings.LastIndexByte(k, ':')
-	j := strings.LastIndexByte(k[:i], ':')
-	fmt.Sscan(k[j+1:i], &line)
-	fmt.Sscan(k[i+1:], &col)
-	return k[:j], line, col
 }
 
 // leaf is one member met while walking a struct, before it is placed.

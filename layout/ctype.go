@@ -44,7 +44,7 @@ func declParts(t cc.Type, inner string, top bool) (spec, decl string) {
 	}
 	switch x := t.(type) {
 	case *cc.PointerType:
-		d := "*" + cqual(x) + inner
+		d := "*" + qual(x) + inner // the pointer's own: "int *const p"
 		switch x.Elem().(type) {
 		case *cc.ArrayType, *cc.FunctionType:
 			if x.Elem().Typedef() == nil {
@@ -92,14 +92,6 @@ func tagName(t cc.Token) string {
 }
 
 func qual(t cc.Type) string {
-	if a := t.Attributes(); a != nil && a.IsConst() {
-		return "const "
-	}
-	return ""
-}
-
-// cqual is the qualifier of a pointer itself: "int *const p".
-func cqual(t cc.Type) string {
 	if a := t.Attributes(); a != nil && a.IsConst() {
 		return "const "
 	}

@@ -38,11 +38,7 @@ type Constant struct {
 	Bits   uint64 // the value's 64-bit two's complement pattern
 	Signed bool   // Bits is to be read as int64
 	Str    string // for StringConst, without the terminating NUL
-	Enum   bool   // an enumerator rather than a macro
 }
-
-// Int returns the value of an integer constant as int64 when it is signed.
-func (c Constant) Int() int64 { return int64(c.Bits) }
 
 // Struct is a complete struct or union.
 type Struct struct {

@@ -11,12 +11,8 @@ import (
 func (b *builder) refcount() {
 	m := b.m
 	exported := func(name string) bool {
-		for _, s := range m.Symbols {
-			if s.Name == name {
-				return s.Func && !s.NotInLib
-			}
-		}
-		return false
+		s := b.declared(name)
+		return s != nil && s.Func && !s.NotInLib
 	}
 	call := func(why string) {
 		// The function the header's own Py_INCREF calls in this

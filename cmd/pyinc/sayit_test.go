@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,12 +45,9 @@ assert sayit.refs(1) >= 1
 assert sayit.__doc__ == "A module written in assembly."
 print("ok")
 `
-			cmd := exec.Command(py.Interpreter, "-c", script)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.HasSuffix(string(out), "ok\n") {
-				t.Fatalf("import and run under %s: %v\n%s", py.Interpreter, err, out)
+			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, "-c", script)
+			if !strings.HasSuffix(out, "ok\n") {
+				t.Fatalf("import and run under %s:\n%s", py.Interpreter, out)
 			}
 		})
 	}
