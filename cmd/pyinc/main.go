@@ -53,8 +53,11 @@ Commands:
 	fmt.Fprintf(os.Stderr, "\nRun 'pyinc <command> --help' for a command's flags.\n")
 }
 
+// init installs the interrupt handler as early as pyinc's own code runs:
+// a signal before this ends the process before it has touched any file.
+func init() { handleInterrupts() }
+
 func main() {
-	handleInterrupts()
 	os.Exit(run(os.Args[1:]))
 }
 
