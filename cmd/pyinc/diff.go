@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/snapshots"
 )
 
@@ -102,7 +103,7 @@ func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 		}
 		b, err := os.ReadFile(spec)
 		if err != nil {
-			return "", fail("cannot read %s: %v", spec, unwrapPathError(err))
+			return "", fail("cannot read %s: %v", spec, outfile.Reason(err))
 		}
 		return string(b), nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 )
 
@@ -219,55 +220,11 @@ func generate(py *cparse.Python, defines []cparse.Define, quiet, useCache bool) 
 	return r, nil
 }
 
-// writeOutput writes data to path through a temporary file in the same
-// directory and a rename, so that path is never left half written, even
-// when the run is interrupted.
+// writeOutput writes data to path (see outfile.Write); its errors are the
+// user's to fix.
 func writeOutput(path string, data []byte) error {
-	if path == "-" {
-		_, err := os.Stdout.Write(data)
-		return err
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fail("cannot write %s: directory %s does not exist", path, dir)
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fail("cannot write %s: it is a directory", path)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fail("cannot write %s: %v", path, unwrapPathError(err))
-	}
-	// An interrupt from here on removes the temporary file (see main).
-	setPending(tmp.Name())
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	// The rename and forgetting the temporary file happen under the lock
-	// the interrupt handler takes: it sees either both or neither.
-	pendingMu.Lock()
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	pending = ""
-	pendingMu.Unlock()
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fail("cannot write %s: %v", path, unwrapPathError(err))
+	if err := outfile.Write(path, data, 0o644); err != nil {
+		return fail("%v", err)
 	}
 	return nil
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	if le, ok := err.(*os.LinkError); ok {
-		return le.Err
-	}
-	return err
 }

@@ -11,11 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
+	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 )
 
@@ -61,29 +61,15 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-var (
-	pendingMu sync.Mutex
-	pending   string // a temporary output file not yet renamed into place
-)
-
-func setPending(path string) {
-	pendingMu.Lock()
-	pending = path
-	pendingMu.Unlock()
-}
-
 // handleInterrupts makes SIGINT and SIGTERM end pyinc with status 2 and
-// no half-written file: the temporary file is removed and the output file
-// is left as it was.
+// no half-written file: what is in flight is removed (outfile.Abandon) and
+// the output files are left as they were.
 func handleInterrupts() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
-		pendingMu.Lock() // held until exit: no rename can follow
-		if pending != "" {
-			os.Remove(pending)
-		}
+		outfile.Abandon()
 		fmt.Fprintf(os.Stderr, "pyinc: interrupted (%v)\n", s)
 		os.Exit(2)
 	}()
