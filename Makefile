@@ -5,7 +5,10 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make bench       generator speed, include cost and call speed, as ratios
-#   make deps        install nasm and Debian's debug Python when missing
+#   make man         the manual pages, pyinc.1 and one per command (in build/man)
+#   make check       gofmt, go vet, staticcheck, go mod tidy
+#   make deps        install nasm, Debian's debug Python and the shells and
+#                    tools the tests use when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests
 
@@ -15,12 +18,12 @@ PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
 
-.PHONY: all build deps pythons test ext regen-inc bench clean
+.PHONY: all build deps pythons test ext regen-inc bench man clean
 
 all: build
 
 build:
-	$(GO) build -o $(PYINC) ./cmd/pyinc
+	$(GO) build -buildvcs=auto -o $(PYINC) ./cmd/pyinc
 
 # deps installs what pyinc's build and tests use from Debian's packages.
 deps:
@@ -39,6 +42,17 @@ deps:
 		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg >/dev/null 2>&1 || \
 		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg >/dev/null; } || \
 		  echo "deps: python3.11-dbg could not be installed; the debug-build tests will skip" >&2; }
+	@# The shells and man for the command-line tests (completion scripts,
+	@# manual pages); those tests skip with a message without them.
+	@missing=""; \
+	command -v zsh >/dev/null 2>&1 || missing="$$missing zsh"; \
+	command -v fish >/dev/null 2>&1 || missing="$$missing fish"; \
+	command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
+	[ -f /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
+	[ -z "$$missing" ] || { echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
+		echo "deps:$$missing could not be installed; their tests will skip" >&2; }
 
 pythons:
 	@./scripts/pythons.sh
@@ -68,6 +82,10 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
 		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
 	fi
+
+man: build
+	$(PYINC) man $(BUILD)/man
+	@echo "man: $(BUILD)/man/pyinc.1 (read it with man -l $(BUILD)/man/pyinc.1)"
 
 regen-inc: build
 	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)

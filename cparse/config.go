@@ -47,9 +47,21 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 		if minor < 2 {
 			return nil, fmt.Errorf("--limited-api %s: the limited API starts at 3.2", c.LimitedAPI)
 		}
+		// A stable ABI newer than the headers would be a promise they
+		// cannot keep: they know nothing of what that version adds.
+		if pyMinor, ok := py.minor(); ok && minor > pyMinor {
+			return nil, fmt.Errorf("--limited-api %s: the headers of Python %s know the limited API only up to 3.%d; pass 3.2 to 3.%d", c.LimitedAPI, py.Version, pyMinor, pyMinor)
+		}
 		out = append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)})
 	}
 	return out, nil
+}
+
+// minor is the minor version of a Python 3, e.g. 12 for "3.12.1".
+func (p *Python) minor() (int, bool) {
+	major, rest, ok := strings.Cut(p.MajorMinor(), ".")
+	n, err := strconv.Atoi(rest)
+	return n, ok && major == "3" && err == nil
 }
 
 // IsDebug reports whether the interpreter itself is a debug build.
@@ -61,3 +73,8 @@ func (p *Python) IsDebug() bool {
 	}
 	return false
 }
+
+// ConfigMacros are the build configuration macros pyinc knows: those an
+// interpreter reports in its sysconfig and that -D may set before the
+// headers.
+var ConfigMacros = []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"}

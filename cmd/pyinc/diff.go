@@ -1,8 +1,9 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -22,65 +23,84 @@ FROM and TO are each a version (3.11), an interpreter name or path, or an
 include file (a .inc written by pyinc gen, e.g. one in snapshots/).
 --define and --limited-api apply to both sides; --from-... and --to-... to one.
 
-Exit status: 0 when nothing differs, 1 when something does, 2 on error.
+Exit status: 0 when nothing differs, 1 when something does, 2 on error.`
 
-Examples:
-  pyinc diff 3.11 3.12
+const diffExamples = `  pyinc diff 3.11 3.12
   pyinc diff 3.13 3.13 --to-define Py_GIL_DISABLED
   pyinc diff snapshots/python3.9.inc snapshots/python3.10.inc
   pyinc diff --unified 3.9 3.10
   pyinc diff --format json 3.11 3.12`
 
-// errDiffers makes run exit with status 1 without a message.
-var errDiffers = errors.New("differs")
+type diffFlags struct {
+	both, from, to configFlags
+	roots          []string
+	unified        bool
+	format         string
+}
 
-func runDiff(args []string) error {
-	fs := newFlags("diff", "[flags] FROM TO", diffText)
-	var both, from, to configFlags
-	both.register(fs, "", " for both sides")
-	from.register(fs, "from-", " for FROM only")
-	to.register(fs, "to-", " for TO only")
-	roots := fs.StringArray("root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
-	unified := fs.Bool("unified", false, "print a plain unified diff of the two includes instead")
-	format := fs.String("format", "text", "report `FORMAT`: text or json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newDiffCmd() *cobra.Command {
+	var f diffFlags
+	cmd := &cobra.Command{
+		Use:     "diff [flags] FROM TO",
+		Short:   "Show what changed in the ABI between two Pythons or includes",
+		Long:    diffText,
+		Example: diffExamples,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return fail("diff takes two arguments, FROM and TO (see 'pyinc diff --help')")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error { return runDiff(f, args[0], args[1]) },
 	}
-	if fs.NArg() != 2 {
-		return fail("diff takes two arguments, FROM and TO (see 'pyinc diff --help')")
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	f.both.register(fs, "", " for both sides")
+	f.from.register(fs, "from-", " for FROM only")
+	f.to.register(fs, "to-", " for TO only")
+	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
+	fs.BoolVar(&f.unified, "unified", false, "print a plain unified diff of the two includes instead")
+	fs.StringVar(&f.format, "format", "text", "report `FORMAT`: text or json")
+	cmd.RegisterFlagCompletionFunc("format", fixedValues("text", "json"))
+	cmd.ValidArgsFunction = completePythonArgs
+	completeFlags(cmd)
+	return cmd
+}
+
+func runDiff(f diffFlags, fromSpec, toSpec string) error {
+	if f.format != "text" && f.format != "json" {
+		return fail("--format %q: pass text or json", f.format)
 	}
-	if *format != "text" && *format != "json" {
-		return fail("--format %q: pass text or json", *format)
-	}
+	specs := [2]string{fromSpec, toSpec}
 	var texts [2]string
-	for i, side := range []configFlags{from, to} {
-		side.Defines = append(append([]string{}, both.Defines...), side.Defines...)
+	for i, side := range []configFlags{f.from, f.to} {
+		side.Defines = append(append([]string{}, f.both.Defines...), side.Defines...)
 		if side.LimitedAPI == "" {
-			side.LimitedAPI = both.LimitedAPI
+			side.LimitedAPI = f.both.LimitedAPI
 		}
-		t, err := includeFor(fs.Arg(i), side, *roots)
+		t, err := includeFor(specs[i], side, f.roots)
 		if err != nil {
 			return err
 		}
 		texts[i] = t
 	}
-	if *unified {
+	if f.unified {
 		if texts[0] == texts[1] {
 			return nil
 		}
-		fmt.Print(snapshots.Unified(texts[0], texts[1], fs.Arg(0), fs.Arg(1), 3, -1))
+		fmt.Print(snapshots.Unified(texts[0], texts[1], fromSpec, toSpec, 3, -1))
 		return errDiffers
 	}
 	var sums [2]*snapshots.Summary
 	for i, t := range texts {
 		s, err := snapshots.Read(t)
 		if err != nil {
-			return fail("%s: %v", fs.Arg(i), err)
+			return fail("%s: %v", specs[i], err)
 		}
 		sums[i] = s
 	}
 	r := snapshots.Compare(sums[0], sums[1])
-	if *format == "json" {
+	if f.format == "json" {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(r); err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,10 +22,10 @@ libpython, and helper macros (PyModuleDef_HEAD_INIT, Py_None, ...).
 
 --python takes a version (3.9, 3.11.7), an interpreter name on PATH
 (python3.12) or a path (/usr/bin/python3.11). Without --python and
---include-dir, the python3 on PATH is used. A one-line summary goes to stderr.
+--include-dir, the python3 on PATH is used. -o names a file, or an existing
+directory to write python.inc into. A one-line summary goes to stderr.`
 
-Examples:
-  pyinc gen --python 3.9
+const genExamples = `  pyinc gen --python 3.9
   pyinc gen --python 3.12 -o inc/python.inc
   pyinc gen --python /usr/bin/python3.11 -o -
   pyinc gen --include-dir /usr/include/python3.11
@@ -44,23 +46,31 @@ type genFlags struct {
 	config     configFlags
 }
 
-func runGen(args []string) error {
+func newGenCmd() *cobra.Command {
 	var f genFlags
-	fs := newFlags("gen", "[--python VERSION|NAME|PATH] [--include-dir DIR] [-o FILE]", genText)
+	cmd := &cobra.Command{
+		Use:     "gen [flags]",
+		Short:   "Generate python.inc for one Python",
+		Long:    genText,
+		Example: genExamples,
+		Args:    noArgsHint("pass the Python with --python"),
+		RunE:    func(*cobra.Command, []string) error { return runGen(f) },
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	fs.StringVar(&f.python, "python", "", "the Python to generate for: version, interpreter name or path")
 	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR` (a debootstrap tree); repeatable")
 	fs.StringVar(&f.includeDir, "include-dir", "", "use the headers in `DIR` (the directory holding Python.h) without an interpreter")
-	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE`; - writes to stdout")
+	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE` or existing directory; - writes to stdout")
 	f.config.register(fs, "", "")
 	fs.BoolVar(&f.all, "all", false, "generate for every Python pyinc list shows, in parallel, into the directory -o names")
 	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds this include ($PYINC_CACHE_DIR, else ~/.cache/pyinc)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: pass the Python with --python", fs.Arg(0))
-	}
+	completeFlags(cmd)
+	return cmd
+}
+
+func runGen(f genFlags) error {
 	if f.python != "" && f.includeDir != "" {
 		return fail("--python and --include-dir both given: pass one")
 	}
@@ -80,11 +90,15 @@ func runGen(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(f.output, r.Include); err != nil {
+	out := f.output
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		out = filepath.Join(out, "python.inc")
+	}
+	if err := writeOutput(out, r.Include); err != nil {
 		return err
 	}
 	if !f.quiet {
-		name := f.output
+		name := out
 		if name == "-" {
 			name = "stdout"
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"fmt"
 	"os"
 	"strings"
@@ -19,18 +21,25 @@ first match in this order wins.
 --porcelain prints one tab-separated line per Python, no header, for scripts:
 VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).`
 
-func runList(args []string) error {
-	fs := newFlags("list", "[--porcelain]", listText)
-	porcelain := fs.Bool("porcelain", false, "tab-separated lines for scripts, no header")
-	roots := fs.StringArray("root", nil, "also list the Pythons of the root file system `DIR` (a debootstrap tree); repeatable")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newListCmd() *cobra.Command {
+	var porcelain bool
+	var roots []string
+	cmd := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List the Pythons found on this machine",
+		Long:  listText,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runList(porcelain, roots) },
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: list takes no arguments", fs.Arg(0))
-	}
+	cmd.Flags().BoolVar(&porcelain, "porcelain", false, "tab-separated lines for scripts, no header")
+	cmd.Flags().StringArrayVar(&roots, "root", nil, "also list the Pythons of the root file system `DIR` (a debootstrap tree); repeatable")
+	completeFlags(cmd)
+	return cmd
+}
+
+func runList(porcelain bool, roots []string) error {
 	all := cparse.Discover()
-	for _, r := range *roots {
+	for _, r := range roots {
 		if st, err := os.Stat(r); err != nil || !st.IsDir() {
 			return fail("--root %s: no such directory", r)
 		}
@@ -47,7 +56,7 @@ func runList(args []string) error {
 		}
 		rows = append(rows, []string{p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), build})
 	}
-	if *porcelain {
+	if porcelain {
 		for _, r := range rows {
 			fmt.Println(strings.Join(r, "\t"))
 		}

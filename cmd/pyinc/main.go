@@ -13,14 +13,31 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/internal/outfile"
-	"github.com/pyinc/pyinc/internal/pipeline"
 )
 
-// Version is pyinc's version, written into every generated file.
-const Version = pipeline.Version
+// Exit statuses, as documented in the root command's help and README.
+const (
+	exitOK      = 0
+	exitDiffers = 1 // diff found differences
+	exitError   = 2 // errors and usage errors
+)
+
+const rootText = `pyinc turns CPython's C headers into NASM include files, so that Python
+extension modules can be written in pure x86-64 assembly, and carries them from
+an .asm file to a wheel that pip installs.
+
+Exit status:
+  0    success
+  1    differences found (pyinc diff)
+  2    an error, or a usage error
+  130  interrupted (SIGINT)
+  143  terminated (SIGTERM)
+An interrupted run leaves its output files as they were and no temporary
+file behind.`
 
 // usageError is bad input: exit status 2 with a one-line message.
 type usageError struct{ msg string }
@@ -29,39 +46,19 @@ func (e usageError) Error() string { return e.msg }
 
 func fail(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-var commands = []struct {
-	name, summary string
-	run           func(args []string) error
-}{
-	{"gen", "generate python.inc for one Python", runGen},
-	{"list", "list the Pythons found on this machine", runList},
-	{"diff", "show what changed in the ABI between two Pythons or includes", runDiff},
-	{"regen", "regenerate the committed snapshots (make regen-inc)", runRegen},
-}
-
-func usage() {
-	fmt.Fprintf(os.Stderr, `pyinc %s: NASM include files from CPython's C headers.
-
-Usage:
-  pyinc <command> [flags]
-
-Commands:
-`, Version)
-	for _, c := range commands {
-		fmt.Fprintf(os.Stderr, "  %-6s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(os.Stderr, "\nRun 'pyinc <command> --help' for a command's flags.\n")
-}
+// errDiffers makes pyinc exit with status 1 without a message.
+var errDiffers = errors.New("differs")
 
 // init installs the interrupt handler as early as pyinc's own code runs:
 // a signal before this ends the process before it has touched any file.
 func init() { handleInterrupts() }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(execute(os.Args[1:]))
 }
 
-// handleInterrupts makes SIGINT and SIGTERM end pyinc with status 2 and
+// handleInterrupts makes SIGINT and SIGTERM end pyinc with the status a
+// shell gives a process the signal killed (128 + the signal's number) and
 // no half-written file: what is in flight is removed (outfile.Abandon) and
 // the output files are left as they were.
 func handleInterrupts() {
@@ -71,41 +68,147 @@ func handleInterrupts() {
 		s := <-sig
 		outfile.Abandon()
 		fmt.Fprintf(os.Stderr, "pyinc: interrupted (%v)\n", s)
-		os.Exit(2)
+		os.Exit(128 + int(s.(syscall.Signal)))
 	}()
 }
 
-func run(args []string) int {
+// execute runs the command line args and returns the exit status.
+func execute(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDiffers):
+		return exitDiffers
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s\n", cmd.CommandPath(), oneLine(err.Error()))
+	return exitError
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:     "pyinc",
+		Short:   "NASM include files from CPython's C headers, and wheels from assembly",
+		Long:    rootText,
+		Version: buildVersion(),
+		// Without a command pyinc shows its help; anything else that is not
+		// a command is a mistake, answered with the nearest command.
+		Args:              cobra.ArbitraryArgs,
+		RunE:              runRoot,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		// "gne" is two edits from "gen".
+		SuggestionsMinimumDistance: 2,
+	}
+	root.SetVersionTemplate("pyinc {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpCommand(newHelpCmd())
+	root.AddCommand(newGenCmd(), newListCmd(), newDiffCmd(), newRegenCmd(),
+		newVersionCmd(), newCompletionCmd(), newManCmd())
+	return root
+}
+
+func runRoot(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
-		usage()
-		return 2
+		return cmd.Help()
 	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		usage()
-		return 0
-	case "-v", "--version", "version":
-		fmt.Println("pyinc", Version)
-		return 0
+	return unknownCommand(cmd, args[0])
+}
+
+func unknownCommand(root *cobra.Command, name string) error {
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		return fail("unknown command %q; did you mean %q? (run 'pyinc --help' for the list)", name, s[0])
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			err := c.run(args[1:])
-			switch {
-			case err == nil:
-				return 0
-			case errors.Is(err, pflag.ErrHelp):
-				return 0
-			case errors.Is(err, errDiffers):
-				return 1
-			default:
-				fmt.Fprintf(os.Stderr, "pyinc %s: %s\n", c.name, oneLine(err.Error()))
-				return 2
+	return fail("unknown command %q; run 'pyinc --help' for the list", name)
+}
+
+// newHelpCmd is 'pyinc help [COMMAND]': the command's help on stdout, or
+// a usage error with the nearest command for a name that is none.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Prints the help of a command (or of pyinc) on stdout, like 'pyinc COMMAND --help'.",
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
+			return commandNames(cmd.Root(), toComplete), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err == nil && len(rest) > 0 {
+				return unknownCommand(cmd.Root(), rest[0])
+			}
+			if err != nil || target == nil {
+				return unknownCommand(cmd.Root(), strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag() // listed, as in 'COMMAND --help'
+			return target.Help()
+		},
+	}
+}
+
+func commandNames(root *cobra.Command, prefix string) []cobra.Completion {
+	var names []cobra.Completion
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() && strings.HasPrefix(c.Name(), prefix) {
+			names = append(names, cobra.CompletionWithDesc(c.Name(), c.Short))
 		}
 	}
-	fmt.Fprintf(os.Stderr, "pyinc: unknown command %q; run 'pyinc --help' for the list\n", args[0])
-	return 2
+	return names
+}
+
+// flagError turns pflag's messages into one line that names the fix, with
+// the nearest flag for a mistyped one.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if near := nearestFlag(cmd, name); near != "" {
+			return fail("unknown flag --%s; did you mean --%s? (see 'pyinc %s --help')", name, near, cmd.Name())
+		}
+	}
+	return fail("%s (see '%s --help')", msg, cmd.CommandPath())
+}
+
+// nearestFlag is the flag of cmd closest to name, within two edits or
+// sharing its first four letters, or "".
+func nearestFlag(cmd *cobra.Command, name string) string {
+	best, bestDist := "", 3
+	consider := func(f *pflag.Flag) {
+		d := editDistance(name, f.Name)
+		prefix := len(name) >= 4 && strings.HasPrefix(f.Name, name[:4])
+		if d < bestDist || (best == "" && prefix) {
+			best, bestDist = f.Name, d
+		}
+	}
+	cmd.Flags().VisitAll(consider)
+	cmd.InheritedFlags().VisitAll(consider)
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func oneLine(s string) string {
@@ -115,33 +218,3 @@ func oneLine(s string) string {
 	}
 	return s
 }
-
-// newFlags makes a flag set whose --help prints the command's own text.
-func newFlags(name, synopsis, text string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(os.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "Usage: pyinc %s %s\n\n%s\n\nFlags:\n%s", name, synopsis, strings.TrimSpace(text), fs.FlagUsages())
-	}
-	return fs
-}
-
-// parseFlags parses args; a bad flag is a usage error naming it.
-func parseFlags(fs *pflag.FlagSet, args []string) error {
-	fs.SetOutput(discard{})
-	err := fs.Parse(args)
-	fs.SetOutput(os.Stderr)
-	if errors.Is(err, pflag.ErrHelp) {
-		fs.Usage()
-		return err
-	}
-	if err != nil {
-		return fail("%v (see 'pyinc %s --help')", err, fs.Name())
-	}
-	return nil
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }

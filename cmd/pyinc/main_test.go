@@ -106,8 +106,8 @@ func TestGenWays(t *testing.T) {
 		t.Errorf("list: exit %d:\n%s", code, stdout)
 	}
 	for _, args := range [][]string{{"--help"}, {"gen", "--help"}, {"list", "--help"}} {
-		if _, stderr, code := pyinc(t, args...); code != 0 || !strings.Contains(stderr, "Usage") {
-			t.Errorf("pyinc %v: exit %d, %q", args, code, stderr)
+		if stdout, _, code := pyinc(t, args...); code != 0 || !strings.Contains(stdout, "Usage") {
+			t.Errorf("pyinc %v: exit %d, %q", args, code, stdout)
 		}
 	}
 }

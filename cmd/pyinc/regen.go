@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,26 +17,33 @@ pyinc) from the Pythons on this machine, into --dir, and rewrites the folder's
 README index. A snapshot whose Python is not installed is left untouched, and
 said so. make regen-inc runs it.`
 
-func runRegen(args []string) error {
-	fs := newFlags("regen", "[--dir DIR]", regenText)
-	dir := fs.String("dir", "snapshots", "the snapshots `DIR`")
-	roots := fs.StringArray("root", nil, "also use the Pythons of the root file system `DIR`; repeatable")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newRegenCmd() *cobra.Command {
+	var dir string
+	var roots []string
+	cmd := &cobra.Command{
+		Use:   "regen [flags]",
+		Short: "Regenerate the committed snapshots (make regen-inc)",
+		Long:  regenText,
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return runRegen(dir, roots) },
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
-	}
+	cmd.Flags().StringVar(&dir, "dir", "snapshots", "the snapshots `DIR`")
+	cmd.Flags().StringArrayVar(&roots, "root", nil, "also use the Pythons of the root file system `DIR`; repeatable")
+	completeFlags(cmd)
+	return cmd
+}
+
+func runRegen(dir string, roots []string) error {
 	entries, err := snapshots.Manifest()
 	if err != nil {
 		return err
 	}
 	all := cparse.Discover()
-	for _, r := range *roots {
+	for _, r := range roots {
 		all = append(all, cparse.DiscoverRoot(r)...)
 	}
 	for _, e := range entries {
-		path := filepath.Join(*dir, e.File)
+		path := filepath.Join(dir, e.File)
 		py := e.Find(all)
 		if py == nil {
 			build := "release"
@@ -58,8 +67,8 @@ func runRegen(args []string) error {
 		fmt.Fprintf(os.Stderr, "regen: %s from %s %s\n", path, py.Version, e.Flags())
 	}
 	index := snapshots.Index(entries, func(file string) string {
-		b, _ := os.ReadFile(filepath.Join(*dir, file))
+		b, _ := os.ReadFile(filepath.Join(dir, file))
 		return snapshots.HeaderConfig(b)
 	})
-	return writeOutput(filepath.Join(*dir, "README.md"), index)
+	return writeOutput(filepath.Join(dir, "README.md"), index)
 }

@@ -33,7 +33,7 @@ func Pyinc(t testing.TB) string {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		binPath = filepath.Join(dir, "pyinc")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pyinc")
+		cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", binPath, "./cmd/pyinc")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{err, string(out)}
