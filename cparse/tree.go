@@ -92,3 +92,12 @@ func DiscoverRoot(root string) []*Python {
 	}
 	return out
 }
+
+// DiscoverWith is Discover followed by the Pythons of each tree in roots.
+func DiscoverWith(roots []string) []*Python {
+	all := Discover()
+	for _, r := range roots {
+		all = append(all, DiscoverRoot(r)...)
+	}
+	return all
+}

@@ -87,13 +87,8 @@ func fixedValues(values ...string) cobra.CompletionFunc {
 // pythonsFor lists the Pythons found, with those of the --root trees
 // already on the command line.
 func pythonsFor(cmd *cobra.Command) []*cparse.Python {
-	all := cparse.Discover()
-	if roots, err := cmd.Flags().GetStringArray("root"); err == nil {
-		for _, r := range roots {
-			all = append(all, cparse.DiscoverRoot(r)...)
-		}
-	}
-	return all
+	roots, _ := cmd.Flags().GetStringArray("root")
+	return cparse.DiscoverWith(roots)
 }
 
 // completePythonValues offers what --python takes: each version found, its

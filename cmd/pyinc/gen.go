@@ -129,12 +129,9 @@ func genAll(f genFlags) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fail("--all writes into a directory: %s is not one", dir)
 	}
-	all := cparse.Discover()
-	for _, r := range f.roots {
-		all = append(all, cparse.DiscoverRoot(r)...)
-	}
-	if len(all) == 0 {
-		return fail("no Python with headers found: install one with its development headers")
+	all, err := discoverWith(f.roots)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	type job struct {
@@ -196,6 +193,21 @@ func genAll(f genFlags) error {
 		return fail("%d of %d Pythons failed", failed, len(jobs))
 	}
 	return nil
+}
+
+// discoverWith lists the Pythons found, with those of the trees at roots;
+// a root that is not a directory, or finding none, is the user's to fix.
+func discoverWith(roots []string) ([]*cparse.Python, error) {
+	for _, r := range roots {
+		if st, err := os.Stat(r); err != nil || !st.IsDir() {
+			return nil, fail("--root %s: no such directory", r)
+		}
+	}
+	all := cparse.DiscoverWith(roots)
+	if len(all) == 0 {
+		return nil, fail("no Python with headers found: install one with its development headers")
+	}
+	return all, nil
 }
 
 // findPython resolves --python / --include-dir, looking in the trees at

@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/pyinc/pyinc/cparse"
 )
 
 const listText = `
@@ -38,15 +36,9 @@ func newListCmd() *cobra.Command {
 }
 
 func runList(porcelain bool, roots []string) error {
-	all := cparse.Discover()
-	for _, r := range roots {
-		if st, err := os.Stat(r); err != nil || !st.IsDir() {
-			return fail("--root %s: no such directory", r)
-		}
-		all = append(all, cparse.DiscoverRoot(r)...)
-	}
-	if len(all) == 0 {
-		return fail("no Python with headers found: install one with its development headers")
+	all, err := discoverWith(roots)
+	if err != nil {
+		return err
 	}
 	rows := [][]string{}
 	for _, p := range all {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/snapshots"
 )
 
@@ -38,9 +37,9 @@ func runRegen(dir string, roots []string) error {
 	if err != nil {
 		return err
 	}
-	all := cparse.Discover()
-	for _, r := range roots {
-		all = append(all, cparse.DiscoverRoot(r)...)
+	all, err := discoverWith(roots)
+	if err != nil {
+		return err
 	}
 	for _, e := range entries {
 		path := filepath.Join(dir, e.File)

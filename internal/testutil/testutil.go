@@ -52,8 +52,12 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
-// Pythons lists the Pythons found on this machine; none skips the test.
+// Pythons lists the Pythons found on this machine; none skips the test,
+// and so does -short: the fast tier runs no interpreter.
 func Pythons(t testing.TB) []*cparse.Python {
+	if testing.Short() {
+		t.Skip("-short: the fast tier uses no installed Python")
+	}
 	all := cparse.Discover()
 	if len(all) == 0 {
 		t.Skip("no Python with headers is installed")
@@ -127,6 +131,9 @@ func repoRoot() string {
 // test with what make pythons said.
 func Tree(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the fast tier uses no Debian tree")
+	}
 	root := filepath.Join(repoRoot(), ".cache", "sid")
 	if _, err := os.Stat(filepath.Join(root, "usr", "bin", "python3.14")); err == nil {
 		return root
@@ -162,10 +169,15 @@ func RunInTree(t testing.TB, root string, env []string, args ...string) string {
 
 // AllPythons is Pythons plus those of the tree, when make pythons built it.
 func AllPythons(t testing.TB) []*cparse.Python {
-	all := Pythons(t)
-	root := filepath.Join(repoRoot(), ".cache", "sid")
-	if _, err := os.Stat(filepath.Join(root, "usr", "bin")); err == nil {
-		all = append(all, cparse.DiscoverRoot(root)...)
+	Pythons(t) // skips the test when there is none
+	var roots []string
+	if root := filepath.Join(repoRoot(), ".cache", "sid"); dirExists(filepath.Join(root, "usr", "bin")) {
+		roots = append(roots, root)
 	}
-	return all
+	return cparse.DiscoverWith(roots)
+}
+
+func dirExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
