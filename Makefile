@@ -18,7 +18,9 @@ PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
 
-.PHONY: all build deps pythons test ext regen-inc bench man clean
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build deps pythons test check ext regen-inc bench man clean
 
 all: build
 
@@ -59,6 +61,15 @@ pythons:
 
 test: deps pythons
 	$(GO) test ./...
+
+# check is what review would otherwise ask for: formatting, vet, staticcheck
+# (run through the Go module proxy, nothing to install) and a tidy go.mod.
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	[ -z "$$unformatted" ] || { echo "check: gofmt would change: $$unformatted" >&2; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 
 # ext builds the reference extension for every Python pyinc finds, each with
 # the suffix that interpreter imports.

@@ -77,7 +77,7 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	}
 	cfg, err := cc.NewConfig("linux", "amd64")
 	if err != nil {
-		return nil, fmt.Errorf("C front end: %v", err)
+		return nil, fmt.Errorf("cannot configure the C front end: %v", err)
 	}
 	// Absolute directories give every header one spelling of its path,
 	// which IsPythonHeader and the file order rely on.
