@@ -3,6 +3,7 @@ module github.com/pyinc/pyinc
 go 1.26
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/sergi/go-diff v1.4.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10

@@ -49,6 +49,17 @@ func newCompletionCmd() *cobra.Command {
 	}
 }
 
+// argsBetween accepts min to max positional arguments, else a usage error
+// that shows the command's synopsis.
+func argsBetween(min, max int, synopsis string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			return fail("expected %s, got %d arguments (see '%s --help')", synopsis, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
 // noArgsHint refuses positional arguments, saying what to do instead.
 func noArgsHint(hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -72,8 +83,8 @@ func completeFlags(cmd *cobra.Command) {
 			cmd.RegisterFlagCompletionFunc(name, completeLimitedAPI)
 		case name == "root" || name == "include-dir" || name == "dir":
 			cmd.MarkFlagDirname(name)
-		case name == "output" || name == "uses":
-			cmd.MarkFlagFilename(name)
+		case name == "uses":
+			cmd.MarkFlagFilename(name, "asm")
 		}
 	})
 }

@@ -67,6 +67,7 @@ func newGenCmd() *cobra.Command {
 	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds this include ($PYINC_CACHE_DIR, else ~/.cache/pyinc)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
 	completeFlags(cmd)
+	cmd.MarkFlagFilename("output", "inc")
 	return cmd
 }
 

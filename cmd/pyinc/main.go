@@ -107,6 +107,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(flagError)
 	root.SetHelpCommand(newHelpCmd())
 	root.AddCommand(newGenCmd(), newListCmd(), newDiffCmd(), newRegenCmd(),
+		newNewCmd(), newBuildCmd(), newSdistCmd(), newDevelopCmd(),
 		newVersionCmd(), newCompletionCmd(), newManCmd())
 	return root
 }
