@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pyinc/pyinc/abidiff"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/snapshots"
 )
@@ -68,7 +69,7 @@ func runDiff(args []string) error {
 		if texts[0] == texts[1] {
 			return nil
 		}
-		fmt.Print(snapshots.Unified(texts[0], texts[1], fs.Arg(0), fs.Arg(1), 3, -1))
+		fmt.Print(abidiff.Unified(texts[0], texts[1], fs.Arg(0), fs.Arg(1), 3, -1))
 		return errDiffers
 	}
 	var sums [2]*snapshots.Summary
@@ -79,7 +80,7 @@ func runDiff(args []string) error {
 		}
 		sums[i] = s
 	}
-	r := snapshots.Compare(sums[0], sums[1])
+	r := abidiff.Compare(sums[0], sums[1])
 	if *format == "json" {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

@@ -1,12 +1,14 @@
-package snapshots
+// Package abidiff compares what two includes say about an ABI: the
+// semantic report a person porting an extension reads, and a plain
+// unified diff of the texts.
+package abidiff
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
+	"github.com/pyinc/pyinc/snapshots"
 )
 
 // Change is one difference between two includes.
@@ -37,14 +39,14 @@ type Tally struct {
 var sectionOrder = map[string]int{"struct": 0, "constant": 1, "extern": 2}
 
 // Compare reports what changed from a to b, breaking changes first.
-func Compare(a, b *Summary) *Report {
+func Compare(a, b *snapshots.Summary) *Report {
 	r := &Report{From: describe(a), To: describe(b), Summary: map[string]Tally{}}
 	add := func(c Change) { r.Changes = append(r.Changes, c) }
-	bs := map[string]*StructInfo{}
+	bs := map[string]*snapshots.StructInfo{}
 	for _, s := range b.Structs {
 		bs[s.Name] = s
 	}
-	as := map[string]*StructInfo{}
+	as := map[string]*snapshots.StructInfo{}
 	for _, s := range a.Structs {
 		as[s.Name] = s
 		t := bs[s.Name]
@@ -96,18 +98,18 @@ func Compare(a, b *Summary) *Report {
 	return r
 }
 
-func describe(s *Summary) string {
+func describe(s *snapshots.Summary) string {
 	if s.Config == "" {
 		return s.Python
 	}
 	return s.Python + " (" + s.Config + ")"
 }
 
-func compareStruct(a, b *StructInfo, add func(Change)) {
+func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
 	if a.Size != b.Size {
 		add(Change{"struct", a.Name, "resized", true, fmt.Sprintf("size %d -> %d", a.Size, b.Size)})
 	}
-	bm := map[string]MemberInfo{}
+	bm := map[string]snapshots.MemberInfo{}
 	for _, m := range b.Members {
 		bm[m.Path] = m
 	}
@@ -155,7 +157,7 @@ func compareStruct(a, b *StructInfo, add func(Change)) {
 
 // overlaps lists the members of s that share bytes with m, other than
 // those that contain it or that it contains.
-func overlaps(s *StructInfo, m MemberInfo) []string {
+func overlaps(s *snapshots.StructInfo, m snapshots.MemberInfo) []string {
 	if m.Bitfield || m.Size == 0 {
 		return nil
 	}
@@ -195,123 +197,4 @@ func compareMaps(section string, a, b map[string]string, sep string, add func(Ch
 			add(Change{section, name, "added", false, "added " + sep + w})
 		}
 	}
-}
-
-// WriteText writes the report for a person porting code from r.From to r.To.
-func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "ABI diff: %s -> %s\n", r.From, r.To)
-	if len(r.Changes) == 0 {
-		fmt.Fprintln(w, "\nNo differences.")
-		return
-	}
-	titles := map[string]string{"struct": "Structs", "constant": "Constants", "extern": "EXTERNs"}
-	breaking := true
-	for i, c := range r.Changes {
-		if i == 0 || c.Breaking != breaking {
-			breaking = c.Breaking
-			if breaking {
-				fmt.Fprintf(w, "\nBreaking changes (existing code may need changing):\n")
-			} else {
-				fmt.Fprintf(w, "\nOther changes:\n")
-			}
-		}
-		fmt.Fprintf(w, "  %-8s %s: %s\n", c.Section, c.Name, c.Detail)
-	}
-	fmt.Fprintf(w, "\nSummary:\n")
-	for _, sec := range []string{"struct", "constant", "extern"} {
-		t := r.Summary[sec]
-		fmt.Fprintf(w, "  %-11s %d changed, %d added, %d removed; %d breaking changes\n", titles[sec]+":", t.Changed, t.Added, t.Removed, t.Breaking)
-	}
-}
-
-// Unified is a line diff of a and b in unified format, with context lines
-// around each change, cut after max lines.
-func Unified(a, b, nameA, nameB string, context, max int) string {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	type line struct {
-		op   byte
-		text string
-	}
-	var all []line
-	for _, d := range diffs {
-		op := byte(' ')
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			op = '-'
-		case diffmatchpatch.DiffInsert:
-			op = '+'
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				all = append(all, line{op, strings.TrimSuffix(l, "\n")})
-			}
-		}
-	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
-	written := 0
-	for i := 0; i < len(all); {
-		if all[i].op == ' ' {
-			i++
-			continue
-		}
-		// A hunk: from context lines before this change to context lines
-		// after the last change that is within 2*context of the next.
-		start := max0(i-context, 0)
-		end := i
-		for end < len(all) {
-			if all[end].op != ' ' {
-				end++
-				continue
-			}
-			j := end
-			for j < len(all) && all[j].op == ' ' && j-end < 2*context {
-				j++
-			}
-			if j < len(all) && all[j].op != ' ' {
-				end = j
-				continue
-			}
-			break
-		}
-		stop := min(end+context, len(all))
-		la, lb := 1, 1
-		for _, l := range all[:start] {
-			if l.op != '+' {
-				la++
-			}
-			if l.op != '-' {
-				lb++
-			}
-		}
-		na, nb := 0, 0
-		for _, l := range all[start:stop] {
-			if l.op != '+' {
-				na++
-			}
-			if l.op != '-' {
-				nb++
-			}
-		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", la, na, lb, nb)
-		for _, l := range all[start:stop] {
-			if written == max {
-				out.WriteString("... (diff cut)\n")
-				return out.String()
-			}
-			fmt.Fprintf(&out, "%c%s\n", l.op, l.text)
-			written++
-		}
-		i = stop
-	}
-	return out.String()
-}
-
-func max0(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
