@@ -18,6 +18,15 @@ type Change struct {
 	Kind     string `json:"kind"`    // removed, moved, resized, retyped, now-union, now-bitfield, added, changed
 	Breaking bool   `json:"breaking"`
 	Detail   string `json:"detail"`
+	// Delta is how far a moved member moved, in bytes.
+	Delta int64 `json:"delta,omitempty"`
+	// Names are the include names the change concerns when they are more
+	// than Name: a bit now owned by another bitfield concerns both.
+	Names []string `json:"names,omitempty"`
+}
+
+func chg(section, name, kind string, breaking bool, detail string) Change {
+	return Change{Section: section, Name: name, Kind: kind, Breaking: breaking, Detail: detail}
 }
 
 // Report is the semantic difference between two includes.
@@ -51,14 +60,14 @@ func Compare(a, b *snapshots.Summary) *Report {
 		as[s.Name] = s
 		t := bs[s.Name]
 		if t == nil {
-			add(Change{"struct", s.Name, "removed", true, fmt.Sprintf("%s removed (size %d)", s.CName, s.Size)})
+			add(chg("struct", s.Name, "removed", true, fmt.Sprintf("%s removed (size %d)", s.CName, s.Size)))
 			continue
 		}
 		compareStruct(s, t, add)
 	}
 	for _, s := range b.Structs {
 		if as[s.Name] == nil {
-			add(Change{"struct", s.Name, "added", false, fmt.Sprintf("%s added (size %d)", s.CName, s.Size)})
+			add(chg("struct", s.Name, "added", false, fmt.Sprintf("%s added (size %d)", s.CName, s.Size)))
 		}
 	}
 	compareMaps("constant", a.Constants, b.Constants, "= ", add)
@@ -107,7 +116,7 @@ func describe(s *snapshots.Summary) string {
 
 func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
 	if a.Size != b.Size {
-		add(Change{"struct", a.Name, "resized", true, fmt.Sprintf("size %d -> %d", a.Size, b.Size)})
+		add(chg("struct", a.Name, "resized", true, fmt.Sprintf("size %d -> %d", a.Size, b.Size)))
 	}
 	bm := map[string]snapshots.MemberInfo{}
 	for _, m := range b.Members {
@@ -119,25 +128,30 @@ func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
 		name := a.Name + "." + m.Path
 		n, ok := bm[m.Path]
 		switch {
-		case !ok:
-			add(Change{"struct", name, "removed", true, fmt.Sprintf("removed (was %s @%d)", m.CType, m.Offset)})
+		case !ok && m.Bitfield:
+			add(chg("struct", name, "removed", true, fmt.Sprintf("removed (was %s :%d, %s)", m.CType, m.Width, bitPlace(a, m))))
 			continue
+		case !ok:
+			add(chg("struct", name, "removed", true, fmt.Sprintf("removed (was %s @%d)", m.CType, m.Offset)))
+			continue
+		case m.Bitfield && n.Bitfield:
+			compareBitfield(a, b, m, n, add)
 		case m.Offset != n.Offset:
-			add(Change{"struct", name, "moved", true, fmt.Sprintf("moved @%d -> @%d", m.Offset, n.Offset)})
+			c := chg("struct", name, "moved", true, fmt.Sprintf("moved @%d -> @%d", m.Offset, n.Offset))
+			c.Delta = n.Offset - m.Offset
+			add(c)
 		}
 		if m.Size >= 0 && n.Size >= 0 && m.Size != n.Size {
-			add(Change{"struct", name, "resized", true, fmt.Sprintf("size %d -> %d (%s -> %s)", m.Size, n.Size, m.CType, n.CType)})
+			add(chg("struct", name, "resized", true, fmt.Sprintf("size %d -> %d (%s -> %s)", m.Size, n.Size, m.CType, n.CType)))
 		} else if m.CType != n.CType {
-			add(Change{"struct", name, "retyped", false, fmt.Sprintf("type %s -> %s", m.CType, n.CType)})
+			add(chg("struct", name, "retyped", false, fmt.Sprintf("type %s -> %s", m.CType, n.CType)))
 		}
 		if !m.Bitfield && n.Bitfield {
-			add(Change{"struct", name, "now-bitfield", true, fmt.Sprintf("became a bitfield of width %d", n.Width)})
-		} else if m.Bitfield && n.Bitfield && (m.Width != n.Width || m.Shift != n.Shift) {
-			add(Change{"struct", name, "resized", true, fmt.Sprintf("bitfield width %d shift %d -> width %d shift %d", m.Width, m.Shift, n.Width, n.Shift)})
+			add(chg("struct", name, "now-bitfield", true, fmt.Sprintf("became a bitfield: %s (%s :%d)", bitPlace(b, n), n.CType, n.Width)))
 		}
 		was, now := overlaps(a, m), overlaps(b, n)
 		if len(was) == 0 && len(now) > 0 {
-			add(Change{"struct", name, "now-union", true, "now shares its storage with " + strings.Join(now, ", ") + " (a union)"})
+			add(chg("struct", name, "now-union", true, "now shares its storage with "+strings.Join(now, ", ")+" (a union)"))
 		}
 	}
 	for _, n := range b.Members {
@@ -149,10 +163,11 @@ func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
 		case n.Alt:
 			what = fmt.Sprintf("added as a union alternative (%s @%d)", n.CType, n.Offset)
 		case n.Bitfield:
-			what = fmt.Sprintf("added, a bitfield of width %d (%s @%d)", n.Width, n.CType, n.Offset)
+			what = fmt.Sprintf("added, a bitfield: %s (%s :%d)", bitPlace(b, n), n.CType, n.Width)
 		}
-		add(Change{"struct", a.Name + "." + n.Path, "added", false, what})
+		add(chg("struct", a.Name+"."+n.Path, "added", false, what))
 	}
+	compareBits(a, b, add)
 }
 
 // overlaps lists the members of s that share bytes with m, other than
@@ -187,14 +202,14 @@ func compareMaps(section string, a, b map[string]string, sep string, add func(Ch
 		w, ok := b[name]
 		switch {
 		case !ok:
-			add(Change{section, name, "removed", true, "removed (was " + sep + v + ")"})
+			add(chg(section, name, "removed", true, "removed (was " + sep + v + ")"))
 		case v != w:
-			add(Change{section, name, "changed", true, sep + v + " -> " + sep + w})
+			add(chg(section, name, "changed", true, sep + v + " -> " + sep + w))
 		}
 	}
 	for name, w := range b {
 		if _, ok := a[name]; !ok {
-			add(Change{section, name, "added", false, "added " + sep + w})
+			add(chg(section, name, "added", false, "added " + sep + w))
 		}
 	}
 }

@@ -27,6 +27,7 @@ func TestKnownDifferences(t *testing.T) {
 	}{
 		{"3.11", "3.12", []Change{
 			{Section: "struct", Name: "PyASCIIObject.wstr", Kind: "removed", Breaking: true},
+			{Section: "struct", Name: "PyASCIIObject.state.ready", Kind: "bit-reused", Breaking: true},
 			{Section: "struct", Name: "PyTypeObject.tp_watched", Kind: "added"},
 			{Section: "struct", Name: "PyObject.ob_refcnt", Kind: "now-union", Breaking: true},
 			{Section: "struct", Name: "PyObject.ob_refcnt_split", Kind: "added"},

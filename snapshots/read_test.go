@@ -47,7 +47,7 @@ func TestReadMatchesModel(t *testing.T) {
 			check(a.Path, a.Offset, a.Size, true)
 		}
 		for _, b := range st.Bitfields {
-			if x := mem[b.Path]; !x.Bitfield || x.Offset != b.Offset || x.Width != b.Width || x.Shift != b.Shift {
+			if x := mem[b.Path]; !x.Bitfield || x.Offset != b.Offset || x.Width != b.Width || x.Shift != b.Shift || int64(x.Unit) != b.Unit {
 				t.Errorf("%s.%s: read %+v, model %+v", st.Name, b.Path, x, b)
 			}
 			n++
@@ -67,5 +67,32 @@ func TestReadMatchesModel(t *testing.T) {
 		}
 		externs++
 	}
+	names := 0
+	for _, st := range m.Structs {
+		want := []string{st.Name, st.Name + "_size"}
+		for _, l := range st.Lines {
+			if l.Path != "" {
+				want = append(want, st.Name+"."+l.Path)
+			}
+		}
+		for _, b := range st.Bitfields {
+			want = append(want, st.Name+"."+b.Path, st.Name+"."+b.Path+"_MASK", st.Name+"."+b.Path+"_UNIT")
+		}
+		for _, n := range want {
+			if !s.Names[n] {
+				t.Errorf("name %s not read", n)
+			}
+			names++
+		}
+	}
+	for _, n := range []string{"Py_INCREF", "METH_O", "PyModule_Create2", "PyModuleDef_HEAD_INIT"} {
+		if !s.Names[n] {
+			t.Errorf("name %s not read", n)
+		}
+	}
+	if s.Names["ENDSTRUC"] || s.Names["resq"] {
+		t.Errorf("keywords read as names")
+	}
+	t.Logf("read back %d names", names)
 	t.Logf("read back %d structs, %d members, %d constants, %d symbols", len(m.Structs), n, consts, externs)
 }
