@@ -202,14 +202,14 @@ func compareMaps(section string, a, b map[string]string, sep string, add func(Ch
 		w, ok := b[name]
 		switch {
 		case !ok:
-			add(chg(section, name, "removed", true, "removed (was " + sep + v + ")"))
+			add(chg(section, name, "removed", true, "removed (was "+sep+v+")"))
 		case v != w:
-			add(chg(section, name, "changed", true, sep + v + " -> " + sep + w))
+			add(chg(section, name, "changed", true, sep+v+" -> "+sep+w))
 		}
 	}
 	for name, w := range b {
 		if _, ok := a[name]; !ok {
-			add(chg(section, name, "added", false, "added " + sep + w))
+			add(chg(section, name, "added", false, "added "+sep+w))
 		}
 	}
 }
