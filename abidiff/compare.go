@@ -35,6 +35,9 @@ type Report struct {
 	To      string           `json:"to"`
 	Changes []Change         `json:"changes"`
 	Summary map[string]Tally `json:"summary"`
+	// Moves are the runs of members that moved by the same amount, each
+	// shown as one line of the text report unless it is verbose.
+	Moves []MoveRun `json:"moves,omitempty"`
 }
 
 // Tally counts a section's changes.
@@ -63,7 +66,9 @@ func Compare(a, b *snapshots.Summary) *Report {
 			add(chg("struct", s.Name, "removed", true, fmt.Sprintf("%s removed (size %d)", s.CName, s.Size)))
 			continue
 		}
+		before := len(r.Changes)
 		compareStruct(s, t, add)
+		r.Moves = append(r.Moves, moveRuns(s, r.Changes[before:])...)
 	}
 	for _, s := range b.Structs {
 		if as[s.Name] == nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -44,6 +43,7 @@ func runDiff(args []string) error {
 	roots := fs.StringArray("root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
 	unified := fs.Bool("unified", false, "print a plain unified diff of the two includes instead")
 	format := fs.String("format", "text", "report `FORMAT`: text or json")
+	verbose := fs.BoolP("verbose", "v", false, "list every moved member, not one line per run of members that moved together")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,13 +82,11 @@ func runDiff(args []string) error {
 	}
 	r := abidiff.Compare(sums[0], sums[1])
 	if *format == "json" {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		if err := r.WriteJSON(os.Stdout); err != nil {
 			return err
 		}
 	} else {
-		r.WriteText(os.Stdout)
+		r.WriteText(os.Stdout, *verbose)
 	}
 	if len(r.Changes) > 0 {
 		return errDiffers
