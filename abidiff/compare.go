@@ -77,6 +77,7 @@ func Compare(a, b *snapshots.Summary) *Report {
 	}
 	compareMaps("constant", a.Constants, b.Constants, "= ", add)
 	compareMaps("extern", a.Externs, b.Externs, "", add)
+	respelled(r.Changes)
 	sort.SliceStable(r.Changes, func(i, j int) bool {
 		x, y := r.Changes[i], r.Changes[j]
 		if x.Breaking != y.Breaking {
@@ -202,6 +203,14 @@ func overlaps(s *snapshots.StructInfo, m snapshots.MemberInfo) []string {
 	return out
 }
 
+// versionConstant are the constants that say which Python the headers
+// are: they differ between any two versions, and code that reads them
+// does so to tell versions apart, so a change to them breaks nothing.
+var versionConstant = map[string]bool{
+	"PY_MAJOR_VERSION": true, "PY_MINOR_VERSION": true, "PY_MICRO_VERSION": true,
+	"PY_RELEASE_LEVEL": true, "PY_RELEASE_SERIAL": true, "PY_VERSION": true, "PY_VERSION_HEX": true,
+}
+
 func compareMaps(section string, a, b map[string]string, sep string, add func(Change)) {
 	for name, v := range a {
 		w, ok := b[name]
@@ -209,7 +218,7 @@ func compareMaps(section string, a, b map[string]string, sep string, add func(Ch
 		case !ok:
 			add(chg(section, name, "removed", true, "removed (was "+sep+v+")"))
 		case v != w:
-			add(chg(section, name, "changed", true, sep+v+" -> "+sep+w))
+			add(chg(section, name, "changed", !versionConstant[name], sep+v+" -> "+sep+w))
 		}
 	}
 	for name, w := range b {

@@ -58,6 +58,13 @@ var (
 
 var resUnit = map[string]int64{"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10, "reso": 16, "resy": 32, "resz": 64}
 
+// IsInclude says whether text is an include pyinc wrote, from its first
+// line.
+func IsInclude(text string) bool {
+	first, _, _ := strings.Cut(text, "\n")
+	return headerRE.MatchString(first)
+}
+
 // Read reads an include pyinc wrote.
 func Read(text string) (*Summary, error) {
 	s := &Summary{Constants: map[string]string{}, Externs: map[string]string{}, Names: map[string]bool{}}

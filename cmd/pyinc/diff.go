@@ -22,73 +22,128 @@ FROM and TO are each a version (3.11), an interpreter name or path, or an
 include file (a .inc written by pyinc gen, e.g. one in snapshots/).
 --define and --limited-api apply to both sides; --from-... and --to-... to one.
 
-Exit status: 0 when nothing differs, 1 when something does, 2 on error.
+With --uses, only the changes to the names the given assembly sources use
+(and the files they %include, except the include itself), each with the
+files and lines that use it, and the names they use that TO does not define.
+Runs of members that moved by the same amount are one line; --verbose lists
+each member, as --format json always does.
+
+Exit status: 0 when nothing differs, 1 when something does, 2 on error. With
+--uses: 1 when a name the sources use has a breaking change or is gone.
 
 Examples:
   pyinc diff 3.11 3.12
   pyinc diff 3.13 3.13 --to-define Py_GIL_DISABLED
   pyinc diff snapshots/python3.9.inc snapshots/python3.10.inc
   pyinc diff --unified 3.9 3.10
-  pyinc diff --format json 3.11 3.12`
+  pyinc diff --format json 3.11 3.12
+  pyinc diff 3.11 3.12 --uses ext/refext.asm
+  pyinc diff 3.11 3.12 --uses src/*.asm`
 
 // errDiffers makes run exit with status 1 without a message.
 var errDiffers = errors.New("differs")
 
 func runDiff(args []string) error {
 	fs := newFlags("diff", "[flags] FROM TO", diffText)
-	var both, from, to configFlags
-	both.register(fs, "", " for both sides")
-	from.register(fs, "from-", " for FROM only")
-	to.register(fs, "to-", " for TO only")
-	roots := fs.StringArray("root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
-	unified := fs.Bool("unified", false, "print a plain unified diff of the two includes instead")
-	format := fs.String("format", "text", "report `FORMAT`: text or json")
-	verbose := fs.BoolP("verbose", "v", false, "list every moved member, not one line per run of members that moved together")
+	var o diffOptions
+	o.both.register(fs, "", " for both sides")
+	o.from.register(fs, "from-", " for FROM only")
+	o.to.register(fs, "to-", " for TO only")
+	fs.StringArrayVar(&o.roots, "root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
+	fs.BoolVar(&o.unified, "unified", false, "print a plain unified diff of the two includes instead")
+	fs.StringVar(&o.format, "format", "text", "report `FORMAT`: text or json")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "list every moved member, not one line per run of members that moved together")
+	fs.StringArrayVar(&o.uses, "uses", nil, "report only what the assembly `FILE` (and what it %includes) uses; repeatable, and FILEs after FROM TO count too")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	o.args = fs.Args()
+	return diff(o)
+}
+
+// diffOptions are diff's arguments and flags.
+type diffOptions struct {
+	args             []string // FROM TO, then sources when uses is set
+	both, from, to   configFlags
+	roots, uses      []string
+	unified, verbose bool
+	format           string
+}
+
+func diff(o diffOptions) error {
+	if len(o.args) != 2 && (len(o.uses) == 0 || len(o.args) < 2) {
 		return fail("diff takes two arguments, FROM and TO (see 'pyinc diff --help')")
 	}
-	if *format != "text" && *format != "json" {
-		return fail("--format %q: pass text or json", *format)
+	if o.format != "text" && o.format != "json" {
+		return fail("--format %q: pass text or json", o.format)
+	}
+	if o.unified && len(o.uses) > 0 {
+		return fail("--unified and --uses do not go together: pass one")
+	}
+	var sources []string
+	if len(o.uses) > 0 {
+		sources = append(append(sources, o.uses...), o.args[2:]...)
 	}
 	var texts [2]string
-	for i, side := range []configFlags{from, to} {
-		side.Defines = append(append([]string{}, both.Defines...), side.Defines...)
+	for i, side := range []configFlags{o.from, o.to} {
+		side.Defines = append(append([]string{}, o.both.Defines...), side.Defines...)
 		if side.LimitedAPI == "" {
-			side.LimitedAPI = both.LimitedAPI
+			side.LimitedAPI = o.both.LimitedAPI
 		}
-		t, err := includeFor(fs.Arg(i), side, *roots)
+		t, err := includeFor(o.args[i], side, o.roots)
 		if err != nil {
 			return err
 		}
 		texts[i] = t
 	}
-	if *unified {
+	if o.unified {
 		if texts[0] == texts[1] {
 			return nil
 		}
-		fmt.Print(abidiff.Unified(texts[0], texts[1], fs.Arg(0), fs.Arg(1), 3, -1))
+		fmt.Print(abidiff.Unified(texts[0], texts[1], o.args[0], o.args[1], 3, -1))
 		return errDiffers
 	}
 	var sums [2]*snapshots.Summary
 	for i, t := range texts {
 		s, err := snapshots.Read(t)
 		if err != nil {
-			return fail("%s: %v", fs.Arg(i), err)
+			return fail("%s: %v", o.args[i], err)
 		}
 		sums[i] = s
 	}
 	r := abidiff.Compare(sums[0], sums[1])
-	if *format == "json" {
+	if sources != nil {
+		return diffUses(r, sums, sources, o.format)
+	}
+	if o.format == "json" {
 		if err := r.WriteJSON(os.Stdout); err != nil {
 			return err
 		}
 	} else {
-		r.WriteText(os.Stdout, *verbose)
+		r.WriteText(os.Stdout, o.verbose)
 	}
 	if len(r.Changes) > 0 {
+		return errDiffers
+	}
+	return nil
+}
+
+// diffUses reports the changes to what the sources use: status 1 when
+// one breaks or is gone.
+func diffUses(r *abidiff.Report, sums [2]*snapshots.Summary, sources []string, format string) error {
+	uses, err := abidiff.Scan(sources, func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
+	if err != nil {
+		return fail("%v", err)
+	}
+	u := r.Used(sums[0], sums[1], uses, sources)
+	if format == "json" {
+		if err := u.WriteJSON(os.Stdout); err != nil {
+			return err
+		}
+	} else {
+		u.WriteText(os.Stdout)
+	}
+	if u.Breaking() {
 		return errDiffers
 	}
 	return nil
