@@ -36,6 +36,7 @@ var commands = []struct {
 	{"gen", "generate python.inc for one Python", runGen},
 	{"list", "list the Pythons found on this machine", runList},
 	{"diff", "show what changed in the ABI between two Pythons or includes", runDiff},
+	{"show", "draw a struct's layout, or its members across Pythons", runShow},
 	{"regen", "regenerate the committed snapshots (make regen-inc)", runRegen},
 }
 
