@@ -56,7 +56,7 @@ func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) 
 	bySubject := map[string][]string{} // change name -> used names it concerns
 	var names []string
 	for name := range uses {
-		if from.Names[name] || to.Names[name] {
+		if from.Names[name] || to.Names[name] || isMemberName(name, from) || isMemberName(name, to) {
 			names = append(names, name)
 		}
 	}
@@ -86,6 +86,13 @@ func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) 
 		}
 	}
 	return u
+}
+
+// isMemberName says whether name reads as a member of a struct s defines,
+// STRUCT.member, even one that neither side has (a member gone long ago).
+func isMemberName(name string, s *snapshots.Summary) bool {
+	st, _, ok := strings.Cut(name, ".")
+	return ok && s.Names[st+"_size"]
 }
 
 // subjects are the changes, as "section name", that can concern a name

@@ -90,7 +90,7 @@ func TestUsed(t *testing.T) {
 	b.Names["S.tail"] = true
 	uses := Uses{
 		"S_size": {{"m.asm", 3}}, "S.flags.x_MASK": {{"m.asm", 4}}, "L": {{"m.asm", 5}},
-		"gone": {{"m.asm", 6}, {"m.asm", 9}, {"n.asm", 1}}, "rax": {{"m.asm", 3}},
+		"gone": {{"m.asm", 6}, {"m.asm", 9}, {"n.asm", 1}}, "rax": {{"m.asm", 3}}, "S.old": {{"m.asm", 7}}, "T.x": {{"m.asm", 8}},
 	}
 	u := Compare(a, b).Used(a, b, uses, []string{"m.asm", "n.asm"})
 	var got []string
@@ -103,7 +103,7 @@ func TestUsed(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if u.NamesUsed != 4 || len(u.Undefined) != 1 || u.Undefined[0].Name != "gone" || !u.Breaking() {
+	if u.NamesUsed != 5 || len(u.Undefined) != 2 || u.Undefined[0].Name != "S.old" || u.Undefined[1].Name != "gone" || !u.Breaking() {
 		t.Errorf("used %d, undefined %+v, breaking %v", u.NamesUsed, u.Undefined, u.Breaking())
 	}
 	var out bytes.Buffer

@@ -118,12 +118,14 @@ func TestDiffUses(t *testing.T) {
 			"PyASCIIObject.state.ready: bit 7 of PyASCIIObject.state: was ready, now statically_allocated",
 			"PyASCIIObject.state.ready_MASK used at " + lineOf(t, helpers, "ready_MASK") + "\n",
 			"Used, but not defined by CPython 3.12",
+			// Gone long before 3.11: a member name of a struct all the same.
+			"  PyTypeObject.tp_print used at " + lineOf(t, port, "tp_print]") + "\n",
 		} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("no %q in\n%s", want, stdout)
 			}
 		}
-		if code != 1 || stderr != "" || strings.Contains(stdout, "ob_refcnt") || strings.Contains(stdout, "tp_print") {
+		if code != 1 || stderr != "" || strings.Contains(stdout, "ob_refcnt") {
 			t.Errorf("exit %d, stderr %q, stdout\n%s", code, stderr, stdout)
 		}
 	})
