@@ -254,21 +254,9 @@ func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, err
 	if err := os.WriteFile(asrc, []byte(p.nasmProgram("python.inc")), 0o644); err != nil {
 		return nil, err
 	}
-	// gcc's default language mode, as the front end's predefined macros are.
-	args := []string{"-w", "-o", filepath.Join(dir, "probe")}
-	for _, d := range u.IncludeDirs {
-		args = append(args, "-I", d)
-	}
-	for _, d := range u.AfterDirs {
-		args = append(args, "-idirafter", d)
-	}
-	args = append(args, csrc)
-	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("gcc: %v\n%s", err, firstLines(out, 20))
-	}
-	gccOut, err := exec.Command(filepath.Join(dir, "probe")).Output()
+	gccOut, err := compileRun(u, csrc, filepath.Join(dir, "probe"))
 	if err != nil {
-		return nil, fmt.Errorf("running the C probe: %v", err)
+		return nil, err
 	}
 	obj := filepath.Join(dir, "probe.o")
 	cmd := exec.Command("nasm", "-f", "elf64", "-I", dir+"/", "-o", obj, asrc)
@@ -296,6 +284,39 @@ func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, err
 		off += it.Size
 	}
 	return bad, nil
+}
+
+// compileRun compiles the C file src with gcc as u's headers are parsed,
+// into exe, and runs it.
+func compileRun(u *cparse.Unit, src, exe string) ([]byte, error) {
+	// gcc's default language mode, as the front end's predefined macros are.
+	args := []string{"-w", "-o", exe}
+	for _, d := range u.IncludeDirs {
+		args = append(args, "-I", d)
+	}
+	for _, d := range u.AfterDirs {
+		args = append(args, "-idirafter", d)
+	}
+	args = append(args, src)
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("gcc: %v\n%s", err, firstLines(out, 20))
+	}
+	out, err := exec.Command(exe).Output()
+	if err != nil {
+		return nil, fmt.Errorf("running the C probe: %v", err)
+	}
+	return out, nil
+}
+
+// RunC compiles a C program made of u's source (the headers with u's
+// defines) followed by body with gcc, runs it and returns what it printed:
+// for tests that ask gcc one question. dir is a scratch directory.
+func RunC(u *cparse.Unit, body, dir string) ([]byte, error) {
+	src := filepath.Join(dir, "question.c")
+	if err := os.WriteFile(src, []byte(u.CSource()+"\n#include <stddef.h>\n#include <stdio.h>\n#include <string.h>\n"+body), 0o644); err != nil {
+		return nil, err
+	}
+	return compileRun(u, src, filepath.Join(dir, "question"))
 }
 
 func dataSection(obj string) ([]byte, error) {

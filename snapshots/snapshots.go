@@ -1,6 +1,6 @@
 // Package snapshots holds the committed includes pyinc generates for each
 // Python version and configuration, the manifest that says how each is
-// made, and the ABI diff between two includes.
+// made, the index of the folder, and reading an include back.
 package snapshots
 
 import (

@@ -1,4 +1,4 @@
-package snapshots
+package snapshots_test
 
 import (
 	"bytes"
@@ -6,20 +6,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pyinc/pyinc/abidiff"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/internal/testutil"
+	"github.com/pyinc/pyinc/snapshots"
 )
 
 // TestSnapshotsCurrent regenerates every snapshot whose Python is installed
 // and fails, with a readable diff, where the committed file differs.
 func TestSnapshotsCurrent(t *testing.T) {
-	entries, err := Manifest()
+	entries, err := snapshots.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := testutil.AllPythons(t)
 	for _, e := range entries {
-		e := e
 		t.Run(strings.TrimSuffix(e.File, ".inc"), func(t *testing.T) {
 			py := e.Find(all)
 			if py == nil {
@@ -40,7 +41,7 @@ func TestSnapshotsCurrent(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s differs from what pyinc generates now (run make regen-inc if the change is meant):\n%s",
-					e.File, Unified(string(want), string(got), "snapshots/"+e.File, "generated", 3, 60))
+					e.File, abidiff.Unified(string(want), string(got), "snapshots/"+e.File, "generated", 3, 60))
 			}
 		})
 	}

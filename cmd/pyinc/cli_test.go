@@ -18,7 +18,7 @@ import (
 // stdout, with nothing on stderr and exit status 0; 'help CMD' is CMD's.
 func TestHelpForms(t *testing.T) {
 	forms := [][]string{{"--help"}, {"-h"}, {"help"}, {}}
-	for _, c := range []string{"gen", "list", "diff", "regen", "version", "completion"} {
+	for _, c := range []string{"gen", "list", "diff", "show", "regen", "new", "build", "sdist", "develop", "version", "completion"} {
 		forms = append(forms, []string{c, "--help"}, []string{c, "-h"}, []string{"help", c})
 	}
 	for _, args := range forms {

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"github.com/spf13/cobra"
-
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/pyinc/pyinc/abidiff"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/snapshots"
 )
@@ -16,100 +16,142 @@ const diffText = `
 Shows what changed in the ABI between two Pythons, or two build
 configurations of one, for a person porting an assembly extension: per struct,
 members added, removed or moved, changed sizes and types, members that became
-union alternatives or bitfields; constants added, removed or changed; EXTERNs
-added and removed. Changes that break existing code come first.
+union alternatives or bitfields, bits a bitfield gave up or took over;
+constants added, removed or changed; EXTERNs added and removed. Changes that
+break existing code come first.
 
 FROM and TO are each a version (3.11), an interpreter name or path, or an
 include file (a .inc written by pyinc gen, e.g. one in snapshots/).
 --define and --limited-api apply to both sides; --from-... and --to-... to one.
 
-Exit status: 0 when nothing differs, 1 when something does, 2 on error.`
+With --uses, only the changes to the names the given assembly sources use
+(and the files they %include, except the include itself), each with the
+files and lines that use it, and the names they use that TO does not define.
+Runs of members that moved by the same amount are one line; --verbose lists
+each member, as --format json always does.
+
+Exit status: 0 when nothing differs, 1 when something does, 2 on error. With
+--uses: 1 when a name the sources use has a breaking change or is gone.`
 
 const diffExamples = `  pyinc diff 3.11 3.12
   pyinc diff 3.13 3.13 --to-define Py_GIL_DISABLED
   pyinc diff snapshots/python3.9.inc snapshots/python3.10.inc
   pyinc diff --unified 3.9 3.10
-  pyinc diff --format json 3.11 3.12`
-
-type diffFlags struct {
-	both, from, to configFlags
-	roots          []string
-	unified        bool
-	format         string
-}
+  pyinc diff --format json 3.11 3.12
+  pyinc diff 3.11 3.12 --uses ext/refext.asm
+  pyinc diff 3.11 3.12 --uses src/*.asm`
 
 func newDiffCmd() *cobra.Command {
-	var f diffFlags
+	var o diffOptions
 	cmd := &cobra.Command{
-		Use:     "diff [flags] FROM TO",
+		Use:     "diff [flags] FROM TO [--uses FILE.asm...]",
 		Short:   "Show what changed in the ABI between two Pythons or includes",
 		Long:    diffText,
 		Example: diffExamples,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 {
-				return fail("diff takes two arguments, FROM and TO (see 'pyinc diff --help')")
-			}
-			return nil
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.args = args
+			return diff(o)
 		},
-		RunE: func(_ *cobra.Command, args []string) error { return runDiff(f, args[0], args[1]) },
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	f.both.register(fs, "", " for both sides")
-	f.from.register(fs, "from-", " for FROM only")
-	f.to.register(fs, "to-", " for TO only")
-	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
-	fs.BoolVar(&f.unified, "unified", false, "print a plain unified diff of the two includes instead")
-	fs.StringVar(&f.format, "format", "text", "report `FORMAT`: text or json")
+	o.both.register(fs, "", " for both sides")
+	o.from.register(fs, "from-", " for FROM only")
+	o.to.register(fs, "to-", " for TO only")
+	fs.StringArrayVar(&o.roots, "root", nil, "also look for Pythons in the root file system `DIR`; repeatable")
+	fs.BoolVar(&o.unified, "unified", false, "print a plain unified diff of the two includes instead")
+	fs.StringVar(&o.format, "format", "text", "report `FORMAT`: text or json")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "list every moved member, not one line per run of members that moved together")
+	fs.StringArrayVar(&o.uses, "uses", nil, "report only what the assembly `FILE` (and what it %includes) uses; repeatable, and FILEs after FROM TO count too")
 	cmd.RegisterFlagCompletionFunc("format", fixedValues("text", "json"))
 	cmd.ValidArgsFunction = completePythonArgs
 	completeFlags(cmd)
 	return cmd
 }
 
-func runDiff(f diffFlags, fromSpec, toSpec string) error {
-	if f.format != "text" && f.format != "json" {
-		return fail("--format %q: pass text or json", f.format)
+// diffOptions are diff's arguments and flags.
+type diffOptions struct {
+	args             []string // FROM TO, then sources when uses is set
+	both, from, to   configFlags
+	roots, uses      []string
+	unified, verbose bool
+	format           string
+}
+
+func diff(o diffOptions) error {
+	if len(o.args) != 2 && (len(o.uses) == 0 || len(o.args) < 2) {
+		return fail("diff takes two arguments, FROM and TO (see 'pyinc diff --help')")
 	}
-	specs := [2]string{fromSpec, toSpec}
+	if o.format != "text" && o.format != "json" {
+		return fail("--format %q: pass text or json", o.format)
+	}
+	if o.unified && len(o.uses) > 0 {
+		return fail("--unified and --uses do not go together: pass one")
+	}
+	var sources []string
+	if len(o.uses) > 0 {
+		sources = append(append(sources, o.uses...), o.args[2:]...)
+	}
 	var texts [2]string
-	for i, side := range []configFlags{f.from, f.to} {
-		side.Defines = append(append([]string{}, f.both.Defines...), side.Defines...)
+	for i, side := range []configFlags{o.from, o.to} {
+		side.Defines = append(append([]string{}, o.both.Defines...), side.Defines...)
 		if side.LimitedAPI == "" {
-			side.LimitedAPI = f.both.LimitedAPI
+			side.LimitedAPI = o.both.LimitedAPI
 		}
-		t, err := includeFor(specs[i], side, f.roots)
+		t, err := includeFor(o.args[i], side, o.roots)
 		if err != nil {
 			return err
 		}
 		texts[i] = t
 	}
-	if f.unified {
+	if o.unified {
 		if texts[0] == texts[1] {
 			return nil
 		}
-		fmt.Print(snapshots.Unified(texts[0], texts[1], fromSpec, toSpec, 3, -1))
+		fmt.Print(abidiff.Unified(texts[0], texts[1], o.args[0], o.args[1], 3, -1))
 		return errDiffers
 	}
 	var sums [2]*snapshots.Summary
 	for i, t := range texts {
 		s, err := snapshots.Read(t)
 		if err != nil {
-			return fail("%s: %v", specs[i], err)
+			return fail("%s: %v", o.args[i], err)
 		}
 		sums[i] = s
 	}
-	r := snapshots.Compare(sums[0], sums[1])
-	if f.format == "json" {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+	r := abidiff.Compare(sums[0], sums[1])
+	if sources != nil {
+		return diffUses(r, sums, sources, o.format)
+	}
+	if o.format == "json" {
+		if err := r.WriteJSON(os.Stdout); err != nil {
 			return err
 		}
 	} else {
-		r.WriteText(os.Stdout)
+		r.WriteText(os.Stdout, o.verbose)
 	}
 	if len(r.Changes) > 0 {
+		return errDiffers
+	}
+	return nil
+}
+
+// diffUses reports the changes to what the sources use: status 1 when
+// one breaks or is gone.
+func diffUses(r *abidiff.Report, sums [2]*snapshots.Summary, sources []string, format string) error {
+	uses, err := abidiff.Scan(sources, func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
+	if err != nil {
+		return fail("%v", err)
+	}
+	u := r.Used(sums[0], sums[1], uses, sources)
+	if format == "json" {
+		if err := u.WriteJSON(os.Stdout); err != nil {
+			return err
+		}
+	} else {
+		u.WriteText(os.Stdout)
+	}
+	if u.Breaking() {
 		return errDiffers
 	}
 	return nil

@@ -106,7 +106,7 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate("pyinc {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	root.SetHelpCommand(newHelpCmd())
-	root.AddCommand(newGenCmd(), newListCmd(), newDiffCmd(), newRegenCmd(),
+	root.AddCommand(newGenCmd(), newListCmd(), newDiffCmd(), newShowCmd(), newRegenCmd(),
 		newNewCmd(), newBuildCmd(), newSdistCmd(), newDevelopCmd(),
 		newVersionCmd(), newCompletionCmd(), newManCmd())
 	return root

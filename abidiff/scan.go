@@ -1,0 +1,172 @@
+package abidiff
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pyinc/pyinc/snapshots"
+)
+
+// Site is one place a name is used.
+type Site struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Uses maps each identifier of some assembly sources to where it appears.
+type Uses map[string][]Site
+
+// Scan collects the identifiers of NASM sources and of the files they
+// %include, except pyinc's include: what the sources use of it. An
+// %include is looked for beside the file that names it, then in the
+// current directory; one that is not found is passed to warn and skipped,
+// unless it is named python.inc. A source that cannot be read is an error.
+func Scan(files []string, warn func(string)) (Uses, error) {
+	sc := scanner{uses: Uses{}, seen: map[string]bool{}, warn: warn}
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %v", f, reason(err))
+		}
+		sc.file(f, string(text))
+	}
+	for _, sites := range sc.uses {
+		sort.Slice(sites, func(i, j int) bool {
+			if sites[i].File != sites[j].File {
+				return sites[i].File < sites[j].File
+			}
+			return sites[i].Line < sites[j].Line
+		})
+	}
+	return sc.uses, nil
+}
+
+// reason is an error without the path the message already names.
+func reason(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+type scanner struct {
+	uses Uses
+	seen map[string]bool // files already scanned, so that cycles end
+	warn func(string)
+}
+
+func (sc *scanner) file(name, text string) {
+	if abs, err := filepath.Abs(name); err == nil {
+		if sc.seen[abs] {
+			return
+		}
+		sc.seen[abs] = true
+	}
+	for n, line := range strings.Split(text, "\n") {
+		if inc, ok := includeOf(line); ok {
+			sc.include(name, n+1, inc)
+			continue
+		}
+		for _, id := range identifiers(line) {
+			sites := sc.uses[id]
+			if len(sites) == 0 || sites[len(sites)-1] != (Site{name, n + 1}) {
+				sc.uses[id] = append(sites, Site{name, n + 1})
+			}
+		}
+	}
+}
+
+// include scans the file an %include on line n of from names.
+func (sc *scanner) include(from string, n int, inc string) {
+	for _, path := range []string{filepath.Join(filepath.Dir(from), inc), inc} {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if !snapshots.IsInclude(string(text)) {
+			sc.file(path, string(text))
+		}
+		return
+	}
+	if filepath.Base(inc) != "python.inc" && sc.warn != nil {
+		sc.warn(fmt.Sprintf("%s:%d: %%include %q not found beside it or in the current directory: what it uses is not checked", from, n, inc))
+	}
+}
+
+// includeOf is the file an %include line names.
+func includeOf(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "%include")
+	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 2 {
+		return "", false
+	}
+	end := map[byte]byte{'"': '"', '\'': '\'', '<': '>'}[rest[0]]
+	if i := strings.IndexByte(rest[1:], end); end != 0 && i >= 0 {
+		return rest[1 : 1+i], true
+	}
+	return "", false
+}
+
+// identifiers lists the NASM identifiers of a line, outside comments and
+// strings, without the $ that marks an identifier that is also a keyword.
+func identifiers(line string) []string {
+	var out []string
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == ';':
+			return out
+		case c == '"' || c == '\'' || c == '`':
+			i = skipString(line, i)
+		case isDigit(c):
+			// A number, with its suffix or hex digits: not an identifier.
+			for i < len(line) && isIdentChar(line[i]) {
+				i++
+			}
+		case c == '$' && i+1 < len(line) && isIdentStart(line[i+1]), isIdentStart(c):
+			if c == '$' {
+				i++
+			}
+			j := i
+			for j < len(line) && isIdentChar(line[j]) {
+				j++
+			}
+			out = append(out, line[i:j])
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+// skipString returns the index after the string that starts at i.
+func skipString(line string, i int) int {
+	q := line[i]
+	for j := i + 1; j < len(line); j++ {
+		if q == '`' && line[j] == '\\' {
+			j++
+			continue
+		}
+		if line[j] == q {
+			return j + 1
+		}
+	}
+	return len(line)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == '?'
+}
+
+func isIdentChar(c byte) bool {
+	return isIdentStart(c) || isDigit(c) || c == '$' || c == '#' || c == '@' || c == '~'
+}
