@@ -125,17 +125,10 @@ sayit:
 %endif
 
 ; CHECK_INT reg, label: jump to label unless the object in reg is an int.
-; Clobbers rax (and, for the limited API, the caller-saved registers).
+; Clobbers r11 (and, for the limited API, where PY_JUMP_UNLESS_FLAG calls
+; PyType_GetFlags, the caller-saved registers).
 %macro CHECK_INT 2
-    mov rax, [%1 + PyObject.ob_type]
-%ifdef Py_LIMITED_API
-    mov rdi, rax
-    PY_CALL PyType_GetFlags         ; the type object is opaque here
-    test rax, Py_TPFLAGS_LONG_SUBCLASS
-%else
-    test qword [rax + PyTypeObject.tp_flags], Py_TPFLAGS_LONG_SUBCLASS
-%endif
-    jz %2
+    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %2
 %endmacro
 
 ; multiply_pair: rdi = a, rsi = b (borrowed). Returns a * b as a new int
@@ -169,7 +162,7 @@ multiply_pair:
     add rsp, 8
     pop r12
     pop rbx
-    jmp PyLong_FromLongLong wrt ..plt   ; a tail call, as a C compiler makes it
+    PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
 .a_minus_one:
     PY_CALL PyErr_Occurred
     test rax, rax
@@ -208,24 +201,25 @@ multiply:
 %ifndef Py_LIMITED_API
     ; Two arguments are read straight from the tuple; anything else goes
     ; to PyArg_ParseTuple for its error message.
-    cmp qword [rsi + PyVarObject.ob_size], 2
+    PyTuple_GET_SIZE rax, rsi
+    cmp rax, 2
     jne .parse
-    mov rdi, [rsi + PyTupleObject.ob_item]
-    mov rsi, [rsi + PyTupleObject.ob_item + 8]
+    PyTuple_GET_ITEM rdi, rsi, 0
+    PyTuple_GET_ITEM rsi, rsi, 1
     jmp multiply_pair               ; a tail call: the stack is as at entry
 .parse:
 %endif
-    sub rsp, 24                     ; [rsp] = a, [rsp+8] = b; stack aligned
+    sub rsp, 24                     ; [rsp] = a, [rsp + SIZEOF_VOID_P] = b; stack aligned
     mov rdi, rsi
     lea rsi, [parse_fmt]
     mov rdx, rsp
-    lea rcx, [rsp + 8]
+    lea rcx, [rsp + SIZEOF_VOID_P]
     xor eax, eax                    ; variadic call: no vector registers
     PY_CALL PyArg_ParseTuple        ; borrowed a and b
     test eax, eax
     jz .fail
     mov rdi, [rsp]
-    mov rsi, [rsp + 8]
+    mov rsi, [rsp + SIZEOF_VOID_P]
     call multiply_pair
     add rsp, 24
     ret
@@ -242,7 +236,7 @@ multiply_fast:
     cmp rdx, 2
     jne .nargs
     mov rdi, [rsi]
-    mov rsi, [rsi + 8]
+    mov rsi, [rsi + SIZEOF_VOID_P]
     jmp multiply_pair               ; a tail call: the stack is as at entry
 .nargs:
     sub rsp, 8
