@@ -5,7 +5,8 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make bench       generator speed, include cost and call speed, as ratios
-#   make deps        install nasm and Debian's debug Python when missing
+#   make deps        install nasm, Debian's debug Python and packaging tools
+#                    (twine, meson-python, build, venv) when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests
 
@@ -14,6 +15,8 @@ BUILD   := build
 PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
+# Debian's packaging tools the shipping tests and make wheels use.
+PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 
 .PHONY: all build deps pythons test ext regen-inc bench clean
 
@@ -39,6 +42,19 @@ deps:
 		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg >/dev/null 2>&1 || \
 		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dbg >/dev/null; } || \
 		  echo "deps: python3.11-dbg could not be installed; the debug-build tests will skip" >&2; }
+	@# What the packaging tests use: twine check, meson-python, python -m
+	@# build and venv with ensurepip for Debian's Pythons. The tests that need
+	@# one skip with a message where it cannot be installed.
+	@missing=""; \
+	for p in $(PACKAGING_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the packaging tests that need them will skip" >&2; \
+	fi
 
 pythons:
 	@./scripts/pythons.sh
