@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/internal/outfile"
@@ -37,6 +38,22 @@ var commands = []struct {
 	{"list", "list the Pythons found on this machine", runList},
 	{"diff", "show what changed in the ABI between two Pythons or includes", runDiff},
 	{"regen", "regenerate the committed snapshots (make regen-inc)", runRegen},
+	{"new", "scaffold an extension module project in assembly", cobraAdapter(newNewCmd)},
+	{"build", "build the project's extension modules into wheels", cobraAdapter(newBuildCmd)},
+	{"sdist", "write the project's source distribution", cobraAdapter(newSdistCmd)},
+	{"develop", "build the project and install it into a Python environment", cobraAdapter(newDevelopCmd)},
+}
+
+// cobraAdapter runs a cobra command from today's dispatch, until the cobra
+// root replaces it (issue 12).
+func cobraAdapter(mk func() *cobra.Command) func(args []string) error {
+	return func(args []string) error {
+		c := mk()
+		c.SetArgs(args)
+		c.SilenceUsage = true
+		c.SilenceErrors = true
+		return c.Execute()
+	}
 }
 
 func usage() {
@@ -48,7 +65,7 @@ Usage:
 Commands:
 `, Version)
 	for _, c := range commands {
-		fmt.Fprintf(os.Stderr, "  %-6s %s\n", c.name, c.summary)
+		fmt.Fprintf(os.Stderr, "  %-7s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nRun 'pyinc <command> --help' for a command's flags.\n")
 }

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/extbuild"
+	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/project"
+	"github.com/pyinc/pyinc/wheel"
+)
+
+type buildFlags struct {
+	pythons    []string
+	roots      []string
+	all        bool
+	limitedAPI string
+	output     string
+	inplace    bool
+	debug      bool
+	quiet      bool
+	noCache    bool
+}
+
+func newBuildCmd() *cobra.Command {
+	var f buildFlags
+	c := &cobra.Command{
+		Use:   "build [DIR]",
+		Short: "build the project's extension modules into wheels",
+		Long: `Builds every module of the project in DIR (default .) for each target Python:
+the include (pyinc gen, through the cache), nasm -f elf64, cc -shared without
+libpython, then checks of the module (PyInit_<module> exported, no executable
+stack, text relocations warned about), and packs a wheel into OUTDIR (default
+DIR/dist) tagged for that interpreter (cp312-cp312, cp37-cp37m, cp311-cp311d,
+cp313-cp313t) and for the oldest manylinux the module's ELF allows.
+
+--python takes what pyinc gen --python takes and may be repeated; without it
+the python3 on PATH is used. --all builds for every Python pyinc list shows.
+--limited-api 3.X builds ONE wheel, tagged cp3X-abi3, for every CPython 3.X+.
+--inplace writes module<EXT_SUFFIX> into DIR instead of a wheel.
+
+Each file written is printed on stdout, one per line; progress goes to
+stderr. The same inputs give byte-identical wheels (SOURCE_DATE_EPOCH sets
+their timestamps).`,
+		Example: `  pyinc build --inplace
+  pyinc build
+  pyinc build --all
+  pyinc build --python 3.9 --python 3.12 -o wheelhouse
+  pyinc build --limited-api 3.8
+  pyinc build --root .cache/sid --python 3.14`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := loadProject(args)
+			if err != nil {
+				return err
+			}
+			paths, err := runBuild(p, f)
+			for _, path := range paths {
+				fmt.Println(path)
+			}
+			return err
+		},
+	}
+	fs := c.Flags()
+	fs.SortFlags = false
+	fs.StringArrayVar(&f.pythons, "python", nil, "build for this Python: version, interpreter name or path; repeatable")
+	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR` (a debootstrap tree); repeatable")
+	fs.BoolVar(&f.all, "all", false, "build for every Python pyinc list shows")
+	fs.StringVar(&f.limitedAPI, "limited-api", "", "build one abi3 wheel for every CPython `3.X` and newer")
+	fs.StringVarP(&f.output, "output", "o", "", "write wheels into `OUTDIR` (default DIR/dist)")
+	fs.BoolVar(&f.inplace, "inplace", false, "write module<EXT_SUFFIX> into DIR instead of a wheel")
+	fs.BoolVar(&f.debug, "debug", false, "assemble with DWARF debug information (nasm -g -F dwarf)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
+	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds the include")
+	return c
+}
+
+// built is one Python's build, packed or not.
+type built struct {
+	py    *cparse.Python
+	res   *extbuild.Result
+	err   error
+	took  time.Duration
+	files []outputFile // what to write: a wheel, or the modules
+}
+
+type outputFile struct {
+	dir, name string
+	data      []byte
+	mode      os.FileMode
+}
+
+// runBuild builds for every target and writes the results only when all
+// succeeded, so a failure leaves OUTDIR (or DIR) as it was. It returns the
+// paths written.
+func runBuild(p *project.Project, f buildFlags) ([]string, error) {
+	if f.inplace && f.output != "" {
+		return nil, fail("--inplace and -o both given: --inplace writes beside the sources")
+	}
+	if f.all && len(f.pythons) > 0 {
+		return nil, fail("--all and --python both given: pass one")
+	}
+	if f.all && f.limitedAPI != "" {
+		return nil, fail("--limited-api builds one wheel for every Python 3.X+: drop --all")
+	}
+	for _, r := range f.roots {
+		if st, err := os.Stat(r); err != nil || !st.IsDir() {
+			return nil, fail("--root %s: no such directory", r)
+		}
+	}
+	epoch, err := wheel.Epoch()
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	out := outDir(p, f.output)
+	if f.inplace {
+		out = p.Dir
+	}
+	if err := checkOutDir(out); err != nil {
+		return nil, err
+	}
+	pys, err := buildTargets(f)
+	if err != nil {
+		return nil, err
+	}
+	opt := extbuild.Options{LimitedAPI: f.limitedAPI, Debug: f.debug}
+	if !f.noCache {
+		opt.CacheDir = pipeline.CacheDir()
+	}
+	builds := buildAll(p, pys, opt, f, out, epoch)
+	var failed []string
+	for _, b := range builds {
+		if b.err != nil {
+			failed = append(failed, b.err.Error())
+		}
+	}
+	if len(failed) == 1 {
+		return nil, fail("%s", failed[0])
+	}
+	if len(failed) > 1 {
+		for _, m := range failed {
+			fmt.Fprintf(os.Stderr, "pyinc build: %s\n", oneLine(m))
+		}
+		return nil, fail("%d of %d Pythons failed; nothing written", len(failed), len(builds))
+	}
+	return writeBuilds(builds, f.quiet)
+}
+
+// buildTargets resolves the Pythons to build for.
+func buildTargets(f buildFlags) ([]*cparse.Python, error) {
+	if !f.all {
+		specs := f.pythons
+		if len(specs) == 0 {
+			specs = []string{""}
+		}
+		var out []*cparse.Python
+		for _, s := range specs {
+			py, err := findPython(s, "", f.roots)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, py)
+		}
+		return out, nil
+	}
+	all := cparse.Discover()
+	for _, r := range f.roots {
+		all = append(all, cparse.DiscoverRoot(r)...)
+	}
+	var out []*cparse.Python
+	for _, py := range all {
+		if strings.HasPrefix(py.Version, "2.") {
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "pyinc build: skipping Python %s: extension modules are built for Python 3\n", py.Version)
+			}
+			continue
+		}
+		out = append(out, py)
+	}
+	if len(out) == 0 {
+		return nil, fail("no Python 3 with headers found: install one with its development headers")
+	}
+	return out, nil
+}
+
+// buildAll builds for each Python, as many at once as there are cores.
+func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f buildFlags, out string, epoch time.Time) []*built {
+	builds := make([]*built, len(pys))
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, py := range pys {
+		builds[i] = &built{py: py}
+		wg.Add(1)
+		go func(b *built) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t0 := time.Now()
+			b.res, b.err = extbuild.Build(p, b.py, opt)
+			if b.err == nil {
+				b.err = b.pack(p, f, out, epoch)
+			}
+			if b.err != nil && len(pys) > 1 {
+				b.err = fmt.Errorf("Python %s (%s): %v", b.py.Version, pyName(b.py), b.err)
+			}
+			b.took = time.Since(t0)
+		}(builds[i])
+	}
+	wg.Wait()
+	return dedupe(builds, f.quiet)
+}
+
+func pyName(py *cparse.Python) string {
+	if py.Interpreter != "" {
+		return py.Interpreter
+	}
+	return py.IncludeDirs[0]
+}
+
+// pack turns a build into the files to write.
+func (b *built) pack(p *project.Project, f buildFlags, out string, epoch time.Time) error {
+	if f.inplace {
+		for _, m := range b.res.Modules {
+			b.files = append(b.files, outputFile{out, m.FileName, m.Data, 0o755})
+		}
+		return nil
+	}
+	var files []wheel.File
+	for _, m := range b.res.Modules {
+		files = append(files, wheel.File{Name: m.FileName, Data: m.Data, Mode: 0o755})
+	}
+	name, data, err := wheel.Build(p, files, wheel.Options{Tag: b.res.Tag, Generator: "pyinc " + Version, Epoch: epoch})
+	if err != nil {
+		return err
+	}
+	b.files = []outputFile{{out, name, data, 0o644}}
+	return nil
+}
+
+// dedupe keeps the first build of each output file name: two Pythons of
+// the same version and ABI (pyenv's and the system's 3.11) make the same
+// wheel name, and the first found (pyinc list's order) wins.
+func dedupe(builds []*built, quiet bool) []*built {
+	seen := map[string]*built{}
+	var out []*built
+	for _, b := range builds {
+		if b.err == nil && len(b.files) > 0 {
+			key := b.files[0].name
+			if first, ok := seen[key]; ok {
+				if !quiet {
+					fmt.Fprintf(os.Stderr, "pyinc build: %s: already built for %s; skipping %s\n", key, pyName(first.py), pyName(b.py))
+				}
+				continue
+			}
+			seen[key] = b
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// writeBuilds writes every file, printing warnings and progress on stderr.
+func writeBuilds(builds []*built, quiet bool) ([]string, error) {
+	var paths []string
+	for _, b := range builds {
+		for _, w := range b.res.Warnings {
+			fmt.Fprintf(os.Stderr, "pyinc build: warning: %s\n", w)
+		}
+		for _, of := range b.files {
+			if err := os.MkdirAll(of.dir, 0o755); err != nil {
+				return paths, fail("cannot create %s: %v", of.dir, reasonOf(err))
+			}
+			path := filepath.Join(of.dir, of.name)
+			if err := writeFile(path, of.data, of.mode); err != nil {
+				return paths, err
+			}
+			paths = append(paths, path)
+			if !quiet {
+				note := ""
+				if b.res.NotManylinux != "" {
+					note = " (not manylinux: " + b.res.NotManylinux + ")"
+				}
+				fmt.Fprintf(os.Stderr, "%s: CPython %s, %s, %.1f s%s\n", path, b.py.Version, b.res.Tag, b.took.Seconds(), note)
+			}
+		}
+	}
+	return paths, nil
+}
+
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	if err := outfile.Write(path, data, mode); err != nil {
+		return fail("%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+// Package extbuild builds a project's extension modules for one Python:
+// the include (through pyinc's cache), nasm, cc -shared without libpython,
+// the checks of the linked ELF, and the wheel tags the result deserves.
+package extbuild
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/project"
+	"github.com/pyinc/pyinc/wheel"
+)
+
+// Error is a build failure the user must fix (their source, their tools,
+// their choice of Python): one line naming it and the fix.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+
+// Options choose how to build.
+type Options struct {
+	LimitedAPI string // "3.X": one abi3 module for every CPython 3.X+
+	Debug      bool   // DWARF debug information (nasm -g -F dwarf)
+	CacheDir   string // pipeline.CacheDir(), "" for none
+}
+
+// Module is one built extension module.
+type Module struct {
+	Name     string // import name
+	FileName string // name + EXT_SUFFIX (or .abi3.so)
+	Data     []byte
+}
+
+// Result is one Python's build: its modules, warnings, and wheel tag.
+type Result struct {
+	Modules  []Module
+	Tag      wheel.Tag
+	Warnings []string
+	// NotManylinux says why the platform tag is linux_x86_64, "" when it
+	// is a manylinux one.
+	NotManylinux string
+}
+
+// Build assembles and links every module of p for py in a tracked
+// temporary directory and checks them; nothing is written outside it.
+func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
+	if err := needTools(); err != nil {
+		return nil, err
+	}
+	pyTag, abiTag, suffix, err := Tags(py, o.LimitedAPI)
+	if err != nil {
+		return nil, err
+	}
+	defines, err := cparse.Config{LimitedAPI: o.LimitedAPI}.Resolve(py)
+	if err != nil {
+		return nil, errorf("%v", err)
+	}
+	gen, _, err := pipeline.Cached(o.CacheDir, py, defines)
+	if err != nil {
+		return nil, errorf("Python %s: %v", py.Version, err)
+	}
+	tmp, done, err := outfile.TempDir("pyinc-build")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	incDir := filepath.Join(tmp, "include")
+	if err := os.Mkdir(incDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(incDir, "python.inc"), gen.Include, 0o644); err != nil {
+		return nil, err
+	}
+	r := &Result{}
+	var links []*Linkage
+	for _, m := range p.Modules {
+		so := filepath.Join(tmp, m.Name+suffix)
+		objs, err := assemble(p.Dir, incDir, tmp, m, o.Debug)
+		if err != nil {
+			return nil, err
+		}
+		if err := link(p.Dir, so, objs); err != nil {
+			return nil, err
+		}
+		rep, err := CheckModule(so, m.Name, objs)
+		if err != nil {
+			return nil, &Error{err.Error()}
+		}
+		r.Warnings = append(r.Warnings, rep.Warnings...)
+		links = append(links, rep.Linkage)
+		data, err := os.ReadFile(so)
+		if err != nil {
+			return nil, err
+		}
+		r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
+	}
+	plat, why := Platform(links...)
+	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
+	r.NotManylinux = why
+	return r, nil
+}
+
+// needTools finds nasm and cc, or says how to install them.
+func needTools() error {
+	for _, t := range []struct{ tool, pkg string }{{"nasm", "nasm"}, {"cc", "gcc"}} {
+		if _, err := exec.LookPath(t.tool); err != nil {
+			return errorf("%s is not installed: install it (Debian/Ubuntu: apt-get install %s; Fedora: dnf install %s)", t.tool, t.pkg, t.pkg)
+		}
+	}
+	return nil
+}
+
+var extSuffixRE = regexp.MustCompile(`^\.cpython-([0-9]+)([a-z]*)-`)
+
+// Tags are the wheel's Python and ABI tags for py and the module file
+// suffix: cp312-cp312, cp37-cp37m, cp311-cp311d (debug), cp313-cp313t
+// (free-threaded), or cp3X-abi3 with .abi3.so for the limited API of 3.X.
+func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, err error) {
+	mm := strings.SplitN(py.MajorMinor(), ".", 2)
+	if len(mm) != 2 || mm[0] != "3" {
+		return "", "", "", errorf("Python %s: pyinc builds extension modules for Python 3; pick a Python 3 with --python", py.Version)
+	}
+	if limitedAPI != "" {
+		lm := strings.SplitN(limitedAPI, ".", 2)
+		if len(lm) != 2 || lm[0] != "3" {
+			return "", "", "", errorf("--limited-api %q: pass a Python 3 version such as 3.8", limitedAPI)
+		}
+		minor, err1 := strconv.Atoi(lm[1])
+		have, _ := strconv.Atoi(mm[1])
+		if err1 != nil || minor < 2 {
+			return "", "", "", errorf("--limited-api %q: pass a Python 3 version from 3.2, such as 3.8", limitedAPI)
+		}
+		if minor > have {
+			return "", "", "", errorf("--limited-api %s: the headers are Python %s's; build with a Python %s or newer (--python)", limitedAPI, py.Version, limitedAPI)
+		}
+		if strings.Contains(abiFlags(py), "t") {
+			return "", "", "", errorf("--limited-api: Python %s is a free-threaded build, which has no stable ABI; pick a regular build with --python", py.Version)
+		}
+		if py.IsDebug() {
+			return "", "", "", errorf("--limited-api: Python %s is a debug build; an abi3 module must be built with a release build (--python)", py.Version)
+		}
+		return "cp3" + lm[1], "abi3", ".abi3.so", nil
+	}
+	if py.ExtSuffix == "" {
+		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pass an interpreter with --python", py.Version)
+	}
+	nodot := mm[0] + mm[1]
+	return "cp" + nodot, "cp" + nodot + abiFlags(py), py.ExtSuffix, nil
+}
+
+// abiFlags are the interpreter's ABI flags as EXT_SUFFIX spells them
+// ("m", "d", "t", "td"), which is what pip's tags use.
+func abiFlags(py *cparse.Python) string {
+	if m := extSuffixRE.FindStringSubmatch(py.ExtSuffix); m != nil {
+		return m[2]
+	}
+	return py.ABIFlags
+}
+
+// assemble runs nasm on each of m's sources from the project directory, so
+// that its messages name the files as the user knows them.
+func assemble(dir, incDir, tmp string, m project.Module, debug bool) ([]string, error) {
+	var objs []string
+	for i, src := range m.Sources {
+		obj := filepath.Join(tmp, fmt.Sprintf("%s.%d.o", m.Name, i))
+		args := []string{"-f", "elf64"}
+		if debug {
+			args = append(args, "-g", "-F", "dwarf")
+		}
+		srcDir := filepath.Dir(src) + string(filepath.Separator)
+		args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
+		if out, err := run(dir, "nasm", args...); err != nil {
+			return nil, errorf("%s", firstMatch(out, "error", err))
+		}
+		objs = append(objs, obj)
+	}
+	return objs, nil
+}
+
+// link makes the shared object without libpython: the interpreter that
+// imports it provides the API symbols, as manylinux requires.
+func link(dir, so string, objs []string) error {
+	args := append([]string{"-shared", "-o", so}, objs...)
+	out, err := run(dir, "cc", args...)
+	if err == nil {
+		return nil
+	}
+	if strings.Contains(out, "-fPIC") || strings.Contains(out, "can not be used when making a shared object") {
+		return errorf("linking %s: a call or address is not position-independent: call API functions with PY_CALL and load API objects' addresses with PY_ADDR (%s)", filepath.Base(so), firstMatch(out, "relocation", err))
+	}
+	return errorf("linking %s: %s", filepath.Base(so), firstMatch(out, "error", err))
+}
+
+func run(dir, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// firstMatch is the first line of out holding word, else its first line,
+// else err.
+func firstMatch(out, word string, err error) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		if strings.Contains(l, word) {
+			return strings.TrimSpace(l)
+		}
+	}
+	if lines[0] != "" {
+		return strings.TrimSpace(lines[0])
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.Error()
+	}
+	return err.Error()
+}
