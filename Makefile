@@ -4,6 +4,8 @@
 #                    build the reference extension against each (in build/)
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
+#   make wheels      refext wheels for every Python found plus one abi3
+#                    wheel for every CPython 3.8+ (in build/wheels)
 #   make bench       generator speed, include cost and call speed, as ratios
 #   make deps        install nasm, Debian's debug Python and packaging tools
 #                    (twine, meson-python, build, venv) when missing
@@ -18,7 +20,7 @@ CC      ?= cc
 # Debian's packaging tools the shipping tests and make wheels use.
 PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 
-.PHONY: all build deps pythons test ext regen-inc bench clean
+.PHONY: all build deps pythons test ext wheels regen-inc bench clean
 
 all: build
 
@@ -84,6 +86,12 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
 		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
 	fi
+
+# wheels ships the reference extension the way a user's project ships:
+# ext/pyproject.toml makes it a pyinc project, so pyinc build does it all.
+wheels: build deps
+	$(PYINC) build ext --all -q -o $(BUILD)/wheels $$([ -d .cache/sid ] && echo --root .cache/sid)
+	$(PYINC) build ext --limited-api 3.8 -q -o $(BUILD)/wheels
 
 regen-inc: build
 	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)
