@@ -6,7 +6,8 @@
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make wheels      refext wheels for every Python found plus one abi3
 #                    wheel for every CPython 3.8+ (in build/wheels)
-#   make bench       generator speed, include cost and call speed, as ratios
+#   make bench       generator speed, include cost, call speed and build
+#                    overhead, as ratios
 #   make deps        install nasm, Debian's debug Python and packaging tools
 #                    (twine, meson-python, build, venv) when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
