@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/template"
 
 	"github.com/pyinc/pyinc/internal/outfile"
@@ -66,7 +67,9 @@ func New(name, dir string) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	// syscall.Rename, as os.Rename refuses any existing directory: an
+	// empty one is replaced in one step.
+	if err := syscall.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		return errorf("cannot create %s: %v", dir, outfile.Reason(err))
 	}

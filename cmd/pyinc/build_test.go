@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pyinc/pyinc/internal/testutil"
+)
+
+// scaffold makes a project with pyinc new in a temporary directory.
+func scaffold(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if _, stderr, code := pyinc(t, "new", name, dir); code != 0 {
+		t.Fatalf("pyinc new: exit %d: %s", code, stderr)
+	}
+	return dir
+}
+
+// python3 is the interpreter the python3 on PATH runs (which build uses
+// by default), by its real path: pyenv's shim needs PATH to run.
+func python3(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// treeState is every path below dir with a hash of its content, to see
+// that a refused build left it as it was.
+func treeState(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			lines = append(lines, rel+"/")
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		lines = append(lines, fmt.Sprintf("%s %x", rel, sha256.Sum256(b)))
+		return nil
+	})
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// TestBuildBadInput: every bad input is one line on stderr, exit 2, and
+// the project (its dist/ with an earlier wheel in it) as it was.
+func TestBuildBadInput(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	py := python3(t)
+	empty := t.TempDir()
+	cases := []struct {
+		name   string
+		edit   func(dir string) // breaks the project
+		args   []string
+		env    []string
+		stderr string
+	}{
+		{"no pyproject", func(d string) { os.Remove(filepath.Join(d, "pyproject.toml")) }, nil, nil, "no pyproject.toml"},
+		{"no project table", replace("[project]", "[other]"), nil, nil, "no [project] table"},
+		{"no name", replace(`name = "m"`+"\n"+`version`, "version"), nil, nil, "has no name"},
+		{"bad name", replace(`name = "m"`+"\n"+`version`, `name = "m m"`+"\n"+`version`), nil, nil, "not a valid distribution name"},
+		{"no version", replace(`version = "0.1.0"`, ""), nil, nil, "has no version"},
+		{"bad version", replace(`version = "0.1.0"`, `version = "0.1.0-final-x"`), nil, nil, "PEP 440"},
+		{"module not identifier", replace(`name = "m"`+"\n"+`sources`, `name = "m-x"`+"\n"+`sources`), nil, nil, "not a Python identifier"},
+		{"assembly error", appendTo("m.asm", "    bogus rax, 1\n"), nil, nil, "m.asm:"},
+		{"no PyInit", replace2("m.asm", "PyInit_m", "PyInit_other"), nil, nil, "no PyInit_m"},
+		{"python not there", nil, []string{"--python", "3.99"}, nil, "no Python 3.99"},
+		{"python path not there", nil, []string{"--python", "/nonexistent/python3"}, nil, "does not exist"},
+		{"outdir is a file", nil, []string{"-o", "pyproject.toml"}, nil, "not a directory"},
+		{"bad SOURCE_DATE_EPOCH", nil, nil, []string{"SOURCE_DATE_EPOCH=soon"}, "SOURCE_DATE_EPOCH"},
+		{"nasm missing", nil, []string{"--python", py}, []string{"PATH=" + empty}, "nasm is not installed"},
+		{"limited API too new", nil, []string{"--limited-api", "3.99"}, nil, "--limited-api"},
+		{"inplace and output", nil, []string{"--inplace", "-o", "x"}, nil, "--inplace and -o"},
+	}
+	for _, c := range cases {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			dir := scaffold(t, "m")
+			os.Mkdir(filepath.Join(dir, "dist"), 0o755)
+			os.WriteFile(filepath.Join(dir, "dist", "earlier.whl"), []byte("an earlier wheel"), 0o644)
+			if c.edit != nil {
+				c.edit(dir)
+			}
+			before := treeState(t, dir)
+			cmd := exec.Command(testutil.Pyinc(t), append([]string{"build"}, c.args...)...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), c.env...)
+			var o, e bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &o, &e
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			msg := e.String()
+			if code != 2 || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, c.stderr) || o.Len() != 0 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line saying %q", code, o.String(), msg, c.stderr)
+			}
+			if after := treeState(t, dir); after != before {
+				t.Errorf("the project changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+}
+
+func replace(from, to string) func(string) { return replace2("pyproject.toml", from, to) }
+
+func replace2(file, from, to string) func(string) {
+	return func(dir string) {
+		p := filepath.Join(dir, file)
+		b, _ := os.ReadFile(p)
+		if !bytes.Contains(b, []byte(from)) {
+			panic(fmt.Sprintf("%s has no %q", file, from))
+		}
+		os.WriteFile(p, bytes.ReplaceAll(b, []byte(from), []byte(to)), 0o644)
+	}
+}
+
+func appendTo(file, text string) func(string) {
+	return func(dir string) {
+		f, _ := os.OpenFile(filepath.Join(dir, file), os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(text)
+		f.Close()
+	}
+}
+
+func TestNewBadInput(t *testing.T) {
+	parent := t.TempDir()
+	os.WriteFile(filepath.Join(parent, "file"), []byte("x"), 0o644)
+	os.Mkdir(filepath.Join(parent, "full"), 0o755)
+	os.WriteFile(filepath.Join(parent, "full", "x"), []byte("x"), 0o644)
+	before := treeState(t, parent)
+	for _, args := range [][]string{
+		{"new", "1abc", filepath.Join(parent, "a")},
+		{"new", "fast-math", filepath.Join(parent, "b")},
+		{"new", "import", filepath.Join(parent, "c")},
+		{"new", "ok", filepath.Join(parent, "full")},
+		{"new", "ok", filepath.Join(parent, "file")},
+		{"new"},
+	} {
+		_, stderr, code := pyinc(t, args...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("pyinc %s: exit %d, stderr %q; want exit 2 and one line", strings.Join(args, " "), code, stderr)
+		}
+	}
+	if after := treeState(t, parent); after != before {
+		t.Errorf("refused pyinc new changed %s:\n%s", parent, after)
+	}
+}
+
+// TestBuildScaffold: a new project builds in place and as a wheel for the
+// python3 on PATH; the wheel installs offline into a venv and imports
+// from outside the project; two builds are byte-identical, and so are two
+// sdists; the sdist unpacked builds the same wheel.
+func TestBuildScaffold(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	py := python3(t)
+	dir := scaffold(t, "fastmath")
+	stdout, stderr, code := pyincIn(t, dir, "build", "--inplace", "-q")
+	if code != 0 || stdout != "" && !strings.HasPrefix(stdout, "fastmath.") {
+		t.Fatalf("build --inplace: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	testutil.Run(t, dir, nil, py, "test_fastmath.py")
+
+	w1, w2 := t.TempDir(), t.TempDir()
+	stdout, stderr, code = pyincIn(t, dir, "build", "-o", w1)
+	if code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	wheel := strings.TrimSpace(stdout)
+	if strings.Contains(wheel, "\n") || filepath.Dir(wheel) != w1 || !strings.HasSuffix(wheel, ".whl") {
+		t.Fatalf("build printed %q, want one wheel path in %s", stdout, w1)
+	}
+	if !strings.Contains(filepath.Base(wheel), "-manylinux_2_5_x86_64.manylinux1_x86_64.whl") {
+		t.Errorf("wheel %s: the module needs nothing past glibc 2.5, want manylinux_2_5", filepath.Base(wheel))
+	}
+	stdout, _, _ = pyincIn(t, dir, "build", "-q", "-o", w2)
+	if a, b := read(t, wheel), read(t, strings.TrimSpace(stdout)); !bytes.Equal(a, b) {
+		t.Errorf("two builds of the same project differ")
+	}
+
+	venv := filepath.Join(t.TempDir(), "venv")
+	testutil.Run(t, "", nil, py, "-m", "venv", venv)
+	vpy := filepath.Join(venv, "bin", "python")
+	testutil.Run(t, "", nil, vpy, "-m", "pip", "install", "--no-index", "--disable-pip-version-check", "-q", wheel)
+	out := testutil.Run(t, t.TempDir(), nil, vpy, "-c", "import fastmath, os; print(fastmath.add(2, 3), os.path.dirname(fastmath.__file__) != os.getcwd())")
+	if strings.TrimSpace(out) != "5 True" {
+		t.Errorf("the installed module: %q", out)
+	}
+	testutil.Run(t, t.TempDir(), nil, vpy, filepath.Join(dir, "test_fastmath.py"))
+
+	s1, _, code := pyincIn(t, dir, "sdist", "-q", "-o", w1)
+	s2, _, _ := pyincIn(t, dir, "sdist", "-q", "-o", w2)
+	if code != 0 || !bytes.Equal(read(t, strings.TrimSpace(s1)), read(t, strings.TrimSpace(s2))) {
+		t.Fatalf("sdist: exit %d, or two sdists differ", code)
+	}
+	unpacked := t.TempDir()
+	testutil.Run(t, unpacked, nil, "tar", "xzf", strings.TrimSpace(s1))
+	stdout, stderr, code = pyincIn(t, filepath.Join(unpacked, "fastmath-0.1.0"), "build", "-q", "-o", t.TempDir())
+	if code != 0 || !bytes.Equal(read(t, strings.TrimSpace(stdout)), read(t, wheel)) {
+		t.Errorf("the wheel built from the sdist differs from the project's (exit %d: %s)", code, stderr)
+	}
+}
+
+// TestDevelop installs the project into a venv with pyinc develop.
+func TestDevelop(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	py := python3(t)
+	dir := scaffold(t, "devmod")
+	venv := filepath.Join(t.TempDir(), "venv")
+	testutil.Run(t, "", nil, py, "-m", "venv", venv)
+	vpy := filepath.Join(venv, "bin", "python")
+	stdout, stderr, code := pyincIn(t, dir, "develop", "-q", "--python", vpy)
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(stdout), ".whl") {
+		t.Fatalf("develop: exit %d, stdout %q: %s", code, stdout, stderr)
+	}
+	if out := testutil.Run(t, t.TempDir(), nil, vpy, "-c", "import devmod; print(devmod.add(40, 2))"); strings.TrimSpace(out) != "42" {
+		t.Errorf("devmod.add(40, 2) = %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
+		t.Errorf("develop wrote dist/")
+	}
+}
+
+// TestBuildInterrupted: SIGINT mid-build ends pyinc with dist/ as it was
+// and no temporary directory left.
+func TestBuildInterrupted(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	python3(t)
+	dir := scaffold(t, "m")
+	before := treeState(t, dir)
+	tmp := t.TempDir()
+	cmd := exec.Command(testutil.Pyinc(t), "build", "--no-cache")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var e bytes.Buffer
+	cmd.Stderr = &e
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // parsing the headers takes longer
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if err == nil {
+		t.Skip("the build finished before the signal; nothing to check")
+	}
+	if !strings.Contains(e.String(), "interrupted") {
+		t.Errorf("stderr %q: want pyinc's interrupt message", e.String())
+	}
+	if after := treeState(t, dir); after != before {
+		t.Errorf("the interrupted build changed the project:\n%s", after)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in TMPDIR: %v", left)
+	}
+}
+
+func pyincIn(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd := exec.Command(testutil.Pyinc(t), args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
