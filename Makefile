@@ -4,11 +4,15 @@
 #                    build the reference extension against each (in build/)
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
-#   make bench       generator speed, include cost and call speed, as ratios
+#   make wheels      refext wheels for every Python found plus one abi3
+#                    wheel for every CPython 3.8+ (in build/wheels)
+#   make bench       generator speed, include cost, call speed and build
+#                    overhead, as ratios
 #   make man         the manual pages, pyinc.1 and one per command (in build/man)
 #   make check       gofmt, go vet, staticcheck, go mod tidy
-#   make deps        install nasm, Debian's debug Python and the shells and
-#                    tools the tests use when missing
+#   make deps        install nasm, Debian's debug Python, packaging tools
+#                    (twine, meson-python, build, venv), and the shells and
+#                    man the command-line tests use, when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests
 
@@ -17,10 +21,12 @@ BUILD   := build
 PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
+# Debian's packaging tools the shipping tests and make wheels use.
+PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build deps pythons test check ext regen-inc bench man clean
+.PHONY: all build deps pythons test check ext wheels regen-inc bench man clean
 
 all: build
 
@@ -55,6 +61,19 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
 		echo "deps:$$missing could not be installed; their tests will skip" >&2; }
+	@# What the packaging tests use: twine check, meson-python, python -m
+	@# build and venv with ensurepip for Debian's Pythons. The tests that need
+	@# one skip with a message where it cannot be installed.
+	@missing=""; \
+	for p in $(PACKAGING_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the packaging tests that need them will skip" >&2; \
+	fi
 
 pythons:
 	@./scripts/pythons.sh
@@ -93,6 +112,12 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
 		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
 	fi
+
+# wheels ships the reference extension the way a user's project ships:
+# ext/pyproject.toml makes it a pyinc project, so pyinc build does it all.
+wheels: build deps
+	$(PYINC) build ext --all -q -o $(BUILD)/wheels $$([ -d .cache/sid ] && echo --root .cache/sid)
+	$(PYINC) build ext --limited-api 3.8 -q -o $(BUILD)/wheels
 
 man: build
 	$(PYINC) man $(BUILD)/man

@@ -6,7 +6,9 @@
 //     on the same headers and go tool cgo -godefs on the same structs;
 //  2. nasm on the reference extension with the full include against a
 //     minimal one holding only what it uses;
-//  3. calls per second of refext against the same functions in C (gcc -O2).
+//  3. calls per second of refext against the same functions in C (gcc -O2);
+//  4. pyinc build of refext (a wheel, with its checks) against the same
+//     nasm and cc commands run by hand.
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 var (
 	pyinc = flag.String("pyinc", "build/pyinc", "the pyinc binary")
 	runs  = flag.Int("runs", 3, "runs per timing; the median is shown")
-	only  = flag.String("only", "", "run one part: gen, include or calls")
+	only  = flag.String("only", "", "run one part: gen, include, calls or build")
 )
 
 type python struct {
@@ -43,7 +45,7 @@ func main() {
 	for _, part := range []struct {
 		name string
 		run  func([]python, string)
-	}{{"gen", generator}, {"include", includeCost}, {"calls", calls}} {
+	}{{"gen", generator}, {"include", includeCost}, {"calls", calls}, {"build", packaging}} {
 		if *only == "" || *only == part.name {
 			part.run(pys, tmp)
 		}
