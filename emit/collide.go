@@ -32,4 +32,6 @@ func (e *nasm) claim(what string, ns ...string) bool {
 
 // reservedNames are what the include itself defines beside the model.
 var reservedNames = []string{GuardName, "NULL", "NullMethodDef", "PY_CALL", "PY_ADDR", "_pyinc_call_with",
-	"Py_INCREF", "Py_DECREF", "Py_XINCREF", "Py_XDECREF", "Py_RETURN_NONE", "Py_RETURN_TRUE", "Py_RETURN_FALSE"}
+	"Py_INCREF", "Py_DECREF", "Py_XINCREF", "Py_XDECREF", "Py_RETURN_NONE", "Py_RETURN_TRUE", "Py_RETURN_FALSE",
+	"PY_JMP", "PY_BF_LOAD", "PY_BF_TEST", "PY_JUMP_UNLESS_FLAG",
+	"_pyinc_one_of", "_pyinc_regbits", "_pyinc_hit", "_pyinc_want", "_pyinc_bits", "_pyinc_lo"}

@@ -35,6 +35,8 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	e.structs()
 	e.helpers()
 	e.refcount()
+	e.bitfieldMacros()
+	e.accessors()
 	e.symbols()
 	e.aliases()
 	e.omitted()
@@ -69,8 +71,21 @@ func (e *nasm) header(opt Options) {
 	e.p("; Target ABI: %s\n", m.Target)
 	e.p("; Symbols: %s\n", lib)
 	e.p(";\n; Every size, offset and value below is what a C compiler computes from the same headers.\n")
-	e.p("; Struct members: STRUC.member is the offset, STRUC_size the size. Bitfields: NAME is the\n")
-	e.p("; offset of the storage unit to load, NAME_UNIT its size in bytes, then and NAME_MASK, shr NAME_SHIFT.\n")
+	e.p("; The format is specified in docs/include-format.md of pyinc's repository.\n")
+	e.p(`;
+; Structs: S.m is the offset of member m of struct S and S_size the size of S. S.m? is defined
+; for every member and bitfield, so that "%%ifdef PyASCIIObject.wstr?" asks whether the struct
+; has one (members are labels, which %%ifdef cannot see).
+; Bitfields: S.f is the offset of the storage unit that holds f; S.f_UNIT the unit's size in
+; bytes (1, 2, 4 or 8: load exactly that many); S.f_SHIFT the bit of the unit where f starts;
+; S.f_WIDTH its number of bits; S.f_MASK its bits within the unit, in place (not shifted down);
+; S.f_SIGNED is defined for a signed bitfield. To read f: load the unit, and it with S.f_MASK,
+; shift it right by S.f_SHIFT (and sign-extend from bit S.f_WIDTH-1 if S.f_SIGNED). For example:
+`)
+	e.bitfieldExample()
+	e.p(`; or PY_BF_LOAD, which does it in two shifts. An 8-byte unit's mask can exceed the 32-bit
+; immediate of and/test: put it in a register first, or use PY_BF_LOAD and PY_BF_TEST.
+`)
 	e.p("\n%%ifndef %[1]s\n%%define %[1]s\n", GuardName)
 	e.p(`
 ; Mark the stack non-executable: glibc 2.41 and newer refuse to load an
@@ -83,6 +98,37 @@ __SECT__
 
 %%define NULL 0
 `)
+}
+
+// bitfieldExample shows how to read a bitfield of this include (one with
+// both a shift and a mask, if there is one), else of a made-up struct S.
+func (e *nasm) bitfieldExample() {
+	var ex *layout.Bitfield
+	owner := ""
+	for _, s := range e.m.Structs {
+		for i, b := range s.Bitfields {
+			if ex == nil || (ex.Shift == 0 || ex.Width == 1) && b.Shift > 0 && b.Width > 1 {
+				ex, owner = &s.Bitfields[i], s.Name
+			}
+		}
+	}
+	name, unit, shift := "S.f", int64(4), "3"
+	if ex != nil {
+		name, unit, shift = Name(owner)+"."+ex.Path, ex.Unit, strconv.Itoa(ex.Shift)
+	}
+	load := map[int64]string{1: "movzx eax, byte", 2: "movzx eax, word", 4: "mov eax, dword", 8: "mov rax, qword"}[unit]
+	reg := "eax"
+	if unit == 8 {
+		reg = "rax"
+	}
+	e.p(";   %-44s ; the %d-byte unit (%s_UNIT is %d)\n", fmt.Sprintf("%s [rdi + %s]", load, name), unit, name, unit)
+	if unit == 8 {
+		e.p(";   %-44s ; an 8-byte mask needs a register\n", "mov r11, "+name+"_MASK")
+		e.p(";   %-44s ; its bits, in place\n", "and rax, r11")
+	} else {
+		e.p(";   %-44s ; its bits, in place\n", "and eax, "+name+"_MASK")
+	}
+	e.p(";   %-44s ; %s = the field (%s_SHIFT is %s)\n", "shr "+reg+", "+name+"_SHIFT", reg, name, shift)
 }
 
 // config defines the configuration macros in effect that the headers'
@@ -115,9 +161,23 @@ func (e *nasm) constants() {
 		case layout.StringConst:
 			e.p("%%define %s %s\n", name, quote(c.Str))
 		default:
-			e.p("%%define %s %s\n", name, intLiteral(c.Bits, c.Signed))
+			e.p("%%define %s %s\n", name, constLiteral(c))
 		}
 	}
+}
+
+// constLiteral spells an integer constant: in hexadecimal, in whole
+// bytes, where the headers write it as bits and it is not negative; else
+// as intLiteral.
+func constLiteral(c layout.Constant) string {
+	if c.Hex && !(c.Signed && int64(c.Bits) < 0) {
+		h := fmt.Sprintf("%X", c.Bits)
+		if len(h)%2 == 1 {
+			h = "0" + h // whole bytes, as the headers write PY_VERSION_HEX: 0x030C01F0
+		}
+		return "0x" + h
+	}
+	return intLiteral(c.Bits, c.Signed)
 }
 
 // intLiteral spells a 64-bit value for NASM: negative numbers in
@@ -187,6 +247,7 @@ func (e *nasm) strct(s *layout.Struct) {
 	}
 	type row struct{ label, data, comment string }
 	var rows []row
+	var has []string // the paths this include names: each gets a S.path? macro
 	for _, l := range s.Lines {
 		r := row{}
 		switch {
@@ -199,6 +260,7 @@ func (e *nasm) strct(s *layout.Struct) {
 		case !e.claim("member "+s.Name+"."+l.Path, name+"."+l.Path):
 			r.data, r.comment = fmt.Sprintf("resb %d", l.Size), "member "+l.Path+" left out: its name collides"
 		default:
+			has = append(has, l.Path)
 			r.label = "." + l.Path + ":"
 			r.data = resDirective(l)
 			what := l.CType
@@ -225,16 +287,30 @@ func (e *nasm) strct(s *layout.Struct) {
 	for _, a := range s.Alts {
 		if e.claim("member "+s.Name+"."+a.Path, name+"."+a.Path) {
 			e.p("%s.%s equ %d ; %s, %d bytes (overlaps)\n", name, a.Path, a.Offset, a.CType, a.Size)
+			has = append(has, a.Path)
 		}
 	}
 	for _, b := range s.Bitfields {
 		full := name + "." + b.Path
-		if !e.claim("bitfield "+s.Name+"."+b.Path, full, full+"_UNIT", full+"_SHIFT", full+"_WIDTH", full+"_MASK") {
+		derived := []string{full, full + "_UNIT", full + "_SHIFT", full + "_WIDTH", full + "_MASK"}
+		if b.Signed {
+			derived = append(derived, full+"_SIGNED")
+		}
+		if !e.claim("bitfield "+s.Name+"."+b.Path, derived...) {
 			continue
 		}
 		e.p("%s equ %d ; %s :%d\n", full, b.Offset, b.CType, b.Width)
 		e.p("%%define %s_UNIT %d\n%%define %s_SHIFT %d\n%%define %s_WIDTH %d\n%%define %s_MASK 0x%X\n",
 			full, b.Unit, full, b.Shift, full, b.Width, full, b.Mask)
+		if b.Signed {
+			e.p("%%define %s_SIGNED 1 ; a signed bitfield\n", full)
+		}
+		has = append(has, b.Path)
+	}
+	// Members are labels, which %ifdef cannot see: S.path? is the macro
+	// that says the struct has the member.
+	for _, p := range has {
+		e.p("%%define %s.%s? 1\n", name, p)
 	}
 }
 
@@ -299,9 +375,13 @@ func (e *nasm) helpers() {
 	e.p(`; Position-independent access to libpython, so that an extension links
 ; without text relocations:
 ;   PY_CALL PyModule_Create2       ; call through the PLT
+;   PY_JMP PyLong_FromLongLong     ; tail call through the PLT: the stack as at entry
 ;   PY_ADDR rax, Py_None           ; rax = address of the object, from the GOT
 %%macro PY_CALL 1
     call %%1 wrt ..plt
+%%endmacro
+%%macro PY_JMP 1
+    jmp %%1 wrt ..plt
 %%endmacro
 %%macro PY_ADDR 2
     mov %%1, [rel %%2 wrt ..gotpc]

@@ -58,6 +58,7 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	b.singletons()
 	b.aliases()
 	b.refcount()
+	b.access()
 	return b.m, nil
 }
 
@@ -153,6 +154,7 @@ func (b *builder) constants() {
 		default:
 			continue
 		}
+		c.Hex = c.Kind == IntConst && b.writtenAsBits(m.ReplacementList(), 0)
 		mp := m.Position()
 		items = append(items, item{c, cparse.Pos{File: mp.Filename, Line: mp.Line, Col: mp.Column}})
 	}
@@ -172,6 +174,9 @@ func (b *builder) constants() {
 		default:
 			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("enumerator %s: value unknown", c.Name))
 			continue
+		}
+		if e.ConstantExpression != nil {
+			c.Hex = b.writtenAsBits(cc.NodeTokens(e.ConstantExpression), 0)
 		}
 		items = append(items, item{c, pos(e)})
 	}

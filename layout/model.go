@@ -20,6 +20,7 @@ type Model struct {
 	Singletons []Alias
 	Aliases    []Alias   // macros that rename a symbol: PyModule_Create2 -> PyModule_Create2TraceRefs
 	RefCount   *RefCount // nil when the headers' scheme is not one pyinc knows
+	Access     Access    // what the object accessor macros read, where the headers allow them
 	Omitted    []string  // what was left out, and why
 }
 
@@ -38,6 +39,10 @@ type Constant struct {
 	Bits   uint64 // the value's 64-bit two's complement pattern
 	Signed bool   // Bits is to be read as int64
 	Str    string // for StringConst, without the terminating NUL
+	// Hex: the headers write the value as bits (a hexadecimal literal, a
+	// shift or an or, directly or in the macros it names), so it is
+	// written in hexadecimal too.
+	Hex bool
 }
 
 // Struct is a complete struct or union.
@@ -146,4 +151,66 @@ type RefCount struct {
 	// Immortal names the constant of the headers at which RefU32 counts
 	// stop: _Py_IMMORTAL_INITIAL_REFCNT.
 	Immortal string
+}
+
+// FieldRef names a member or bitfield: Path within the struct Struct.
+type FieldRef struct {
+	Struct string // Struct.Name
+	Path   string
+}
+
+// BitRef locates a bitfield from the start of an object. Via, when set, is
+// the member of the object's struct that embeds the struct declaring the
+// bitfield (3.14's PyASCIIObject.state, a struct _PyUnicodeObject_state).
+type BitRef struct {
+	Via   *FieldRef
+	Field FieldRef
+}
+
+// Getter is how a macro reads one word of an object: a member, or, where
+// the headers make the accessor an exported function, a call of it.
+type Getter struct {
+	Field FieldRef
+	Call  string // the function, when the headers call one instead
+}
+
+// Items describes a sequence whose items are pointers: a tuple holds them
+// in the object (Inline), a list points at them.
+type Items struct {
+	Items  FieldRef // PyTupleObject.ob_item, PyListObject.ob_item
+	Inline bool
+	Elem   int64 // bytes per item
+}
+
+// Unicode is what PyUnicode_GET_LENGTH, _KIND and _DATA read: the
+// headers' rule is that a compact ASCII string's characters follow
+// PyASCIIObject, another compact string's follow PyCompactUnicodeObject,
+// and any other string's are at data.any.
+type Unicode struct {
+	Length                 FieldRef // PyASCIIObject.length
+	Kind, Compact, ASCII   BitRef
+	ASCIIHead, CompactHead string   // the structs the characters follow
+	Data                   FieldRef // PyUnicodeObject.data.any
+	// Ready: strings can be not ready (up to 3.11): kind 0, the
+	// characters not yet where the rule says.
+	Ready bool
+}
+
+// TypeFlags is how PyType_HasFeature reads tp_flags: a member (Size
+// bytes), or under the limited API a call of PyType_GetFlags.
+type TypeFlags struct {
+	Field FieldRef
+	Size  int64
+	Call  string
+}
+
+// Access is what the accessor macros need; a nil entry means the headers
+// do not allow that macro (the reason is in Model.Omitted).
+type Access struct {
+	Type    *Getter    // Py_TYPE
+	Size    *Getter    // Py_SIZE
+	Tuple   *Items     // PyTuple_GET_ITEM, _SET_ITEM, _GET_SIZE
+	List    *Items     // PyList_GET_ITEM, _SET_ITEM, _GET_SIZE
+	Unicode *Unicode   // PyUnicode_GET_LENGTH, _KIND, _DATA
+	Flags   *TypeFlags // PY_JUMP_UNLESS_FLAG
 }

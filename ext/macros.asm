@@ -1,0 +1,424 @@
+; macros: a test module that uses every accessor, bitfield and type-flag
+; macro of the generated include, so that ext/test_macros.py can check
+; them at run time under each Python and build. Where the include leaves a
+; macro out (the limited API has no PyTupleObject, no PyASCIIObject), the
+; functions that need it are left out too, tested with %ifmacro.
+;
+;   type_of(o)        Py_TYPE: type(o)
+;   size_of(o)        Py_SIZE: ob_size of a variable-size object (PY_JMP)
+;   is_type(o)        PY_JUMP_UNLESS_FLAG, Py_TPFLAGS_TYPE_SUBCLASS (bit 31)
+;   is_int(o)         PY_JUMP_UNLESS_FLAG, Py_TPFLAGS_LONG_SUBCLASS
+;   has_bit40(o)      PY_JUMP_UNLESS_FLAG on a bit of tp_flags' upper half: False
+;   is_type_or_bit40(o)  a mask with bits in both halves
+;   has_wstr()        %ifdef PyASCIIObject.wstr?  (a member of str up to 3.11)
+;   has_bogus()       %ifdef PyASCIIObject.no_such_member?: False
+;   tuple_reverse(t)  PyTuple_GET_SIZE, PyTuple_GET_ITEM (register), PyTuple_SET_ITEM
+;   tuple_second(t)   PyTuple_GET_ITEM with an immediate index
+;   pair(o)           (o, o): PyTuple_SET_ITEM with immediate indexes
+;   list_reverse(l)   PyList_GET_SIZE, PyList_GET_ITEM with dst = idx, PyList_SET_ITEM
+;   list_item(l, i)   PyList_GET_ITEM with dst != idx
+;   str_info(s)       (kind first seen, length, [code points]) by PyUnicode_KIND,
+;                     _GET_LENGTH and _DATA; readies a string that is not ready
+;   str_state(s)      (interned, kind, compact, ascii) by PY_BF_LOAD into 64-bit
+;                     registers, kind by PY_BF_LOAD into a 32-bit one, compact
+;                     and ascii by PY_BF_TEST
+;   make_unready(s)   up to 3.11: a copy of s made with the legacy
+;                     PyUnicode_FromUnicode(NULL, n), not ready
+
+%include "python.inc"
+
+default rel
+
+section .rodata
+modname:    db "macros", 0
+fmt_info:   db "(inN)", 0
+fmt_state:  db "(kkkkkii)", 0
+
+section .data
+align 8
+methods:
+%macro METHOD 3 ; name, label, flags
+[section .rodata]
+%%name: db %1, 0
+__SECT__
+    istruc PyMethodDef
+        at PyMethodDef.ml_name,  dq %%name
+        at PyMethodDef.ml_meth,  dq %2
+        at PyMethodDef.ml_flags, dd %3
+        at PyMethodDef.ml_doc,   dq 0
+    iend
+%endmacro
+    METHOD "type_of", type_of, METH_O
+    METHOD "size_of", size_of, METH_O
+    METHOD "is_type", is_type, METH_O
+    METHOD "is_int", is_int, METH_O
+    METHOD "has_bit40", has_bit40, METH_O
+    METHOD "is_type_or_bit40", is_type_or_bit40, METH_O
+    METHOD "has_wstr", has_wstr, METH_NOARGS
+    METHOD "has_bogus", has_bogus, METH_NOARGS
+%ifmacro PyTuple_GET_ITEM 3
+    METHOD "tuple_reverse", tuple_reverse, METH_O
+    METHOD "tuple_second", tuple_second, METH_O
+    METHOD "pair", pair, METH_O
+%endif
+%ifmacro PyList_GET_ITEM 3
+    METHOD "list_reverse", list_reverse, METH_O
+    METHOD "list_item", list_item, METH_VARARGS
+%endif
+%ifmacro PyUnicode_DATA 2
+    METHOD "str_info", str_info, METH_O
+    METHOD "str_state", str_state, METH_O
+ %ifdef PyASCIIObject.wstr?
+    METHOD "make_unready", make_unready, METH_O
+ %endif
+%endif
+    NullMethodDef
+
+align 8
+moddef:
+    istruc PyModuleDef
+        at PyModuleDef.m_base,    PyModuleDef_HEAD_INIT
+        at PyModuleDef.m_name,    dq modname
+        at PyModuleDef.m_size,    dq -1
+        at PyModuleDef.m_methods, dq methods
+    iend
+
+section .text
+
+; type_of(self, o): type(o), a new reference.
+type_of:
+    push rbx                        ; aligns the stack for a call
+    Py_TYPE rbx, rsi
+    Py_INCREF rbx
+    mov rax, rbx
+    pop rbx
+    ret
+
+; size_of(self, o): ob_size, as an int; a tail call converts it.
+size_of:
+    sub rsp, 8
+    Py_SIZE rdi, rsi
+    add rsp, 8
+    PY_JMP PyLong_FromSsize_t
+
+; FLAG_FUNC name, FLAG: name(self, o) is True when type(o) has a bit of FLAG.
+%macro FLAG_FUNC 2
+%1:
+    sub rsp, 8
+    PY_JUMP_UNLESS_FLAG rsi, %2, %%no
+    add rsp, 8
+    Py_RETURN_TRUE
+%%no:
+    add rsp, 8
+    Py_RETURN_FALSE
+%endmacro
+    FLAG_FUNC is_type, Py_TPFLAGS_TYPE_SUBCLASS
+    FLAG_FUNC is_int, Py_TPFLAGS_LONG_SUBCLASS
+    FLAG_FUNC has_bit40, (1 << 40)
+    FLAG_FUNC is_type_or_bit40, (1 << 40) | Py_TPFLAGS_TYPE_SUBCLASS
+
+; has_wstr(self): whether PyASCIIObject has wstr, asked at assembly time.
+has_wstr:
+%ifdef PyASCIIObject.wstr?
+    Py_RETURN_TRUE
+%else
+    Py_RETURN_FALSE
+%endif
+
+has_bogus:
+%ifdef PyASCIIObject.no_such_member?
+    Py_RETURN_TRUE
+%else
+    Py_RETURN_FALSE
+%endif
+
+%ifmacro PyTuple_GET_ITEM 3
+; tuple_reverse(self, t): a new tuple of t's items in reverse order.
+tuple_reverse:
+    push rbx                        ; t
+    push r12                        ; n
+    push r13                        ; the new tuple
+    push r14                        ; i
+    push r15                        ; the item
+    mov rbx, rsi
+    PyTuple_GET_SIZE r12, rbx
+    mov rdi, r12
+    PY_CALL PyTuple_New
+    test rax, rax
+    jz .out
+    mov r13, rax
+    xor r14d, r14d
+.loop:
+    cmp r14, r12
+    jge .done
+    PyTuple_GET_ITEM r15, rbx, r14
+    Py_INCREF r15
+    mov rdx, r12
+    sub rdx, r14
+    dec rdx                         ; n - 1 - i
+    PyTuple_SET_ITEM r13, rdx, r15
+    inc r14
+    jmp .loop
+.done:
+    mov rax, r13
+.out:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
+; tuple_second(self, t): t[1].
+tuple_second:
+    push rbx
+    PyTuple_GET_ITEM rbx, rsi, 1
+    Py_INCREF rbx
+    mov rax, rbx
+    pop rbx
+    ret
+
+; pair(self, o): (o, o).
+pair:
+    push rbx
+    mov rbx, rsi
+    mov edi, 2
+    PY_CALL PyTuple_New
+    test rax, rax
+    jz .out
+    PyTuple_SET_ITEM rax, 0, rbx
+    PyTuple_SET_ITEM rax, 1, rbx
+    push rax
+    push rax                        ; aligned again for the calls
+    Py_INCREF rbx
+    Py_INCREF rbx
+    pop rax
+    pop rax
+.out:
+    pop rbx
+    ret
+%endif
+
+%ifmacro PyList_GET_ITEM 3
+; list_reverse(self, l): a new list of l's items in reverse order.
+list_reverse:
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rbx, rsi
+    PyList_GET_SIZE r12, rbx
+    mov rdi, r12
+    PY_CALL PyList_New
+    test rax, rax
+    jz .out
+    mov r13, rax
+    xor r14d, r14d
+.loop:
+    cmp r14, r12
+    jge .done
+    mov r15, r14
+    PyList_GET_ITEM r15, rbx, r15   ; dst is idx
+    Py_INCREF r15
+    mov rdx, r12
+    sub rdx, r14
+    dec rdx
+    PyList_SET_ITEM r13, rdx, r15
+    inc r14
+    jmp .loop
+.done:
+    mov rax, r13
+.out:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
+; list_item(self, (l, i)): l[i], for 0 <= i < len(l).
+list_item:
+    push rbx
+    push r12
+    sub rsp, 8
+    PyTuple_GET_ITEM rbx, rsi, 0
+    PyTuple_GET_ITEM rdi, rsi, 1
+    PY_CALL PyLong_AsSsize_t
+    PyList_GET_ITEM r12, rbx, rax   ; dst is not idx
+    Py_INCREF r12
+    mov rax, r12
+    add rsp, 8
+    pop r12
+    pop rbx
+    ret
+%endif
+
+%ifmacro PyUnicode_DATA 2
+; str_info(self, s): (kind first seen, length, [code points]).
+str_info:
+    push rbx                        ; s
+    push rbp                        ; the characters
+    push r12                        ; kind
+    push r13                        ; length
+    push r14                        ; kind first seen
+    push r15                        ; the list
+    sub rsp, 8                      ; [rsp] = i; the stack is aligned
+    mov rbx, rsi
+    PyUnicode_KIND r12d, rbx        ; into a 32-bit register
+    mov r14d, r12d
+%ifdef PyASCIIObject.state.ready?
+    test r12d, r12d
+    jnz .ready
+    mov rdi, rbx                    ; not ready: kind 0 until _PyUnicode_Ready
+    PY_CALL _PyUnicode_Ready
+    test eax, eax
+    jnz .fail
+    PyUnicode_KIND r12, rbx         ; into a 64-bit register
+.ready:
+%endif
+    PyUnicode_GET_LENGTH r13, rbx
+    PyUnicode_DATA rbp, rbx
+    mov rdi, r13
+    PY_CALL PyList_New
+    test rax, rax
+    jz .fail
+    mov r15, rax
+    mov qword [rsp], 0
+.loop:
+    mov rcx, [rsp]
+    cmp rcx, r13
+    jge .built
+    cmp r12d, 1
+    je .k1
+    cmp r12d, 2
+    je .k2
+    mov edi, [rbp + 4*rcx]
+    jmp .got
+.k1:
+    movzx edi, byte [rbp + rcx]
+    jmp .got
+.k2:
+    movzx edi, word [rbp + 2*rcx]
+.got:
+    PY_CALL PyLong_FromLong
+    test rax, rax
+    jz .fail_list
+    mov rcx, [rsp]
+    PyList_SET_ITEM r15, rcx, rax
+    inc qword [rsp]
+    jmp .loop
+.built:
+    lea rdi, [fmt_info]
+    mov esi, r14d
+    mov rdx, r13
+    mov rcx, r15                    ; N: the tuple takes the list's reference
+    xor eax, eax
+    PY_CALL Py_BuildValue
+    jmp .out
+.fail_list:
+    Py_DECREF r15
+.fail:
+    xor eax, eax
+.out:
+    add rsp, 8
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    ret
+
+; The state bitfields: in PyASCIIObject up to 3.13, in the struct
+; _PyUnicodeObject_state that is PyASCIIObject.state from 3.14. The
+; S.m? macros tell which; the aliases show that PY_BF_LOAD takes a
+; %define that names the bitfield.
+%ifdef PyASCIIObject.state.kind?
+ %define STATE(r) r
+ %define S_INTERNED PyASCIIObject.state.interned
+ %define S_KIND     PyASCIIObject.state.kind
+ %define S_COMPACT  PyASCIIObject.state.compact
+ %define S_ASCII    PyASCIIObject.state.ascii
+%else
+ %define STATE(r) r + PyASCIIObject.state
+ %define S_INTERNED _PyUnicodeObject_state.interned
+ %define S_KIND     _PyUnicodeObject_state.kind
+ %define S_COMPACT  _PyUnicodeObject_state.compact
+ %define S_ASCII    _PyUnicodeObject_state.ascii
+%endif
+
+; str_state(self, s): (interned, kind, compact, ascii, kind read into a
+; 32-bit register, compact by PY_BF_TEST, ascii by PY_BF_TEST).
+str_state:
+    push rbx
+    sub rsp, 16                     ; two stack arguments; aligned
+    mov rbx, rsi
+    PY_BF_LOAD rsi, STATE(rbx), S_INTERNED
+    PY_BF_LOAD rdx, STATE(rbx), S_KIND
+    PY_BF_LOAD rcx, STATE(rbx), S_COMPACT
+    PY_BF_LOAD r8, STATE(rbx), S_ASCII
+    PY_BF_LOAD r9d, STATE(rbx), S_KIND
+    xor eax, eax
+    PY_BF_TEST STATE(rbx), S_COMPACT
+    setnz al
+    mov [rsp], rax
+    xor eax, eax
+    PY_BF_TEST STATE(rbx), S_ASCII
+    setnz al
+    mov [rsp + 8], rax
+    lea rdi, [fmt_state]
+    xor eax, eax
+    PY_CALL Py_BuildValue
+    add rsp, 16
+    pop rbx
+    ret
+
+%ifdef PyASCIIObject.wstr?
+ %if SIZEOF_WCHAR_T != 4
+  %error make_unready copies 4-byte code points into wchar_t
+ %endif
+; make_unready(self, s): a new str with s's code points, made as the
+; legacy API makes one, PyUnicode_FromUnicode(NULL, n), then filled
+; through wstr (wchar_t: 4 bytes here); it stays not ready until a
+; function readies it.
+make_unready:
+    push rbx
+    push r12
+    push r13
+    mov rbx, rsi
+    mov rdi, rsi
+    PY_CALL PyUnicode_AsUCS4Copy    ; a PyMem buffer of the code points
+    test rax, rax
+    jz .out
+    mov r12, rax
+    PyUnicode_GET_LENGTH rsi, rbx
+    xor edi, edi
+    PY_CALL PyUnicode_FromUnicode
+    mov r13, rax
+    test rax, rax
+    jz .free
+    PyUnicode_GET_LENGTH rcx, rbx
+    mov rdi, [r13 + PyASCIIObject.wstr]
+    mov rsi, r12
+    rep movsd                       ; wchar_t and Py_UCS4 are both 4 bytes
+.free:
+    mov rdi, r12
+    PY_CALL PyMem_Free
+    mov rax, r13
+.out:
+    pop r13
+    pop r12
+    pop rbx
+    ret
+%endif
+%endif
+
+global PyInit_macros:function
+PyInit_macros:
+    sub rsp, 8
+    lea rdi, [moddef]
+    mov esi, PYTHON_API_VERSION
+    PY_CALL PyModule_Create2
+    add rsp, 8
+    ret
