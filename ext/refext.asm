@@ -35,11 +35,12 @@ default rel
 ; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
 ; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
 ; negative for a negative int.
+; "S.m?" is defined where struct S has member m.
 %define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
 %ifndef Py_LIMITED_API
- %ifdef _PyLong_NON_SIZE_BITS
+ %ifdef _PyLongValue.lv_tag?
   %define REFEXT_INT_LAYOUT 2               ; lv_tag
- %else
+ %elifdef PyLongObject.ob_digit?
   %define REFEXT_INT_LAYOUT 1               ; ob_size
  %endif
 %endif
@@ -299,20 +300,6 @@ sayit:
  %endif
 %endif
 
-; CHECK_INT reg, label: jump to label unless the object in reg is an int.
-; Clobbers rax (and, for the limited API, the caller-saved registers).
-%macro CHECK_INT 2
-    mov rax, [%1 + PyObject.ob_type]
-%ifdef Py_LIMITED_API
-    mov rdi, rax
-    PY_CALL PyType_GetFlags         ; the type object is opaque here
-    test rax, Py_TPFLAGS_LONG_SUBCLASS
-%else
-    test qword [rax + PyTypeObject.tp_flags], Py_TPFLAGS_LONG_SUBCLASS
-%endif
-    jz %2
-%endmacro
-
 ; int64_of: rdi = an object (borrowed), rsi = the TypeError message for a
 ; non-int. Returns its value in rax with CF clear, or CF set with an
 ; exception set (OverflowError past 64 bits, from PyLong_AsLongLong).
@@ -322,7 +309,9 @@ int64_of:
 %if REFEXT_CHECK_INT
     push rsi
     push rdi
-    CHECK_INT rdi, .not_int
+    ; Under the limited API this calls PyType_GetFlags (the type object is
+    ; opaque there), and the caller-saved registers are gone.
+    PY_JUMP_UNLESS_FLAG rdi, Py_TPFLAGS_LONG_SUBCLASS, .not_int
     pop rdi
     pop rsi
 %endif
@@ -373,11 +362,10 @@ int64_of:
 
 ; INT_FROM_LAYOUT obj, dst, dst32, label: dst = the value of the int in
 ; obj, read from its digits, when it is an int (or a subclass: the same
-; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9.
+; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9,
+; r11.
 %macro INT_FROM_LAYOUT 4
-    mov r8, [%1 + PyObject.ob_type]
-    test qword [r8 + PyTypeObject.tp_flags], Py_TPFLAGS_LONG_SUBCLASS
-    jz %4
+    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %4
  %if REFEXT_INT_LAYOUT == 2
     mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
     cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
@@ -394,7 +382,7 @@ int64_of:
     sub r9, r8                                  ; the sign: 1, 0 or -1
     imul %2, r9
  %else
-    mov r8, [%1 + PyVarObject.ob_size]          ; digits, negative for a negative int
+    Py_SIZE r8, %1                              ; digits, negative for a negative int
     lea r9, [r8 + 2]
     cmp r9, 4
     ja %4                                       ; three digits or more
@@ -430,7 +418,7 @@ multiply_pair:
     imul rax, rcx
     jo .general
     mov rdi, rax
-    jmp PyLong_FromLongLong wrt ..plt   ; a tail call, as a C compiler makes it
+    PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
 .general:
 %endif
     push rbx
@@ -451,7 +439,7 @@ multiply_pair:
     add rsp, 8
     pop r12
     pop rbx
-    jmp PyLong_FromLongLong wrt ..plt
+    PY_JMP PyLong_FromLongLong
 .overflow:
     PY_ADDR rax, PyExc_OverflowError
     mov rdi, [rax]
@@ -470,10 +458,11 @@ multiply:
 %ifndef Py_LIMITED_API
     ; Two arguments are read straight from the tuple; anything else goes
     ; to PyArg_ParseTuple for its error message.
-    cmp qword [rsi + PyVarObject.ob_size], 2
+    PyTuple_GET_SIZE rax, rsi
+    cmp rax, 2
     jne .parse
-    mov rdi, [rsi + PyTupleObject.ob_item]
-    mov rsi, [rsi + PyTupleObject.ob_item + SIZEOF_VOID_P]
+    PyTuple_GET_ITEM rdi, rsi, 0
+    PyTuple_GET_ITEM rsi, rsi, 1
     jmp multiply_pair               ; a tail call: the stack is as at entry
 .parse:
 %endif
@@ -589,7 +578,7 @@ counter_dealloc:
     push r12                        ; its type
     sub rsp, 8
     mov rbx, rdi
-    mov r12, [rdi + PyObject.ob_type]
+    Py_TYPE r12, rdi
     mov rdi, r12
     mov esi, Py_tp_free
     PY_CALL PyType_GetSlot
@@ -616,7 +605,7 @@ counter_dealloc:
 %else
     ; The static type holds no reference for its instances; subclasses are
     ; heap types, and their dealloc gives theirs back.
-    mov rax, [rdi + PyObject.ob_type]
+    Py_TYPE rax, rdi
     jmp [rax + PyTypeObject.tp_free]    ; a tail call: tp_free(self)
 %endif
 
@@ -732,4 +721,4 @@ global PyInit_refext:function
 align 16
 PyInit_refext:
     lea rdi, [moddef]
-    jmp PyModuleDef_Init wrt ..plt  ; a tail call
+    PY_JMP PyModuleDef_Init         ; a tail call
