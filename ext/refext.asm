@@ -69,6 +69,29 @@ default rel
  %endif
 %endif
 
+; From 3.12 None is immortal, and the headers' Py_RETURN_NONE returns it
+; without taking a reference (the include's Py_RETURN_NONE still takes
+; one, harmlessly). A module for a limited API older than 3.12 also runs
+; where None is mortal, so it takes one.
+%define REFEXT_NONE_IMMORTAL 0
+%ifdef Py_LIMITED_API
+ %if Py_LIMITED_API >= 0x030C0000
+  %define REFEXT_NONE_IMMORTAL 1
+ %endif
+%elif PY_VERSION_HEX >= 0x030C0000
+ %define REFEXT_NONE_IMMORTAL 1
+%endif
+
+; RETURN_NONE: return None as the headers' Py_RETURN_NONE does.
+%macro RETURN_NONE 0
+ %if REFEXT_NONE_IMMORTAL
+    PY_ADDR rax, Py_None
+    ret
+ %else
+    Py_RETURN_NONE
+ %endif
+%endmacro
+
 ; A Counter instance: the object head, then the count (a C long long).
 STRUC CounterObject
     .ob_base:  resb PyObject_size
@@ -279,7 +302,7 @@ sayit:
     test eax, eax
     jnz .error
     add rsp, 8
-    Py_RETURN_NONE
+    RETURN_NONE
 .no_stdout:
     PY_ADDR rax, PyExc_RuntimeError
     mov rdi, [rax]
@@ -633,7 +656,7 @@ counter_increment:
     jo .overflow
     lock cmpxchg [rdi + CounterObject.value], rdx
     jne .retry
-    Py_RETURN_NONE
+    RETURN_NONE
 .overflow:
     sub rsp, 8
     PY_ADDR rax, PyExc_OverflowError
