@@ -109,6 +109,7 @@ func TestMacrosInTree(t *testing.T) {
 					suffix = ".abi3.so"
 				}
 				testutil.BuildModule(t, py, dir, src, "macros", suffix, args...)
+				testutil.Run(t, dir, nil, "nasm", "-w+error", "-f", "elf64", "-I", dir+"/", "-o", "check.o", src)
 				if limited {
 					inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
 					if !strings.Contains(string(inc), "call [rel Py_TYPE wrt ..gotpc]") {

@@ -489,7 +489,7 @@ multiply:
     jmp multiply_pair               ; a tail call: the stack is as at entry
 .parse:
 %endif
-    sub rsp, 24                     ; [rsp] = a, [rsp+8] = b; stack aligned
+    sub rsp, 24                     ; [rsp] = a, [rsp + SIZEOF_VOID_P] = b; stack aligned
     mov rdi, rsi
     lea rsi, [parse_fmt]
     mov rdx, rsp
