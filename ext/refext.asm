@@ -34,8 +34,8 @@ default rel
 ; API, whose ints are opaque): from 3.12 long_value.lv_tag holds the digit
 ; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
 ; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
-; negative for a negative int.
-; "S.m?" is defined where struct S has member m.
+; negative for a negative int. The include defines "S.m?" where struct S
+; has a member m, so the layout is chosen by what the headers have.
 %define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
 %ifndef Py_LIMITED_API
  %ifdef _PyLongValue.lv_tag?
@@ -393,7 +393,7 @@ int64_of:
     mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
     cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
     jae %4
-    LOAD_DIGIT %3, REFEXT_DIGITS(%1)                     ; one digit (0 for zero)
+    LOAD_DIGIT %3, REFEXT_DIGITS(%1)            ; one digit (0 for zero)
     cmp r8, 2 << _PyLong_NON_SIZE_BITS
     jb %%sign
     LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
