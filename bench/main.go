@@ -193,7 +193,7 @@ func includeCost(pys []python, tmp string) {
 
 func calls(pys []python, tmp string) {
 	fmt.Printf("\n3. Calls per second, refext (NASM) against cref (C, gcc -O2); ratio = NASM / C\n")
-	fmt.Printf("%-16s %-14s %12s %12s %6s\n", "Python", "function", "NASM", "C", "ratio")
+	fmt.Printf("%-16s %-22s %12s %12s %6s\n", "Python", "function", "NASM", "C", "ratio")
 	src, _ := filepath.Abs("ext/refext.asm")
 	cref, _ := filepath.Abs("bench/testdata/cref.c")
 	script, _ := filepath.Abs("bench/testdata/calls.py")
@@ -237,9 +237,9 @@ func calls(pys []python, tmp string) {
 		var rates map[string][2]float64
 		check(json.Unmarshal(out, &rates))
 		name := p.version + map[bool]string{true: "-debug", false: ""}[strings.Contains(p.build, "Py_DEBUG")]
-		for _, fn := range []string{"multiply", "multiply_fast", "identity"} {
+		for _, fn := range []string{"multiply", "multiply_fast", "multiply_fast/compact", "identity", "Counter.increment"} {
 			if r, ok := rates[fn]; ok {
-				fmt.Printf("%-16s %-14s %12.0f %12.0f %6.2f\n", name, fn, r[0], r[1], r[0]/r[1])
+				fmt.Printf("%-16s %-22s %12.0f %12.0f %6.2f\n", name, fn, r[0], r[1], r[0]/r[1])
 			}
 		}
 	}

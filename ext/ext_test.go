@@ -51,42 +51,113 @@ func TestRefext(t *testing.T) {
 	}
 }
 
-// TestRefextABI3 builds the extension once against the limited API of 3.6,
+// abi3Builds are the limited APIs refext.abi3.so is built for: 3.6, the
+// oldest refext supports (the module then asks the running Python whether
+// it is older than 3.8, for Counter's dealloc); 3.8; and 3.12, the first
+// whose headers have Py_mod_multiple_interpreters, so that the build
+// declares support for interpreters with their own GIL.
+var abi3Builds = []string{"3.6", "3.8", "3.12"}
+
+// version returns the major and minor number of a version string.
+func version(v string) (major, minor int) {
+	fmt.Sscanf(v, "%d.%d", &major, &minor)
+	return major, minor
+}
+
+// atLeast reports whether version v is limited ("3.8") or newer.
+func atLeast(v, limited string) bool {
+	major, minor := version(v)
+	lmajor, lminor := version(limited)
+	return major == lmajor && minor >= lminor
+}
+
+// TestRefextABI3 builds the extension once per limited API of abi3Builds,
 // with the newest Python's headers, as refext.abi3.so, and runs the tests
-// under every Python 3.6 and newer.
+// under every Python that limited API covers: those installed and those of
+// the Debian unstable tree.
 func TestRefextABI3(t *testing.T) {
 	src, _ := filepath.Abs("refext.asm")
 	script, _ := filepath.Abs("test_refext.py")
-	var runners []*cparse.Python
+	var pys []*cparse.Python
 	for _, py := range testutil.Pythons(t) {
-		var major, minor int
-		fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
-		if py.Interpreter != "" && major == 3 && minor >= 6 {
-			runners = append(runners, py)
+		if py.Interpreter != "" && atLeast(py.Version, "3.6") {
+			pys = append(pys, py)
 		}
 	}
-	if len(runners) == 0 {
+	if len(pys) == 0 {
 		t.Skip("no Python 3.6 or newer with an interpreter is installed")
 	}
-	builder := runners[0] // Discover lists the newest first
-	dir := t.TempDir()
-	testutil.BuildModule(t, builder, dir, src, "refext", ".abi3.so", "--limited-api", "3.6")
-	inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
-	if !strings.Contains(string(inc), "Py_LIMITED_API=0x03060000") {
-		t.Fatalf("the include does not say it is for the limited API of 3.6")
-	}
-	for _, py := range runners {
-		py := py
-		t.Run(testutil.Name(py), func(t *testing.T) {
-			t.Parallel()
-			// The .abi3.so must be what imports, then the usual tests run.
-			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, "-c",
-				"import refext; assert refext.__file__.endswith('.abi3.so'), refext.__file__; exec(open("+strconv.Quote(script)+").read())")
-			if !strings.HasSuffix(out, "ok\n") {
-				t.Fatalf("test_refext.py under %s with refext.abi3.so:\n%s", py.Interpreter, out)
+	builder := pys[0] // Discover lists the newest first
+	for _, limited := range abi3Builds {
+		limited := limited
+		t.Run("limited-"+limited, func(t *testing.T) {
+			if !atLeast(builder.Version, limited) {
+				t.Skipf("the newest Python installed, %s, has no limited API %s", builder.Version, limited)
 			}
+			dir := t.TempDir()
+			testutil.BuildModule(t, builder, dir, src, "refext", ".abi3.so", "--limited-api", limited)
+			inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
+			major, minor := version(limited)
+			if want := fmt.Sprintf("Py_LIMITED_API=0x%02x%02x0000", major, minor); !strings.Contains(string(inc), want) {
+				t.Fatalf("the include does not say it is for the limited API of %s (%s)", limited, want)
+			}
+			env := []string{"PYTHONPATH=" + dir, "REFEXT_LIMITED_API=" + limited}
+			for _, py := range pys {
+				py := py
+				if !atLeast(py.Version, limited) {
+					continue
+				}
+				t.Run(testutil.Name(py), func(t *testing.T) {
+					t.Parallel()
+					// The .abi3.so must be what imports, then the usual tests run.
+					out := testutil.Run(t, dir, env, py.Interpreter, "-c",
+						"import refext; assert refext.__file__.endswith('.abi3.so'), refext.__file__; exec(open("+strconv.Quote(script)+").read())")
+					if !strings.HasSuffix(out, "ok\n") {
+						t.Fatalf("test_refext.py under %s with refext.abi3.so:\n%s", py.Interpreter, out)
+					}
+				})
+			}
+			t.Run("tree", func(t *testing.T) {
+				root := testutil.Tree(t)
+				for _, py := range testutil.TreePythons(t) {
+					py := py
+					if !atLeast(py.Version, limited) {
+						continue
+					}
+					t.Run(testutil.Name(py), func(t *testing.T) {
+						in := copyIntoTree(t, root, filepath.Join(dir, "refext.abi3.so"), script)
+						rel := strings.TrimPrefix(py.Interpreter, root)
+						out := testutil.RunInTree(t, root, []string{"PYTHONPATH=" + in, "REFEXT_LIMITED_API=" + limited},
+							rel, in+"/test_refext.py")
+						if !strings.HasSuffix(out, "ok\n") {
+							t.Fatalf("test_refext.py under %s in the tree with refext.abi3.so:\n%s", rel, out)
+						}
+					})
+				}
+			})
 		})
 	}
+}
+
+// copyIntoTree copies files into a new directory under the tree's /tmp,
+// removed when the test ends, and returns its path inside the tree.
+func copyIntoTree(t *testing.T, root string, files ...string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(filepath.Join(root, "tmp"), "refext-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return "/tmp/" + filepath.Base(dir)
 }
 
 // TestRefextInTree builds the extension on the host for each Python of the

@@ -8,6 +8,10 @@
 ;   refext.multiply(a, b)   a * b for ints; OverflowError past 64 bits
 ;   refext.multiply_fast(a, b)  the same, as METH_FASTCALL (3.7+, full API)
 ;   refext.identity(obj)    obj itself, as a new reference
+;   refext.Counter(start=0) a 64-bit counter: .value (read-only), .increment()
+;
+; The module initialises in two phases (PEP 489): PyInit_refext returns the
+; module definition, and CPython runs its Py_mod_exec slot on each new module.
 ;
 ; Calling convention (System V): a METH_* function gets self in rdi and its
 ; arguments in rsi (METH_VARARGS: the tuple; METH_O: the one object); it
@@ -25,6 +29,74 @@ default rel
   %define REFEXT_FASTCALL 1
  %endif
 %endif
+
+; How ints are laid out, where the headers say (never under the limited
+; API, whose ints are opaque): from 3.12 long_value.lv_tag holds the digit
+; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
+; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
+; negative for a negative int. The include defines "S.m?" where struct S
+; has a member m, so the layout is chosen by what the headers have.
+%define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
+%ifndef Py_LIMITED_API
+ %ifdef _PyLongValue.lv_tag?
+  %define REFEXT_INT_LAYOUT 2               ; lv_tag
+ %elifdef PyLongObject.ob_digit?
+  %define REFEXT_INT_LAYOUT 1               ; ob_size
+ %endif
+%endif
+; A digit is the smallest unsigned type that holds PYLONG_BITS_IN_DIGIT
+; bits, as the headers choose it: uint32_t for 30, unsigned short for 15.
+%assign REFEXT_DIGIT_SIZE ((PYLONG_BITS_IN_DIGIT + 15) / 16) * 2
+
+; The member type and flag of Counter.value: 3.12 renamed T_LONGLONG and
+; READONLY (structmember.h) to Py_T_LONGLONG and Py_READONLY.
+%ifdef Py_T_LONGLONG
+ %define REFEXT_T_LONGLONG Py_T_LONGLONG
+ %define REFEXT_READONLY Py_READONLY
+%else
+ %define REFEXT_T_LONGLONG T_LONGLONG
+ %define REFEXT_READONLY READONLY
+%endif
+
+; Before 3.8 the dealloc of a heap type's subclass gave back the reference
+; its instance holds to the type itself (bpo-35810 moved that into the
+; base's dealloc). A limited-API module built for 3.6 or 3.7 may run on
+; either side, so it asks the running Python which it is.
+%define REFEXT_OLD_RUNTIMES 0
+%ifdef Py_LIMITED_API
+ %if Py_LIMITED_API < 0x03080000
+  %define REFEXT_OLD_RUNTIMES 1
+ %endif
+%endif
+
+; From 3.12 None is immortal, and the headers' Py_RETURN_NONE returns it
+; without taking a reference (the include's Py_RETURN_NONE still takes
+; one, harmlessly). A module for a limited API older than 3.12 also runs
+; where None is mortal, so it takes one.
+%define REFEXT_NONE_IMMORTAL 0
+%ifdef Py_LIMITED_API
+ %if Py_LIMITED_API >= 0x030C0000
+  %define REFEXT_NONE_IMMORTAL 1
+ %endif
+%elif PY_VERSION_HEX >= 0x030C0000
+ %define REFEXT_NONE_IMMORTAL 1
+%endif
+
+; RETURN_NONE: return None as the headers' Py_RETURN_NONE does.
+%macro RETURN_NONE 0
+ %if REFEXT_NONE_IMMORTAL
+    PY_ADDR rax, Py_None
+    ret
+ %else
+    Py_RETURN_NONE
+ %endif
+%endmacro
+
+; A Counter instance: the object head, then the count (a C long long).
+STRUC CounterObject
+    .ob_base:  resb PyObject_size
+    .value:    resb SIZEOF_LONG_LONG
+ENDSTRUC
 
 section .rodata
 modname:      db "refext", 0
@@ -44,6 +116,18 @@ no_stdout:    db "lost sys.stdout", 0
 parse_fmt:    db "OO:multiply", 0
 type_msg:     db "multiply() arguments must be int", 0
 overflow_msg: db "multiply() result does not fit in a signed 64-bit integer", 0
+counter_name: db "refext.Counter", 0        ; the prefix is __module__
+counter_key:  db "Counter", 0
+counter_doc:  db `Counter(start=0)\n--\n\nA counter that holds a signed 64-bit integer, written in assembly.\nstart must be an int that fits in 64 bits.`, 0
+start_name:   db "start", 0
+new_fmt:      db "|O:Counter", 0
+start_msg:    db "Counter() argument 'start' must be int", 0
+value_name:   db "value", 0
+value_doc:    db "The count (read-only).", 0
+inc_name:     db "increment", 0
+inc_doc:      db `increment($self, /)\n--\n\nAdd one to the count. OverflowError at 2**63 - 1, leaving it unchanged.`, 0
+inc_overflow: db "Counter.increment() would pass 2**63 - 1", 0
+repr_fmt:     db "refext.Counter(%lld)", 0
 
 section .data
 align 8
@@ -76,15 +160,130 @@ methods:
     iend
     NullMethodDef
 
+; The module's slots: CPython runs refext_exec on each module object it
+; makes from moddef, in each interpreter that imports refext.
+align 8
+modslots:
+    istruc PyModuleDef_Slot
+        at PyModuleDef_Slot.slot,  dd Py_mod_exec
+        at PyModuleDef_Slot.value, dq refext_exec
+    iend
+%ifdef Py_mod_multiple_interpreters
+    ; Every interpreter may import refext: it keeps no state of its own
+    ; beyond the Counter type. With the full API that type is one static
+    ; PyTypeObject that every interpreter shares (its refcount, dict and
+    ; subclass list), which is safe only under one shared GIL; under the
+    ; limited API each module makes its own heap type, so interpreters
+    ; with their own GIL may import it too.
+    istruc PyModuleDef_Slot
+        at PyModuleDef_Slot.slot,  dd Py_mod_multiple_interpreters
+ %ifdef Py_LIMITED_API
+        at PyModuleDef_Slot.value, dq Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
+ %else
+        at PyModuleDef_Slot.value, dq Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
+ %endif
+    iend
+%endif
+%ifdef Py_mod_gil
+    ; refext needs no GIL: its functions touch only their arguments,
+    ; Counter.increment updates the count with lock cmpxchg, and the value
+    ; member is one aligned 8-byte load.
+    istruc PyModuleDef_Slot
+        at PyModuleDef_Slot.slot,  dd Py_mod_gil
+        at PyModuleDef_Slot.value, dq Py_MOD_GIL_NOT_USED
+    iend
+%endif
+    istruc PyModuleDef_Slot
+        at PyModuleDef_Slot.slot,  dd 0
+        at PyModuleDef_Slot.value, dq 0
+    iend
+
 align 8
 moddef:
     istruc PyModuleDef
         at PyModuleDef.m_base,    PyModuleDef_HEAD_INIT
         at PyModuleDef.m_name,    dq modname
         at PyModuleDef.m_doc,     dq moddoc
-        at PyModuleDef.m_size,    dq -1
+        at PyModuleDef.m_size,    dq 0      ; no per-module state, and not -1: multi-phase
         at PyModuleDef.m_methods, dq methods
+        at PyModuleDef.m_slots,   dq modslots
     iend
+
+; Counter's methods and members.
+align 8
+counter_methods:
+    istruc PyMethodDef
+        at PyMethodDef.ml_name,  dq inc_name
+        at PyMethodDef.ml_meth,  dq counter_increment
+        at PyMethodDef.ml_flags, dd METH_NOARGS
+        at PyMethodDef.ml_doc,   dq inc_doc
+    iend
+    NullMethodDef
+
+align 8
+counter_members:
+    istruc PyMemberDef
+        at PyMemberDef.name,   dq value_name
+        at PyMemberDef.type,   dd REFEXT_T_LONGLONG
+        at PyMemberDef.offset, dq CounterObject.value
+        at PyMemberDef.flags,  dd REFEXT_READONLY
+        at PyMemberDef.doc,    dq value_doc
+    iend
+    times PyMemberDef_size db 0
+
+; Counter(start=0)'s keywords, a NULL-terminated char *[].
+align 8
+new_kwlist:   dq start_name, NULL
+
+%ifdef Py_LIMITED_API
+; The limited API cannot see PyTypeObject: the type is made from a spec,
+; each slot named by the headers' Py_tp_* id.
+%macro TYPE_SLOT 2
+    istruc PyType_Slot
+        at PyType_Slot.slot,  dd %1
+        at PyType_Slot.pfunc, dq %2
+    iend
+%endmacro
+align 8
+counter_slots:
+    TYPE_SLOT Py_tp_new,     counter_new
+    TYPE_SLOT Py_tp_dealloc, counter_dealloc
+    TYPE_SLOT Py_tp_repr,    counter_repr
+    TYPE_SLOT Py_tp_doc,     counter_doc
+    TYPE_SLOT Py_tp_methods, counter_methods
+    TYPE_SLOT Py_tp_members, counter_members
+    TYPE_SLOT 0, 0
+align 8
+counter_spec:
+    istruc PyType_Spec
+        at PyType_Spec.name,      dq counter_name
+        at PyType_Spec.basicsize, dd CounterObject_size
+        at PyType_Spec.itemsize,  dd 0
+        at PyType_Spec.flags,     dd Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
+        at PyType_Spec.slots,     dq counter_slots
+    iend
+ %if REFEXT_OLD_RUNTIMES
+old_runtime:  db 0                      ; 1 on Python 3.6 and 3.7, set by refext_exec
+ %endif
+%else
+; The full API: a static type, laid out by the include's PyTypeObject for
+; this Python; PyType_Ready fills in the rest (tp_alloc, tp_free, ...).
+align 8
+counter_type:
+    istruc PyTypeObject
+        at PyTypeObject.ob_base,      PyVarObject_HEAD_INIT(NULL, 0)
+        at PyTypeObject.tp_name,      dq counter_name
+        at PyTypeObject.tp_basicsize, dq CounterObject_size
+        at PyTypeObject.tp_itemsize,  dq 0
+        at PyTypeObject.tp_dealloc,   dq counter_dealloc
+        at PyTypeObject.tp_repr,      dq counter_repr
+        at PyTypeObject.tp_flags,     dq Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
+        at PyTypeObject.tp_doc,       dq counter_doc
+        at PyTypeObject.tp_methods,   dq counter_methods
+        at PyTypeObject.tp_members,   dq counter_members
+        at PyTypeObject.tp_new,       dq counter_new
+    iend
+%endif
 
 section .text
 ; Functions start on 16-byte boundaries, as C compilers place them.
@@ -103,7 +302,7 @@ sayit:
     test eax, eax
     jnz .error
     add rsp, 8
-    Py_RETURN_NONE
+    RETURN_NONE
 .no_stdout:
     PY_ADDR rax, PyExc_RuntimeError
     mov rdi, [rax]
@@ -124,65 +323,146 @@ sayit:
  %endif
 %endif
 
-; CHECK_INT reg, label: jump to label unless the object in reg is an int.
-; Clobbers r11 (and, for the limited API, where PY_JUMP_UNLESS_FLAG calls
-; PyType_GetFlags, the caller-saved registers).
-%macro CHECK_INT 2
-    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %2
+; int64_of: rdi = an object (borrowed), rsi = the TypeError message for a
+; non-int. Returns its value in rax with CF clear, or CF set with an
+; exception set (OverflowError past 64 bits, from PyLong_AsLongLong).
+align 16
+int64_of:
+    push rbx
+%if REFEXT_CHECK_INT
+    push rsi
+    push rdi
+    ; Under the limited API this calls PyType_GetFlags (the type object is
+    ; opaque there), and the caller-saved registers are gone.
+    PY_JUMP_UNLESS_FLAG rdi, Py_TPFLAGS_LONG_SUBCLASS, .not_int
+    pop rdi
+    pop rsi
+%endif
+    PY_CALL PyLong_AsLongLong
+    cmp rax, -1                     ; -1 may be the value or an error
+    je .minus_one
+.ok:
+    pop rbx
+    clc
+    ret
+.minus_one:
+    PY_CALL PyErr_Occurred
+    test rax, rax
+    mov rax, -1
+    jz .ok
+    pop rbx
+    stc
+    ret
+%if REFEXT_CHECK_INT
+.not_int:
+    pop rdi
+    pop rbx                         ; the message
+    PY_ADDR rax, PyExc_TypeError
+    mov rdi, [rax]
+    mov rsi, rbx
+    PY_CALL PyErr_SetString
+    pop rbx
+    stc
+    ret
+%endif
+
+%if REFEXT_INT_LAYOUT
+; LOAD_DIGIT dst32, address: dst = the digit there, zero-extended.
+%macro LOAD_DIGIT 2
+ %if REFEXT_DIGIT_SIZE == 4
+    mov %1, [%2]
+ %else
+    movzx %1, word [%2]
+ %endif
 %endmacro
+
+; REFEXT_DIGITS(obj): the address of an int's first digit.
+ %if REFEXT_INT_LAYOUT == 2
+  %define REFEXT_DIGITS(obj) obj + PyLongObject.long_value + _PyLongValue.ob_digit
+ %else
+  %define REFEXT_DIGITS(obj) obj + PyLongObject.ob_digit
+ %endif
+
+; INT_FROM_LAYOUT obj, dst, dst32, label: dst = the value of the int in
+; obj, read from its digits, when it is an int (or a subclass: the same
+; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9,
+; r11.
+%macro INT_FROM_LAYOUT 4
+    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %4
+ %if REFEXT_INT_LAYOUT == 2
+    mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
+    cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
+    jae %4
+    LOAD_DIGIT %3, REFEXT_DIGITS(%1)            ; one digit (0 for zero)
+    cmp r8, 2 << _PyLong_NON_SIZE_BITS
+    jb %%sign
+    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
+    shl r9, PYLONG_BITS_IN_DIGIT
+    or %2, r9
+%%sign:
+    and r8d, _PyLong_SIGN_MASK
+    mov r9d, 1
+    sub r9, r8                                  ; the sign: 1, 0 or -1
+    imul %2, r9
+ %else
+    Py_SIZE r8, %1                              ; digits, negative for a negative int
+    lea r9, [r8 + 2]
+    cmp r9, 4
+    ja %4                                       ; three digits or more
+    xor %3, %3
+    test r8, r8
+    jz %%done                                   ; zero has no digit to read
+    LOAD_DIGIT %3, REFEXT_DIGITS(%1)
+    lea r9, [r8 + 1]
+    cmp r9, 2
+    jbe %%sign                                  ; one digit
+    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
+    shl r9, PYLONG_BITS_IN_DIGIT
+    or %2, r9
+%%sign:
+    test r8, r8
+    jns %%done
+    neg %2
+%%done:
+ %endif
+%endmacro
+%endif
 
 ; multiply_pair: rdi = a, rsi = b (borrowed). Returns a * b as a new int
 ; in rax, or NULL with an exception set: TypeError unless both are ints,
 ; OverflowError when an argument or the product does not fit in 64 bits.
 align 16
 multiply_pair:
+%if REFEXT_INT_LAYOUT
+    ; Ints of one or two digits are read straight from their layout;
+    ; anything else, or a product that overflows, takes the calls below.
+    INT_FROM_LAYOUT rdi, rax, eax, .general
+    INT_FROM_LAYOUT rsi, rcx, ecx, .general
+    imul rax, rcx
+    jo .general
+    mov rdi, rax
+    PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
+.general:
+%endif
     push rbx
     push r12
     sub rsp, 8                      ; entry rsp is 8 off alignment: now aligned
-    mov rbx, rdi
     mov r12, rsi
-%if REFEXT_CHECK_INT
-    CHECK_INT rbx, .not_int
-    CHECK_INT r12, .not_int
-%endif
-    mov rdi, rbx
-    PY_CALL PyLong_AsLongLong
-    cmp rax, -1                     ; -1 may be the value or an error
-    je .a_minus_one
-.a_ok:
+    lea rsi, [type_msg]
+    call int64_of
+    jc .fail
     mov rbx, rax
     mov rdi, r12
-    PY_CALL PyLong_AsLongLong
-    cmp rax, -1
-    je .b_minus_one
-.b_ok:
+    lea rsi, [type_msg]
+    call int64_of
+    jc .fail
     imul rax, rbx
     jo .overflow
     mov rdi, rax
     add rsp, 8
     pop r12
     pop rbx
-    PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
-.a_minus_one:
-    PY_CALL PyErr_Occurred
-    test rax, rax
-    jnz .fail
-    mov rax, -1
-    jmp .a_ok
-.b_minus_one:
-    PY_CALL PyErr_Occurred
-    test rax, rax
-    jnz .fail
-    mov rax, -1
-    jmp .b_ok
-%if REFEXT_CHECK_INT
-.not_int:
-    PY_ADDR rax, PyExc_TypeError
-    mov rdi, [rax]
-    lea rsi, [type_msg]
-    PY_CALL PyErr_SetString
-    jmp .fail
-%endif
+    PY_JMP PyLong_FromLongLong
 .overflow:
     PY_ADDR rax, PyExc_OverflowError
     mov rdi, [rax]
@@ -257,12 +537,211 @@ identity:
     pop rax
     ret
 
-global PyInit_refext:function
+; counter_new(type, args, kwds): tp_new, Counter(start=0).
 align 16
-PyInit_refext:
+counter_new:
+    push rbx                        ; the type
+    push r12                        ; the start value
+    sub rsp, 24                     ; [rsp] = start (NULL: not given); aligned
+    mov rbx, rdi
+    mov qword [rsp], NULL
+    mov rdi, rsi
+    mov rsi, rdx                    ; kwds, or NULL
+    lea rdx, [new_fmt]
+    lea rcx, [new_kwlist]
+    mov r8, rsp
+    xor eax, eax                    ; variadic call: no vector registers
+    PY_CALL PyArg_ParseTupleAndKeywords
+    test eax, eax
+    jz .fail
+    xor r12d, r12d
+    mov rdi, [rsp]
+    test rdi, rdi
+    jz .alloc
+    lea rsi, [start_msg]
+    call int64_of
+    jc .fail
+    mov r12, rax
+.alloc:
+    ; type->tp_alloc(type, 0): PyType_GenericAlloc, which zeroes the
+    ; object, sets its type and, for a heap type, takes a reference to it.
+%ifdef Py_LIMITED_API
+    mov rdi, rbx
+    mov esi, Py_tp_alloc
+    PY_CALL PyType_GetSlot
+    mov rdi, rbx
+    xor esi, esi
+    call rax
+%else
+    mov rdi, rbx
+    xor esi, esi
+    call [rbx + PyTypeObject.tp_alloc]
+%endif
+    test rax, rax
+    jz .fail
+    mov [rax + CounterObject.value], r12
+    add rsp, 24
+    pop r12
+    pop rbx
+    ret
+.fail:
+    xor eax, eax
+    add rsp, 24
+    pop r12
+    pop rbx
+    ret
+
+; counter_dealloc(self): tp_dealloc. The memory goes back through the
+; tp_free of self's own type (a Python subclass has the GC's); a heap
+; type's instance also gives back its reference to the type.
+align 16
+counter_dealloc:
+%ifdef Py_LIMITED_API
+    push rbx                        ; self
+    push r12                        ; its type
     sub rsp, 8
-    lea rdi, [moddef]
-    mov esi, PYTHON_API_VERSION
-    PY_CALL PyModule_Create2
+    mov rbx, rdi
+    Py_TYPE r12, rdi
+    mov rdi, r12
+    mov esi, Py_tp_free
+    PY_CALL PyType_GetSlot
+    mov rdi, rbx
+    call rax
+ %if REFEXT_OLD_RUNTIMES
+    ; On 3.6 and 3.7 a subclass's own dealloc gives the reference back.
+    cmp byte [old_runtime], 0
+    je .decref
+    mov rdi, r12
+    mov esi, Py_tp_dealloc
+    PY_CALL PyType_GetSlot
+    lea rcx, [counter_dealloc]
+    cmp rax, rcx
+    jne .done                       ; a subclass
+.decref:
+ %endif
+    Py_DECREF r12
+.done:
+    add rsp, 8
+    pop r12
+    pop rbx
+    ret
+%else
+    ; The static type holds no reference for its instances; subclasses are
+    ; heap types, and their dealloc gives theirs back.
+    Py_TYPE rax, rdi
+    jmp [rax + PyTypeObject.tp_free]    ; a tail call: tp_free(self)
+%endif
+
+; counter_repr(self): "refext.Counter(value)".
+align 16
+counter_repr:
+    sub rsp, 8
+    mov rsi, [rdi + CounterObject.value]
+    lea rdi, [repr_fmt]
+    xor eax, eax                    ; variadic call: no vector registers
+    PY_CALL PyUnicode_FromFormat
     add rsp, 8
     ret
+
+; counter_increment(self, unused): add one atomically. lock cmpxchg
+; stores old + 1 only if the count is still old; otherwise rax gets the
+; count now there and the loop tries again, checking for overflow each
+; time, so two threads never lose an increment nor pass 2**63 - 1.
+align 16
+counter_increment:
+    mov rax, [rdi + CounterObject.value]
+.retry:
+    mov rdx, rax
+    add rdx, 1
+    jo .overflow
+    lock cmpxchg [rdi + CounterObject.value], rdx
+    jne .retry
+    RETURN_NONE
+.overflow:
+    sub rsp, 8
+    PY_ADDR rax, PyExc_OverflowError
+    mov rdi, [rax]
+    lea rsi, [inc_overflow]
+    PY_CALL PyErr_SetString
+    xor eax, eax
+    add rsp, 8
+    ret
+
+; refext_exec(module): the Py_mod_exec slot. Adds Counter to the module;
+; returns 0, or -1 with an exception set.
+align 16
+refext_exec:
+    push rbx                        ; the module
+    push r12                        ; the type, a new reference
+    sub rsp, 8
+    mov rbx, rdi
+%ifdef Py_LIMITED_API
+ %if REFEXT_OLD_RUNTIMES
+    call note_old_runtime
+ %endif
+    lea rdi, [counter_spec]
+    PY_CALL PyType_FromSpec         ; a new heap type per module
+    test rax, rax
+    jz .fail
+    mov r12, rax
+%else
+    lea rdi, [counter_type]
+    PY_CALL PyType_Ready            ; once; later calls find it ready
+    test eax, eax
+    jnz .fail
+    lea r12, [counter_type]
+    Py_INCREF r12                   ; PyModule_AddObject takes one
+%endif
+    mov rdi, rbx
+    lea rsi, [counter_key]
+    mov rdx, r12
+    PY_CALL PyModule_AddObject      ; steals r12 on success
+    test eax, eax
+    jnz .fail_decref
+    xor eax, eax
+    add rsp, 8
+    pop r12
+    pop rbx
+    ret
+.fail_decref:
+    Py_DECREF r12
+.fail:
+    mov eax, -1
+    add rsp, 8
+    pop r12
+    pop rbx
+    ret
+
+%if REFEXT_OLD_RUNTIMES
+; note_old_runtime: old_runtime = 1 when the running Python is 3.6 or
+; 3.7, read from Py_GetVersion's "3.MINOR.". Clobbers the caller-saved
+; registers; call it with the stack aligned.
+align 16
+note_old_runtime:
+    sub rsp, 8
+    PY_CALL Py_GetVersion
+    xor ecx, ecx                    ; the minor version
+    add rax, 2                      ; past "3."
+.digit:
+    movzx edx, byte [rax]
+    sub edx, '0'
+    cmp edx, 9
+    ja .got
+    imul ecx, ecx, 10
+    add ecx, edx
+    inc rax
+    jmp .digit
+.got:
+    cmp ecx, 8
+    setb byte [old_runtime]
+    add rsp, 8
+    ret
+%endif
+
+global PyInit_refext:function
+; PyInit_refext: multi-phase initialisation, PyModuleDef_Init(&moddef),
+; which returns the definition for CPython to make the module from.
+align 16
+PyInit_refext:
+    lea rdi, [moddef]
+    PY_JMP PyModuleDef_Init         ; a tail call
