@@ -75,9 +75,9 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	if !isFile(filepath.Join(inc, "Python.h")) {
 		return nil, fmt.Errorf("no Python.h in %s: pass the directory that holds Python.h", inc)
 	}
-	cfg, err := cc.NewConfig("linux", "amd64")
+	cfg, err := hostConfig()
 	if err != nil {
-		return nil, fmt.Errorf("C front end: %v", err)
+		return nil, err
 	}
 	// Absolute directories give every header one spelling of its path,
 	// which IsPythonHeader and the file order rely on.
