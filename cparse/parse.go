@@ -27,43 +27,12 @@ type Unit struct {
 	// as the unit was parsed with them: a gcc probe uses the same.
 	IncludeDirs, AfterDirs []string
 	fileRank               map[string]int
+	probes                 Probes
 }
 
 // publicHeaders are included after Python.h when present: they declare
 // what extension modules use but Python.h leaves out.
 var publicHeaders = []string{"structmember.h"}
-
-// Probe values stand for macro parameters when a helper macro is
-// evaluated; layout finds them in the evaluated initializer.
-const (
-	ProbeType = 0x7079696e63547970 // stands for PyObject_HEAD_INIT's type
-	ProbeSize = 0x7079696e6353697a // stands for PyVarObject_HEAD_INIT's size
-)
-
-// probeSource asks the C front end to evaluate the headers' own
-// initializer macros, and keeps the expansions of the singleton macros as
-// tokens in (unchecked) function bodies.
-func probeSource() string {
-	var b strings.Builder
-	b.WriteString(`
-#ifdef PyModuleDef_HEAD_INIT
-static PyModuleDef_Base __pyinc_PyModuleDef_HEAD_INIT = PyModuleDef_HEAD_INIT;
-#endif
-#ifdef PyObject_HEAD_INIT
-static PyObject __pyinc_PyObject_HEAD_INIT[] = { PyObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL) };
-#endif
-#ifdef PyVarObject_HEAD_INIT
-static PyVarObject __pyinc_PyVarObject_HEAD_INIT[] = { PyVarObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL, ` + fmt.Sprint(ProbeSize) + `LL) };
-#endif
-`)
-	for _, s := range Singletons {
-		fmt.Fprintf(&b, "#ifdef %[1]s\nvoid __pyinc_%[1]s(void) { (void)(%[1]s); }\n#endif\n", s)
-	}
-	return b.String()
-}
-
-// Singletons are the object macros whose data symbols the include names.
-var Singletons = []string{"Py_None", "Py_True", "Py_False", "Py_NotImplemented", "Py_Ellipsis"}
 
 // Parse preprocesses, parses and type checks py's headers with the given
 // configuration macros.
@@ -112,13 +81,14 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
 		{Name: "<pyinc>", Value: src.String()},
-		{Name: "<pyinc-probe>", Value: probeSource()},
+		{Name: probeSourceName, Value: probeSource()},
 	})
 	if err != nil {
-		return nil, headerError(err, py, defines)
+		return nil, headerError(err, cfg.CC, u)
 	}
 	u.AST = ast
 	u.rankFiles()
+	u.collectProbes()
 	return u, nil
 }
 
@@ -142,7 +112,8 @@ var errorDirectiveRE = regexp.MustCompile(`^(.*?):([0-9]+):[0-9]+: ("[^"]*")$`)
 // headerError turns the front end's error list into one line: the
 // header's own reason when an #error refused the configuration, else the
 // first problem with its file and line.
-func headerError(err error, py *Python, defines []Define) error {
+func headerError(err error, compiler string, u *Unit) error {
+	py, defines := u.Python, u.Defines
 	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
 	for _, l := range lines {
 		if m := errorDirectiveRE.FindStringSubmatch(l); m != nil {
@@ -155,6 +126,11 @@ func headerError(err error, py *Python, defines []Define) error {
 		}
 	}
 	first := trimHostPath(lines[0], py.IncludeDirs)
+	if madeByPyinc(lines[0]) {
+		if msg, ok := unfinishedError(compiler, u); ok {
+			return fmt.Errorf("cannot parse the headers of Python %s: %s", py.Version, msg)
+		}
+	}
 	more := ""
 	if len(lines) > 1 {
 		more = fmt.Sprintf(" (and %d more)", len(lines)-1)
