@@ -5,6 +5,7 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make bench       generator speed, include cost and call speed, as ratios
+#   make pgo         refresh cmd/pyinc/default.pgo, the profile go build uses
 #   make deps        install nasm and Debian's debug Python when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests
@@ -15,7 +16,7 @@ PYINC   := $(BUILD)/pyinc
 NASM    ?= nasm
 CC      ?= cc
 
-.PHONY: all build deps pythons test ext regen-inc bench clean
+.PHONY: all build deps pythons test ext regen-inc bench pgo clean
 
 all: build
 
@@ -74,6 +75,13 @@ regen-inc: build
 
 bench: build deps
 	$(GO) run ./bench -pyinc $(PYINC)
+
+# pgo profiles cold generations for every Python found (a representative
+# run) into the profile go build applies to cmd/pyinc.
+pgo:
+	@mkdir -p $(BUILD)
+	$(GO) test -run '^$$' -bench Generate -benchtime 30x -o $(BUILD)/pipeline.test \
+		-cpuprofile cmd/pyinc/default.pgo ./internal/pipeline/
 
 clean:
 	rm -rf $(BUILD)
