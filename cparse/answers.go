@@ -87,10 +87,6 @@ func hostConfig() (*cc.Config, error) {
 	return hostCfg.config()
 }
 
-// PrepareHost asks for the host compiler's configuration now, so that a
-// later Parse need not wait for it: call it in a goroutine early on.
-func PrepareHost() { hostConfig() }
-
 func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 	key := compilerKey()
 	var h hostCompiler

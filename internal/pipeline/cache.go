@@ -30,7 +30,7 @@ type Summary struct {
 // entry is one cached include.
 type entry struct {
 	Files    map[string]string // path -> SHA-256 of its contents
-	Include  string // text, not base64: an entry can be read by eye
+	Include  string            // text, not base64: an entry can be read by eye
 	Warnings []string
 	Summary  Summary
 }
