@@ -58,6 +58,7 @@ Commands:
 func init() { handleInterrupts() }
 
 func main() {
+	pipeline.Setup()
 	os.Exit(run(os.Args[1:]))
 }
 
