@@ -80,7 +80,7 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	ast, err := cc.Translate(cfg, []cc.Source{
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
-		{Name: "<pyinc>", Value: src.String()},
+		{Name: mainSourceName, Value: src.String()},
 		{Name: probeSourceName, Value: probeSource()},
 	})
 	if err != nil {
@@ -199,9 +199,21 @@ type Pos struct {
 	Line, Col int
 }
 
-// SortPos sorts items in translation-unit order.
+// SortPos sorts items in translation-unit order, stably. Each position is
+// looked up once: the front end computes a position on every call.
 func SortPos[T any](u *Unit, items []T, pos func(T) Pos) {
-	sort.SliceStable(items, func(i, j int) bool { return u.Less(pos(items[i]), pos(items[j])) })
+	type placed struct {
+		p    Pos
+		item T
+	}
+	ps := make([]placed, len(items))
+	for i, it := range items {
+		ps[i] = placed{pos(it), it}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return u.Less(ps[i].p, ps[j].p) })
+	for i := range ps {
+		items[i] = ps[i].item
+	}
 }
 
 // Exports lists the dynamic symbols a shared library defines.

@@ -17,6 +17,10 @@ import (
 // probeSourceName names the probe in the front end's positions.
 const probeSourceName = "<pyinc-probe>"
 
+// mainSourceName names the source pyinc writes: the configuration macros
+// and the #include lines.
+const mainSourceName = "<pyinc>"
+
 // probePrefix starts the name of every probe declaration.
 const probePrefix = "__pyinc_"
 

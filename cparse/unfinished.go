@@ -18,7 +18,7 @@ import (
 // madeByPyinc reports whether an error line is placed in a source pyinc
 // wrote around the headers.
 func madeByPyinc(line string) bool {
-	return strings.HasPrefix(line, "<pyinc>:") || strings.HasPrefix(line, probeSourceName+":")
+	return strings.HasPrefix(line, mainSourceName+":") || strings.HasPrefix(line, probeSourceName+":")
 }
 
 // unfinishedError says where the headers' last declaration starts to be
