@@ -38,30 +38,17 @@ type Result struct {
 
 // Run is Generate, keeping the parsed unit as well.
 func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
-	// libpython's exports are read while the headers parse.
-	type exports struct {
-		names map[string]bool
-		err   error
-	}
-	exp := make(chan exports, 1)
-	go func() {
-		var e exports
-		if py.LibPython != "" {
-			e.names, e.err = cparse.Exports(py.LibPython)
-		}
-		exp <- e
-	}()
 	u, err := cparse.Parse(py, defines)
-	e := <-exp
 	if err != nil {
 		return nil, err
 	}
-	if e.err != nil {
-		return nil, e.err
-	}
 	opt := layout.Options{}
 	if py.LibPython != "" {
-		opt.Exports, opt.LibPython = e.names, filepath.Base(py.LibPython)
+		exp, err := cparse.Exports(py.LibPython)
+		if err != nil {
+			return nil, err
+		}
+		opt.Exports, opt.LibPython = exp, filepath.Base(py.LibPython)
 	}
 	m, err := layout.Build(u, opt)
 	if err != nil {
