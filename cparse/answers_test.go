@@ -90,3 +90,21 @@ func TestKeptQueryAnswer(t *testing.T) {
 		t.Errorf("without a cache directory the answer was kept")
 	}
 }
+
+// TestCompilerKey: another compiler, or the same one rebuilt, is asked
+// again.
+func TestCompilerKey(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "mycc")
+	os.WriteFile(fake, []byte("#!/bin/sh\n"), 0o755)
+	t.Setenv("CC", fake)
+	before := compilerKey()
+	os.WriteFile(fake, []byte("#!/bin/sh\n# rebuilt\n"), 0o755)
+	if compilerKey() == before {
+		t.Error("a rewritten compiler kept its key")
+	}
+	t.Setenv("CC", "")
+	if compilerKey() == before {
+		t.Error("another compiler has the same key")
+	}
+}
