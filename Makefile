@@ -8,6 +8,7 @@
 #                    wheel for every CPython 3.8+ (in build/wheels)
 #   make bench       generator speed, include cost, call speed and build
 #                    overhead, as ratios
+#   make pgo         refresh cmd/pyinc/default.pgo, the profile go build uses
 #   make man         the manual pages, pyinc.1 and one per command (in build/man)
 #   make check       gofmt, go vet, staticcheck, go mod tidy
 #   make deps        install nasm, Debian's debug Python, packaging tools
@@ -26,7 +27,7 @@ PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build deps pythons test check ext wheels regen-inc bench man clean
+.PHONY: all build deps pythons test check ext wheels regen-inc bench pgo man clean
 
 all: build
 
@@ -128,6 +129,13 @@ regen-inc: build
 
 bench: build deps
 	$(GO) run ./bench -pyinc $(PYINC)
+
+# pgo profiles cold generations for every Python found (a representative
+# run) into the profile go build applies to cmd/pyinc.
+pgo:
+	@mkdir -p $(BUILD)
+	$(GO) test -run '^$$' -bench Generate -benchtime 30x -o $(BUILD)/pipeline.test \
+		-cpuprofile cmd/pyinc/default.pgo ./internal/pipeline/
 
 clean:
 	rm -rf $(BUILD)

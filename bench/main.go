@@ -3,7 +3,8 @@
 // times alone mean little). make bench runs it.
 //
 //  1. pyinc gen per Python, and for all at once, against gcc -fsyntax-only
-//     on the same headers and go tool cgo -godefs on the same structs;
+//     on the same headers and go tool cgo -godefs on the same structs,
+//     with peak memory; the goals of issue 18 are checked at the end;
 //  2. nasm on the reference extension with the full include against a
 //     minimal one holding only what it uses;
 //  3. calls per second of refext against the same functions in C (gcc -O2);
@@ -19,14 +20,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
 var (
 	pyinc = flag.String("pyinc", "build/pyinc", "the pyinc binary")
-	runs  = flag.Int("runs", 3, "runs per timing; the median is shown")
+	runs  = flag.Int("runs", 7, "runs per timing; the median is shown")
 	only  = flag.String("only", "", "run one part: gen, include, calls or build")
 )
 
@@ -89,19 +93,49 @@ func pythons() []python {
 	return ps
 }
 
-// timeIt runs cmd *runs times and returns the median wall time.
-func timeIt(name string, args ...string) time.Duration {
-	var ds []time.Duration
+// sample is one run of a command: wall time, peak resident memory and
+// the CPU time it and its children used.
+type sample struct {
+	wall, cpu time.Duration
+	rssKB     int64
+}
+
+// measure runs cmd *runs times with env added and returns the median wall
+// time, the median CPU time and the largest peak RSS.
+func measure(env []string, name string, args ...string) sample {
+	var walls, cpus []time.Duration
+	var rss int64
 	for i := 0; i < *runs; i++ {
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), env...)
 		t0 := time.Now()
-		out, err := exec.Command(name, args...).CombinedOutput()
+		out, err := cmd.CombinedOutput()
+		wall := time.Since(t0)
 		if err != nil {
 			check(fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out))
 		}
-		ds = append(ds, time.Since(t0))
+		walls = append(walls, wall)
+		cpus = append(cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > rss {
+			rss = ru.Maxrss // kilobytes on Linux
+		}
 	}
+	return sample{wall: median(walls), cpu: median(cpus), rssKB: rss}
+}
+
+// timeIt is the median wall time of *runs runs of cmd.
+func timeIt(name string, args ...string) time.Duration { return measure(nil, name, args...).wall }
+
+func median(ds []time.Duration) time.Duration {
+	ds = append([]time.Duration{}, ds...)
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2]
+}
+
+func medianF(xs []float64) float64 {
+	xs = append([]float64{}, xs...)
+	sort.Float64s(xs)
+	return xs[len(xs)/2]
 }
 
 func incFlags(p python) []string {
@@ -130,18 +164,35 @@ func godefsInput(inc string) string {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
+// Goals of issue 18, checked on every run.
+const (
+	goalColdGcc    = 4.0 // cold pyinc / gcc -fsyntax-only
+	goalColdGodefs = 1.0 // cold pyinc / go tool cgo -godefs
+	goalWarmGcc    = 0.3 // cached pyinc / gcc -fsyntax-only
+	goalRSSMB      = 200 // peak RSS of a cold run
+)
+
 func generator(pys []python, tmp string) {
 	fmt.Printf("\n1. Generating includes (seconds; ratio = pyinc / other)\n")
-	fmt.Printf("%-16s %7s %7s %9s %7s %13s %12s\n", "Python", "pyinc", "cached", "gcc-syntax", "godefs", "pyinc/gcc", "pyinc/godefs")
-	os.Setenv("PYINC_CACHE_DIR", filepath.Join(tmp, "cache"))
+	fmt.Printf("cold: gen --no-cache (headers parsed; the compiler's and interpreter's answers kept);\n")
+	fmt.Printf("first: no cache at all; warm: the include from the cache\n")
+	fmt.Printf("%-14s %6s %6s %6s %6s %6s %8s %9s %8s %7s\n", "Python", "cold", "first", "warm", "gcc", "godefs",
+		"cold/gcc", "cold/gdef", "warm/gcc", "RSS MB")
+	cacheEnv := []string{"PYINC_CACHE_DIR=" + filepath.Join(tmp, "cache")}
+	noCache := []string{"PYINC_CACHE_DIR=off"}
+	var coldGcc, coldGodefs, warmGcc []float64
 	var sum time.Duration
+	var maxRSS int64
 	for _, p := range pys {
 		name := p.version + map[bool]string{true: "-debug", false: ""}[strings.Contains(p.build, "Py_DEBUG")]
 		inc := filepath.Join(tmp, "g.inc")
-		d := timeIt(*pyinc, "gen", "-q", "--no-cache", "--python", p.interp, "-o", inc)
-		sum += d
-		exec.Command(*pyinc, "gen", "-q", "--python", p.interp, "-o", inc).Run() // fill the cache
-		cached := timeIt(*pyinc, "gen", "-q", "--python", p.interp, "-o", inc)
+		gen := []string{"gen", "-q", "--python", p.interp, "-o", inc}
+		first := measure(noCache, *pyinc, append(gen, "--no-cache")...)
+		exec.Command(*pyinc, gen...).Run() // fill the cache
+		cold := measure(cacheEnv, *pyinc, append(gen, "--no-cache")...)
+		warm := measure(cacheEnv, *pyinc, gen...)
+		sum += cold.wall
+		maxRSS = max(maxRSS, cold.rssKB, first.rssKB)
 		c := filepath.Join(tmp, "syntax.c")
 		os.WriteFile(c, []byte("#include <Python.h>\n#include <structmember.h>\n"), 0o644)
 		gcc := timeIt("gcc", append(append([]string{"-fsyntax-only"}, incFlags(p)...), c)...)
@@ -149,17 +200,18 @@ func generator(pys []python, tmp string) {
 		g := filepath.Join(tmp, "defs.go")
 		os.WriteFile(g, []byte(godefsInput(string(text))), 0o644)
 		var gd time.Duration
-		if strings.HasPrefix(p.version, "2.") {
-			gd = 0
-		} else {
-			gd = timeIt("go", append(append([]string{"tool", "cgo", "-godefs", "--"}, incFlags(p)...), g)...)
-		}
 		ratio := "-"
-		if gd > 0 {
-			ratio = fmt.Sprintf("%.1f", d.Seconds()/gd.Seconds())
+		if !strings.HasPrefix(p.version, "2.") {
+			gd = timeIt("go", append(append([]string{"tool", "cgo", "-godefs", "--"}, incFlags(p)...), g)...)
+			r := cold.wall.Seconds() / gd.Seconds()
+			coldGodefs = append(coldGodefs, r)
+			ratio = fmt.Sprintf("%.2f", r)
 		}
-		fmt.Printf("%-16s %7s %7s %9s %7s %13.1f %12s\n", name, seconds(d), seconds(cached), seconds(gcc), seconds(gd),
-			d.Seconds()/gcc.Seconds(), ratio)
+		coldGcc = append(coldGcc, cold.wall.Seconds()/gcc.Seconds())
+		warmGcc = append(warmGcc, warm.wall.Seconds()/gcc.Seconds())
+		fmt.Printf("%-14s %6s %6s %6s %6s %6s %8.2f %9s %8.2f %7.0f\n", name, seconds(cold.wall), seconds(first.wall),
+			seconds(warm.wall), seconds(gcc), seconds(gd), cold.wall.Seconds()/gcc.Seconds(), ratio,
+			warm.wall.Seconds()/gcc.Seconds(), float64(cold.rssKB)/1024)
 	}
 	dir := filepath.Join(tmp, "all")
 	os.Mkdir(dir, 0o755)
@@ -167,9 +219,30 @@ func generator(pys []python, tmp string) {
 	if r := treeRoot(); r != "" {
 		args = append(args, "--root", r)
 	}
-	all := timeIt(*pyinc, args...)
-	fmt.Printf("all %d at once (pyinc gen --all): %s s, against %s s one after another: %.1fx faster\n",
-		len(pys), seconds(all), seconds(sum), sum.Seconds()/all.Seconds())
+	all := measure(cacheEnv, *pyinc, args...)
+	cores := all.cpu.Seconds() / all.wall.Seconds()
+	fmt.Printf("all %d at once (pyinc gen --all): %s s, against %s s one after another: %.1fx faster; %.1f of %d cores busy\n",
+		len(pys), seconds(all.wall), seconds(sum), sum.Seconds()/all.wall.Seconds(), cores, runtime.NumCPU())
+	fmt.Printf("\nGoals (issue 18; median over the Pythons, worst in brackets):\n")
+	goal := func(what string, got, worst, limit float64, unit string) {
+		verdict := "met"
+		if got > limit {
+			verdict = "NOT MET"
+		}
+		fmt.Printf("  %-34s %6.2f%s (%.2f%s)  goal <= %.1f%s  %s\n", what, got, unit, worst, unit, limit, unit, verdict)
+	}
+	goal("cold vs gcc -fsyntax-only", medianF(coldGcc), slices.Max(coldGcc), goalColdGcc, "x")
+	if len(coldGodefs) > 0 {
+		goal("cold vs go tool cgo -godefs", medianF(coldGodefs), slices.Max(coldGodefs), goalColdGodefs, "x")
+	}
+	goal("warm vs gcc -fsyntax-only", medianF(warmGcc), slices.Max(warmGcc), goalWarmGcc, "x")
+	mb := float64(maxRSS) / 1024
+	goal("peak RSS of a cold run", mb, mb, goalRSSMB, " MB")
+	verdict := "met"
+	if cores < 0.8*float64(runtime.NumCPU()) {
+		verdict = "NOT MET"
+	}
+	fmt.Printf("  %-34s %6.1f of %d cores busy  %s\n", "gen --all uses every core", cores, runtime.NumCPU(), verdict)
 }
 
 func includeCost(pys []python, tmp string) {

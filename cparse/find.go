@@ -63,11 +63,19 @@ out("ext_suffix", g("EXT_SUFFIX") or g("SO"))
 out("abiflags", getattr(sys, "abiflags", g("ABIFLAGS")))
 for k in ("Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"):
     out("cfg." + k, g(k))
+import os
+for n, m in sorted(sys.modules.items()):
+    f = getattr(m, "__file__", None)
+    if f and (n == "sysconfig" or n.startswith("_sysconfigdata")):
+        if f.endswith(".pyc"):
+            f = f[:-1]
+        out("file", os.path.abspath(f))
 `
 
-// Query asks an interpreter for its headers, libpython and configuration.
+// Query asks an interpreter for its headers, libpython and configuration
+// (or takes its kept answer, see KeepAnswers).
 func Query(interp string) (*Python, error) {
-	out, err := exec.Command(interp, "-c", queryScript).Output()
+	out, err := runQuery(interp)
 	if err != nil {
 		msg := err.Error()
 		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {

@@ -27,43 +27,12 @@ type Unit struct {
 	// as the unit was parsed with them: a gcc probe uses the same.
 	IncludeDirs, AfterDirs []string
 	fileRank               map[string]int
+	probes                 Probes
 }
 
 // publicHeaders are included after Python.h when present: they declare
 // what extension modules use but Python.h leaves out.
 var publicHeaders = []string{"structmember.h"}
-
-// Probe values stand for macro parameters when a helper macro is
-// evaluated; layout finds them in the evaluated initializer.
-const (
-	ProbeType = 0x7079696e63547970 // stands for PyObject_HEAD_INIT's type
-	ProbeSize = 0x7079696e6353697a // stands for PyVarObject_HEAD_INIT's size
-)
-
-// probeSource asks the C front end to evaluate the headers' own
-// initializer macros, and keeps the expansions of the singleton macros as
-// tokens in (unchecked) function bodies.
-func probeSource() string {
-	var b strings.Builder
-	b.WriteString(`
-#ifdef PyModuleDef_HEAD_INIT
-static PyModuleDef_Base __pyinc_PyModuleDef_HEAD_INIT = PyModuleDef_HEAD_INIT;
-#endif
-#ifdef PyObject_HEAD_INIT
-static PyObject __pyinc_PyObject_HEAD_INIT[] = { PyObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL) };
-#endif
-#ifdef PyVarObject_HEAD_INIT
-static PyVarObject __pyinc_PyVarObject_HEAD_INIT[] = { PyVarObject_HEAD_INIT((PyTypeObject *)` + fmt.Sprint(ProbeType) + `ULL, ` + fmt.Sprint(ProbeSize) + `LL) };
-#endif
-`)
-	for _, s := range Singletons {
-		fmt.Fprintf(&b, "#ifdef %[1]s\nvoid __pyinc_%[1]s(void) { (void)(%[1]s); }\n#endif\n", s)
-	}
-	return b.String()
-}
-
-// Singletons are the object macros whose data symbols the include names.
-var Singletons = []string{"Py_None", "Py_True", "Py_False", "Py_NotImplemented", "Py_Ellipsis"}
 
 // Parse preprocesses, parses and type checks py's headers with the given
 // configuration macros.
@@ -75,9 +44,9 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	if !isFile(filepath.Join(inc, "Python.h")) {
 		return nil, fmt.Errorf("no Python.h in %s: pass the directory that holds Python.h", inc)
 	}
-	cfg, err := cc.NewConfig("linux", "amd64")
+	cfg, err := hostConfig()
 	if err != nil {
-		return nil, fmt.Errorf("cannot configure the C front end: %v", err)
+		return nil, err
 	}
 	// Absolute directories give every header one spelling of its path,
 	// which IsPythonHeader and the file order rely on.
@@ -111,14 +80,15 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	ast, err := cc.Translate(cfg, []cc.Source{
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
-		{Name: "<pyinc>", Value: src.String()},
-		{Name: "<pyinc-probe>", Value: probeSource()},
+		{Name: mainSourceName, Value: src.String()},
+		{Name: probeSourceName, Value: probeSource()},
 	})
 	if err != nil {
-		return nil, headerError(err, py, defines)
+		return nil, headerError(err, cfg.CC, u)
 	}
 	u.AST = ast
 	u.rankFiles()
+	u.collectProbes()
 	return u, nil
 }
 
@@ -142,7 +112,8 @@ var errorDirectiveRE = regexp.MustCompile(`^(.*?):([0-9]+):[0-9]+: ("[^"]*")$`)
 // headerError turns the front end's error list into one line: the
 // header's own reason when an #error refused the configuration, else the
 // first problem with its file and line.
-func headerError(err error, py *Python, defines []Define) error {
+func headerError(err error, compiler string, u *Unit) error {
+	py, defines := u.Python, u.Defines
 	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
 	for _, l := range lines {
 		if m := errorDirectiveRE.FindStringSubmatch(l); m != nil {
@@ -155,6 +126,11 @@ func headerError(err error, py *Python, defines []Define) error {
 		}
 	}
 	first := trimHostPath(lines[0], py.IncludeDirs)
+	if madeByPyinc(lines[0]) {
+		if msg, ok := unfinishedError(compiler, u); ok {
+			return fmt.Errorf("cannot parse the headers of Python %s: %s", py.Version, msg)
+		}
+	}
 	more := ""
 	if len(lines) > 1 {
 		more = fmt.Sprintf(" (and %d more)", len(lines)-1)
@@ -223,9 +199,21 @@ type Pos struct {
 	Line, Col int
 }
 
-// SortPos sorts items in translation-unit order.
+// SortPos sorts items in translation-unit order, stably. Each position is
+// looked up once: the front end computes a position on every call.
 func SortPos[T any](u *Unit, items []T, pos func(T) Pos) {
-	sort.SliceStable(items, func(i, j int) bool { return u.Less(pos(items[i]), pos(items[j])) })
+	type placed struct {
+		p    Pos
+		item T
+	}
+	ps := make([]placed, len(items))
+	for i, it := range items {
+		ps[i] = placed{pos(it), it}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return u.Less(ps[i].p, ps[j].p) })
+	for i := range ps {
+		items[i] = ps[i].item
+	}
 }
 
 // Exports lists the dynamic symbols a shared library defines.

@@ -600,20 +600,15 @@ func (b *builder) aliases() {
 // singletons finds the data symbol each singleton macro takes the address
 // of, from its expansion in the probe.
 func (b *builder) singletons() {
-	bodies := map[string]*cc.FunctionDefinition{}
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		if fd := tu.ExternalDeclaration.FunctionDefinition; fd != nil {
-			bodies[fd.Declarator.Name()] = fd
-		}
-	}
+	expansions := b.u.Probes().Expansions
 	for _, name := range cparse.Singletons {
-		fd := bodies["__pyinc_"+name]
-		if fd == nil {
+		toks, ok := expansions[name]
+		if !ok {
 			continue
 		}
 		targets := map[string]bool{}
 		var funcs, args []string
-		for _, tok := range cc.NodeTokens(fd.CompoundStatement) {
+		for _, tok := range toks {
 			if tok.Ch == rune(cc.INTCONST) {
 				args = append(args, tok.SrcStr()) // a constant macro, expanded
 				continue

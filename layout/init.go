@@ -3,60 +3,33 @@ package layout
 import (
 	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"modernc.org/cc/v4"
 
 	"github.com/pyinc/pyinc/cparse"
 )
 
-// initProbes are the probe objects cparse declares, and the parameters
-// whose stand-in values mark where the macro's arguments go.
-var initProbes = []struct {
-	macro  string
-	params []string
-}{
-	{"PyModuleDef_HEAD_INIT", nil},
-	{"PyObject_HEAD_INIT", []string{"type"}},
-	{"PyVarObject_HEAD_INIT", []string{"type", "size"}},
-}
-
-var probeValues = map[string]uint64{"type": cparse.ProbeType, "size": cparse.ProbeSize}
-
 // inits evaluates the headers' initializer macros into byte images.
 func (b *builder) inits() {
-	found := map[string]*cc.InitDeclarator{}
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		d := tu.ExternalDeclaration.Declaration
-		if d == nil {
-			continue
-		}
-		for l := d.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
-			if id := l.InitDeclarator; id != nil && strings.HasPrefix(id.Declarator.Name(), "__pyinc_") {
-				found[strings.TrimPrefix(id.Declarator.Name(), "__pyinc_")] = id
-			}
-		}
-	}
-	for _, p := range initProbes {
-		id := found[p.macro]
-		if id == nil {
-			continue
-		}
-		in, err := evalInit(p.macro, p.params, id)
+	for _, p := range b.u.Probes().Inits {
+		in, err := evalInit(p)
 		if err != nil {
-			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: %v", p.macro, err))
+			b.m.Omitted = append(b.m.Omitted, fmt.Sprintf("%s: %v", p.Macro, err))
 			continue
 		}
 		b.m.Inits = append(b.m.Inits, in)
 	}
 }
 
-func evalInit(name string, params []string, id *cc.InitDeclarator) (Init, error) {
+// evalInit reads the byte image of the initializer the probe evaluated;
+// the stand-in values of the macro's parameters give their places.
+func evalInit(p cparse.InitProbe) (Init, error) {
+	id := p.Decl
 	t := id.Declarator.Type()
 	if a, ok := t.(*cc.ArrayType); ok {
 		t = a.Elem() // probes of macros that carry a trailing comma are arrays of one
 	}
-	in := Init{Name: name, CType: typeString(t), Bytes: make([]byte, t.Size())}
+	in := Init{Name: p.Macro, CType: typeString(t), Bytes: make([]byte, t.Size())}
 	var err error
 	var visit func(n *cc.Initializer)
 	visit = func(n *cc.Initializer) {
@@ -93,9 +66,9 @@ func evalInit(name string, params []string, id *cc.InitDeclarator) (Init, error)
 			}
 			return
 		}
-		for _, p := range params {
-			if bits == probeValues[p] {
-				in.Params = append(in.Params, Param{Name: p, Offset: n.Offset(), Size: size})
+		for _, q := range p.Params {
+			if bits == q.Value {
+				in.Params = append(in.Params, Param{Name: q.Name, Offset: n.Offset(), Size: size})
 				bits = 0
 			}
 		}
@@ -107,13 +80,13 @@ func evalInit(name string, params []string, id *cc.InitDeclarator) (Init, error)
 	if err != nil {
 		return in, err
 	}
-	for _, p := range params {
+	for _, q := range p.Params {
 		ok := false
-		for _, q := range in.Params {
-			ok = ok || q.Name == p
+		for _, r := range in.Params {
+			ok = ok || r.Name == q.Name
 		}
 		if !ok {
-			return in, fmt.Errorf("parameter %s not found in the evaluated initializer", p)
+			return in, fmt.Errorf("parameter %s not found in the evaluated initializer", q.Name)
 		}
 	}
 	return in, nil

@@ -64,7 +64,7 @@ func newGenCmd() *cobra.Command {
 	fs.StringVarP(&f.output, "output", "o", "python.inc", "output `FILE` or existing directory; - writes to stdout")
 	f.config.register(fs, "", "")
 	fs.BoolVar(&f.all, "all", false, "generate for every Python pyinc list shows, in parallel, into the directory -o names")
-	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds this include ($PYINC_CACHE_DIR, else ~/.cache/pyinc)")
+	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds this include ($PYINC_CACHE_DIR, else ~/.cache/pyinc; PYINC_CACHE_DIR=off also stops keeping the compiler's and interpreters' answers)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary line on stderr")
 	completeFlags(cmd)
 	cmd.MarkFlagFilename("output", "inc")

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/internal/pipeline"
 )
 
 // Exit statuses, as documented in the root command's help and README.
@@ -54,6 +55,7 @@ var errDiffers = errors.New("differs")
 func init() { handleInterrupts() }
 
 func main() {
+	pipeline.Setup()
 	os.Exit(execute(os.Args[1:]))
 }
 

@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/cache"
 )
 
 // Parsing the headers is most of the time a run takes, so a generated
@@ -29,7 +30,7 @@ type Summary struct {
 // entry is one cached include.
 type entry struct {
 	Files    map[string]string // path -> SHA-256 of its contents
-	Include  []byte
+	Include  string            // text, not base64: an entry can be read by eye
 	Warnings []string
 	Summary  Summary
 }
@@ -51,32 +52,33 @@ func CacheDir() string {
 
 // Cached is Run through the cache in dir ("" for none). hit says whether
 // the headers were parsed at all. A result from the cache has no Unit and
-// no Model.
+// no Model. An entry is served only when it is intact (internal/cache
+// checks its hash) and every file it was made from is unchanged.
 func Cached(dir string, py *cparse.Python, defines []cparse.Define) (r *Result, hit bool, err error) {
 	if dir == "" {
 		r, err := Run(py, defines)
 		return r, false, err
 	}
+	store := cache.Dir(dir)
 	key := cacheKey(py, defines)
-	path := filepath.Join(dir, key+".json")
-	if b, err := os.ReadFile(path); err == nil {
+	if b, ok := store.Get(key); ok {
 		var e entry
 		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files) {
-			return &Result{Include: e.Include, Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true, nil
+			return &Result{Include: []byte(e.Include), Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true, nil
 		}
 	}
 	r, err = Run(py, defines)
 	if err != nil {
 		return nil, false, err
 	}
-	e := entry{Files: map[string]string{}, Include: r.Include, Warnings: r.Warnings, Summary: r.Summary}
+	e := entry{Files: map[string]string{}, Include: string(r.Include), Warnings: r.Warnings, Summary: r.Summary}
 	for _, f := range inputs(py, r.Unit) {
 		if h, err := hashFile(f); err == nil {
 			e.Files[f] = h
 		}
 	}
 	if b, err := json.Marshal(e); err == nil {
-		writeCache(dir, path, b) // a cache that cannot be written is no error
+		store.Put(key, b)
 	}
 	return r, false, nil
 }
@@ -92,7 +94,7 @@ func cacheKey(py *cparse.Python, defines []cparse.Define) string {
 			fmt.Fprintln(h, f, st.Size(), st.ModTime().UnixNano())
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	return "include-" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 func lookPath(name string) string {
@@ -139,19 +141,4 @@ func hashFile(path string) (string, error) {
 	}
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:]), nil
-}
-
-func writeCache(dir, path string, b []byte) {
-	if os.MkdirAll(dir, 0o755) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(dir, ".entry*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil && cerr == nil {
-		os.Rename(tmp.Name(), path)
-	}
-	os.Remove(tmp.Name())
 }

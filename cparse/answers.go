@@ -1,0 +1,197 @@
+package cparse
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/internal/cache"
+)
+
+// The host C compiler's configuration (two compiler runs for cc/v4) and an
+// interpreter's sysconfig answers (one interpreter start) are the same run
+// after run: they are kept in the content-checked cache, keyed by the
+// identity of the compiler's and the interpreter's files, and asked again
+// when one of those files changes.
+
+var (
+	answersMu sync.Mutex
+	answers   cache.Dir // "" keeps nothing: every run asks
+)
+
+// KeepAnswers makes cparse keep the host compiler's configuration and the
+// interpreters' sysconfig answers in dir ("" asks every time).
+func KeepAnswers(dir string) {
+	answersMu.Lock()
+	answers = cache.Dir(dir)
+	answersMu.Unlock()
+}
+
+func answerStore() cache.Dir {
+	answersMu.Lock()
+	defer answersMu.Unlock()
+	return answers
+}
+
+// hostCompiler is what cc/v4 learns from the host C compiler.
+type hostCompiler struct {
+	CC                                string
+	Predefined                        string
+	HostIncludePaths, HostSysIncludes []string
+}
+
+// compilerEnv are the variables that change what the compiler answers.
+var compilerEnv = []string{"CC", "CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH"}
+
+// compilerKey identifies the compilers cc/v4 may pick ($CC, cc, gcc, the
+// first that works) by their files and the environment they run in.
+func compilerKey() string {
+	var parts []any
+	for _, v := range compilerEnv {
+		parts = append(parts, v+"="+os.Getenv(v))
+	}
+	for _, name := range []string{os.Getenv("CC"), "cc", "gcc"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			parts = append(parts, cache.FileID(p))
+		} else {
+			parts = append(parts, name+" not found")
+		}
+	}
+	return cache.Key("cc", parts...)
+}
+
+var (
+	hostOnce sync.Once
+	hostCfg  hostCompiler
+	hostErr  error
+)
+
+// hostConfig returns a fresh cc/v4 configuration for linux/amd64, from the
+// cache when the compiler is unchanged. It asks the compiler at most once
+// per process.
+func hostConfig() (*cc.Config, error) {
+	hostOnce.Do(func() { hostCfg, hostErr = loadHostCompiler(answerStore()) })
+	if hostErr != nil {
+		return nil, hostErr
+	}
+	return hostCfg.config()
+}
+
+func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
+	key := compilerKey()
+	var h hostCompiler
+	if b, ok := store.Get(key); ok && json.Unmarshal(b, &h) == nil && h.CC != "" {
+		return h, nil
+	}
+	cfg, err := cc.NewConfig("linux", "amd64")
+	if err != nil {
+		return h, fmt.Errorf("C front end: %v", err)
+	}
+	h = hostCompiler{CC: cfg.CC, Predefined: cfg.Predefined, HostIncludePaths: cfg.HostIncludePaths, HostSysIncludes: cfg.HostSysIncludePaths}
+	if stdcVersion(h.Predefined) >= 202000 {
+		// cc/v4 then turns on C23 keywords in a field pyinc cannot set:
+		// such a configuration is asked for every time.
+		return h, nil
+	}
+	if b, err := json.Marshal(h); err == nil {
+		store.Put(key, b)
+	}
+	return h, nil
+}
+
+// config rebuilds the configuration cc.NewConfig makes from the compiler's
+// answers (for a C17 compiler and no options, all it sets).
+func (h hostCompiler) config() (*cc.Config, error) {
+	if stdcVersion(h.Predefined) >= 202000 {
+		return cc.NewConfig("linux", "amd64")
+	}
+	abi, err := cc.NewABI("linux", "amd64")
+	if err != nil {
+		return nil, fmt.Errorf("C front end: %v", err)
+	}
+	inc := slices.Clone(h.HostIncludePaths) // nil stays nil, as in NewConfig
+	sys := slices.Clone(h.HostSysIncludes)
+	return &cc.Config{
+		ABI:                 abi,
+		CC:                  h.CC,
+		HostIncludePaths:    inc[:len(inc):len(inc)],
+		HostSysIncludePaths: sys[:len(sys):len(sys)],
+		IncludePaths:        append([]string{""}, append(slices.Clone(inc), sys...)...),
+		Predefined:          h.Predefined,
+		SysIncludePaths:     sys[:len(sys):len(sys)],
+	}, nil
+}
+
+func stdcVersion(predefined string) int64 {
+	const prefix = "#define __STDC_VERSION__ "
+	for _, l := range strings.Split(predefined, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(l[len(prefix):]), "L"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// interpreterEnv are the variables that change what an interpreter answers.
+var interpreterEnv = []string{"PYTHONHOME", "PYTHONPATH", "PYTHONPLATLIBDIR", "_PYTHON_SYSCONFIGDATA_NAME", "_PYTHON_PROJECT_BASE", "_PYTHON_HOST_PLATFORM"}
+
+// queryAnswer is a kept interpreter answer: the query's output and the
+// identities of the files it came from (the interpreter, sysconfig and
+// its data module).
+type queryAnswer struct {
+	Output string
+	Files  map[string]string // path -> cache.FileID
+}
+
+func queryKey(interp string) string {
+	parts := []any{queryScript, cache.FileID(interp)}
+	for _, v := range interpreterEnv {
+		parts = append(parts, v+"="+os.Getenv(v))
+	}
+	return cache.Key("sysconfig", parts...)
+}
+
+// runQuery runs the query script under interp, or returns its kept answer
+// when none of the files it came from changed.
+func runQuery(interp string) ([]byte, error) {
+	store := answerStore()
+	key := queryKey(interp)
+	var a queryAnswer
+	if b, ok := store.Get(key); ok && json.Unmarshal(b, &a) == nil && a.Files != nil && sameFiles(a.Files) {
+		return []byte(a.Output), nil
+	}
+	out, err := exec.Command(interp, "-c", queryScript).Output()
+	if err != nil {
+		return nil, err
+	}
+	a = queryAnswer{Output: string(out), Files: map[string]string{interp: cache.FileID(interp)}}
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "file="); ok && v != "" {
+			a.Files[v] = cache.FileID(v)
+		}
+	}
+	if b, err := json.Marshal(a); err == nil {
+		store.Put(key, b)
+	}
+	return out, nil
+}
+
+func sameFiles(files map[string]string) bool {
+	for f, id := range files {
+		if cache.FileID(f) != id {
+			return false
+		}
+	}
+	return true
+}

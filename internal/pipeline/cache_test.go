@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/pyinc/pyinc/cparse"
+)
+
+// fixturePython is a Python made of one small header, so that a parse is
+// quick and needs no installed Python.
+func fixturePython(t *testing.T) *cparse.Python {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "python3.98")
+	os.Mkdir(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "patchlevel.h"), []byte("#define PY_VERSION \"3.98.0\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "Python.h"), []byte("typedef struct S { int a; long b; } S;\n#define ANSWER 42\n"), 0o644)
+	py, err := cparse.FromIncludeDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return py
+}
+
+// entryFile is the one cache entry in dir.
+func entryFile(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "include-*"))
+	if len(files) != 1 {
+		t.Fatalf("want one include entry in the cache, have %v", files)
+	}
+	return files[0]
+}
+
+// TestDamagedCacheEntry: an entry whose stored include was altered, or
+// cut short, is not served: the include is made again, the same as a
+// fresh one, and the entry rewritten.
+func TestDamagedCacheEntry(t *testing.T) {
+	py := fixturePython(t)
+	fresh, err := Run(py, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, damage := range map[string]func([]byte) []byte{
+		"corrupted": func(b []byte) []byte { return bytes.Replace(b, []byte("ANSWER"), []byte("ANSWEX"), 1) },
+		"truncated": func(b []byte) []byte { return b[:len(b)*2/3] },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if r, hit, err := Cached(dir, py, nil); err != nil || hit || !bytes.Equal(r.Include, fresh.Include) {
+				t.Fatalf("first run: hit %v, err %v", hit, err)
+			}
+			f := entryFile(t, dir)
+			b, _ := os.ReadFile(f)
+			if !bytes.Contains(b, []byte("ANSWER")) {
+				t.Fatal("the entry does not hold the include as text: the test cannot alter it")
+			}
+			os.WriteFile(f, damage(b), 0o644)
+			r, hit, err := Cached(dir, py, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hit || !bytes.Equal(r.Include, fresh.Include) {
+				t.Fatalf("a %s entry was served (hit %v)", name, hit)
+			}
+			if _, hit, _ := Cached(dir, py, nil); !hit {
+				t.Error("the entry was not rewritten")
+			}
+		})
+	}
+}
+
+// TestConcurrentCachedRuns: runs that make the same entry at once all
+// get the right include, and leave one intact entry.
+func TestConcurrentCachedRuns(t *testing.T) {
+	py := fixturePython(t)
+	fresh, err := Run(py, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, _, err := Cached(dir, py, nil)
+			if err != nil || !bytes.Equal(r.Include, fresh.Include) {
+				errs <- "a run got a wrong include"
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	entryFile(t, dir)
+	r, hit, err := Cached(dir, py, nil)
+	if err != nil || !hit || !bytes.Equal(r.Include, fresh.Include) {
+		t.Errorf("after concurrent runs: hit %v, err %v", hit, err)
+	}
+}
