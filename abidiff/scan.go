@@ -14,6 +14,10 @@ import (
 type Site struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
+	// Conditional: the use is inside an %if block, so the source may
+	// assemble it only where the name exists (pyinc does not evaluate
+	// the condition).
+	Conditional bool `json:"conditional,omitempty"`
 }
 
 // Uses maps each identifier of some assembly sources to where it appears.
@@ -65,18 +69,55 @@ func (sc *scanner) file(name, text string) {
 		}
 		sc.seen[abs] = true
 	}
+	depth := 0 // nesting of %if blocks
 	for n, line := range strings.Split(text, "\n") {
 		if inc, ok := includeOf(line); ok {
 			sc.include(name, n+1, inc)
 			continue
 		}
+		directive := directiveOf(line)
+		if existenceTests[directive] {
+			// %ifdef NAME asks whether NAME exists: how code that spans
+			// versions avoids using what is not there, not a use.
+			if strings.HasPrefix(directive, "%if") {
+				depth++
+			}
+			continue
+		}
+		site := Site{File: name, Line: n + 1, Conditional: depth > 0}
+		switch {
+		case strings.HasPrefix(directive, "%if"):
+			depth++
+		case directive == "%endif" && depth > 0:
+			depth--
+		}
 		for _, id := range identifiers(line) {
 			sites := sc.uses[id]
-			if len(sites) == 0 || sites[len(sites)-1] != (Site{name, n + 1}) {
-				sc.uses[id] = append(sites, Site{name, n + 1})
+			if len(sites) == 0 || sites[len(sites)-1] != site {
+				sc.uses[id] = append(sites, site)
 			}
 		}
 	}
+}
+
+// existenceTests are the conditionals that test whether a name is
+// defined, rather than use its value.
+var existenceTests = map[string]bool{
+	"%ifdef": true, "%ifndef": true, "%elifdef": true, "%elifndef": true,
+	"%ifmacro": true, "%ifnmacro": true, "%elifmacro": true, "%elifnmacro": true,
+}
+
+// directiveOf is the preprocessor directive a line starts with, "" if none.
+func directiveOf(line string) string {
+	t := strings.TrimSpace(line)
+	if !strings.HasPrefix(t, "%") {
+		return ""
+	}
+	end := strings.IndexFunc(t[1:], func(r rune) bool { return !(r >= 'a' && r <= 'z') })
+	if end < 0 {
+		return t
+	}
+	return t[:end+1]
 }
 
 // include scans the file an %include on line n of from names.

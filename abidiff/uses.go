@@ -20,12 +20,20 @@ type UsesReport struct {
 	Changes   []UsedChange `json:"changes"`
 	// Undefined are names the sources use that TO does not define.
 	Undefined []UsedName `json:"undefined"`
+	// UndefinedConditional are names TO does not define that the sources
+	// use only inside %if blocks: fine where the condition leaves them out
+	// for TO, which pyinc cannot tell (it does not evaluate conditions).
+	UndefinedConditional []UsedName `json:"undefined_conditional"`
 }
 
 // UsedChange is a change to a name the sources use, and where.
 type UsedChange struct {
 	Change
 	Uses []UsedName `json:"uses"`
+	// Conditional: every use is inside an %if block, so the code may not
+	// assemble it for TO; a breaking change then does not set the exit
+	// status, since pyinc cannot tell.
+	Conditional bool `json:"conditional,omitempty"`
 }
 
 // UsedName is a name and the places it is used.
@@ -38,11 +46,21 @@ type UsedName struct {
 // a way that breaks, or is gone.
 func (u *UsesReport) Breaking() bool {
 	for _, c := range u.Changes {
-		if c.Breaking {
+		if c.Breaking && !c.Conditional {
 			return true
 		}
 	}
 	return len(u.Undefined) > 0
+}
+
+// onlyConditional says whether every use of a name is inside an %if block.
+func onlyConditional(sites []Site) bool {
+	for _, s := range sites {
+		if !s.Conditional {
+			return false
+		}
+	}
+	return len(sites) > 0
 }
 
 // bitfieldSuffixes are the names an include defines beside a bitfield's.
@@ -52,7 +70,7 @@ var bitfieldSuffixes = []string{"_UNIT", "_SHIFT", "_WIDTH", "_MASK"}
 // from or to defines, with where each is used, and lists the names used
 // that to does not define.
 func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) *UsesReport {
-	u := &UsesReport{From: r.From, To: r.To, Sources: sources, Changes: []UsedChange{}, Undefined: []UsedName{}}
+	u := &UsesReport{From: r.From, To: r.To, Sources: sources, Changes: []UsedChange{}, Undefined: []UsedName{}, UndefinedConditional: []UsedName{}}
 	bySubject := map[string][]string{} // change name -> used names it concerns
 	var names []string
 	for name := range uses {
@@ -66,7 +84,11 @@ func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) 
 		for _, s := range subjects(name) {
 			bySubject[s] = append(bySubject[s], name)
 		}
-		if !to.Names[name] {
+		switch {
+		case to.Names[name]:
+		case onlyConditional(uses[name]):
+			u.UndefinedConditional = append(u.UndefinedConditional, UsedName{name, uses[name]})
+		default:
 			u.Undefined = append(u.Undefined, UsedName{name, uses[name]})
 		}
 	}
@@ -82,7 +104,11 @@ func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) 
 			}
 		}
 		if len(used) > 0 {
-			u.Changes = append(u.Changes, UsedChange{c, used})
+			conditional := true
+			for _, n := range used {
+				conditional = conditional && onlyConditional(n.Sites)
+			}
+			u.Changes = append(u.Changes, UsedChange{c, used, conditional})
 		}
 	}
 	return u
@@ -120,28 +146,41 @@ func (u *UsesReport) WriteText(w io.Writer) {
 		verb = "use"
 	}
 	fmt.Fprintf(w, "Only the %d include names that %s %s.\n", u.NamesUsed, strings.Join(u.Sources, ", "), verb)
-	if len(u.Changes) == 0 && len(u.Undefined) == 0 {
+	if len(u.Changes) == 0 && len(u.Undefined) == 0 && len(u.UndefinedConditional) == 0 {
 		fmt.Fprintln(w, "\nNo differences in what they use.")
 		return
 	}
-	breaking := true
-	for i, c := range u.Changes {
-		if i == 0 || c.Breaking != breaking {
-			breaking = c.Breaking
-			if breaking {
-				fmt.Fprintf(w, "\nBreaking changes (this code needs changing):\n")
-			} else {
-				fmt.Fprintf(w, "\nOther changes:\n")
+	groups := []struct {
+		title string
+		keep  func(UsedChange) bool
+	}{
+		{"Breaking changes (this code needs changing)", func(c UsedChange) bool { return c.Breaking && !c.Conditional }},
+		{"Breaking changes to names used only inside %if blocks (check that the condition leaves them out)", func(c UsedChange) bool { return c.Breaking && c.Conditional }},
+		{"Other changes", func(c UsedChange) bool { return !c.Breaking }},
+	}
+	for _, g := range groups {
+		title := "\n" + g.title + ":\n"
+		for _, c := range u.Changes {
+			if !g.keep(c) {
+				continue
 			}
-		}
-		fmt.Fprintf(w, "  %-8s %s: %s\n", c.Section, c.Name, c.Detail)
-		for _, n := range c.Uses {
-			fmt.Fprintf(w, "           %s used at %s\n", n.Name, sites(n.Sites))
+			fmt.Fprint(w, title)
+			title = ""
+			fmt.Fprintf(w, "  %-8s %s: %s\n", c.Section, c.Name, c.Detail)
+			for _, n := range c.Uses {
+				fmt.Fprintf(w, "           %s used at %s\n", n.Name, sites(n.Sites))
+			}
 		}
 	}
 	if len(u.Undefined) > 0 {
 		fmt.Fprintf(w, "\nUsed, but not defined by %s:\n", u.To)
 		for _, n := range u.Undefined {
+			fmt.Fprintf(w, "  %s used at %s\n", n.Name, sites(n.Sites))
+		}
+	}
+	if len(u.UndefinedConditional) > 0 {
+		fmt.Fprintf(w, "\nUsed only inside %%if blocks, not defined by %s (check that the condition leaves them out):\n", u.To)
+		for _, n := range u.UndefinedConditional {
 			fmt.Fprintf(w, "  %s used at %s\n", n.Name, sites(n.Sites))
 		}
 	}

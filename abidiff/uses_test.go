@@ -58,11 +58,11 @@ func TestScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Site{{main, 4}, {main, 5}}
+	want := []Site{{File: main, Line: 4}, {File: main, Line: 5}}
 	if got := uses["PyObject.ob_type"]; !reflect.DeepEqual(got, want) {
 		t.Errorf("PyObject.ob_type: %v, want %v", got, want)
 	}
-	if got := uses["METH_O"]; len(got) != 1 || got[0] != (Site{filepath.Join(dir, "mine.inc"), 2}) {
+	if got := uses["METH_O"]; len(got) != 1 || got[0] != (Site{File: filepath.Join(dir, "mine.inc"), Line: 2}) {
 		t.Errorf("METH_O: %v", got)
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], `main.asm:3: %include "nowhere.inc" not found`) {
@@ -89,8 +89,8 @@ func TestUsed(t *testing.T) {
 	}
 	b.Names["S.tail"] = true
 	uses := Uses{
-		"S_size": {{"m.asm", 3}}, "S.flags.x_MASK": {{"m.asm", 4}}, "L": {{"m.asm", 5}},
-		"gone": {{"m.asm", 6}, {"m.asm", 9}, {"n.asm", 1}}, "rax": {{"m.asm", 3}}, "S.old": {{"m.asm", 7}}, "T.x": {{"m.asm", 8}},
+		"S_size": {{File: "m.asm", Line: 3}}, "S.flags.x_MASK": {{File: "m.asm", Line: 4}}, "L": {{File: "m.asm", Line: 5}},
+		"gone": {{File: "m.asm", Line: 6}, {File: "m.asm", Line: 9}, {File: "n.asm", Line: 1}}, "rax": {{File: "m.asm", Line: 3}}, "S.old": {{File: "m.asm", Line: 7}}, "T.x": {{File: "m.asm", Line: 8}},
 	}
 	u := Compare(a, b).Used(a, b, uses, []string{"m.asm", "n.asm"})
 	var got []string
@@ -112,7 +112,7 @@ func TestUsed(t *testing.T) {
 		t.Errorf("text:\n%s", out.String())
 	}
 	// Nothing used changed: not breaking.
-	u = Compare(a, b).Used(a, b, Uses{"L": {{"m.asm", 5}}}, []string{"m.asm"})
+	u = Compare(a, b).Used(a, b, Uses{"L": {{File: "m.asm", Line: 5}}}, []string{"m.asm"})
 	if len(u.Changes) != 0 || u.Breaking() {
 		t.Errorf("%+v", u)
 	}
@@ -140,5 +140,46 @@ func TestCallShape(t *testing.T) {
 		if x, y := callShape("f", c[0]), callShape("f", c[1]); x == y {
 			t.Errorf("%s and %s: both %s", c[0], c[1], x)
 		}
+	}
+}
+
+// TestConditionalUses: a name tested with %ifdef is not a use; a use inside
+// an %if block is conditional, and a breaking change or a missing name used
+// only that way does not make the code break (pyinc cannot tell which
+// branch assembles), while an unconditional use does.
+func TestConditionalUses(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "m.asm")
+	os.WriteFile(src, []byte(`%ifdef S.gone?
+  mov rax, [rdi + S.gone]
+ %if 1
+  mov rax, [rdi + S.moved]
+ %endif
+%else
+  mov rax, [rdi + S.kept]
+%endif
+mov rax, [rdi + S.plain]
+`), 0o644)
+	uses, err := Scan([]string{src}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := uses["S.gone?"]; ok {
+		t.Errorf("the %%ifdef test counted as a use")
+	}
+	for name, want := range map[string]bool{"S.gone": true, "S.moved": true, "S.kept": true, "S.plain": false} {
+		if got := onlyConditional(uses[name]); got != want {
+			t.Errorf("%s: conditional %v, want %v (%+v)", name, got, want, uses[name])
+		}
+	}
+	from := &snapshots.Summary{Python: "A", Names: map[string]bool{"S_size": true, "S.gone": true, "S.moved": true, "S.kept": true, "S.plain": true}}
+	to := &snapshots.Summary{Python: "B", Names: map[string]bool{"S_size": true, "S.moved": true, "S.kept": true, "S.plain": true}}
+	r := &Report{Changes: []Change{{Section: "struct", Name: "S.moved", Breaking: true, Detail: "moved"}}}
+	u := r.Used(from, to, uses, []string{src})
+	if len(u.Undefined) != 0 || len(u.UndefinedConditional) != 1 || u.UndefinedConditional[0].Name != "S.gone" || u.Breaking() {
+		t.Errorf("conditional uses: undefined %+v, conditional %+v, breaking %v", u.Undefined, u.UndefinedConditional, u.Breaking())
+	}
+	r.Changes = append(r.Changes, Change{Section: "struct", Name: "S.plain", Breaking: true, Detail: "moved"})
+	if !r.Used(from, to, uses, []string{src}).Breaking() {
+		t.Errorf("a breaking change to an unconditional use did not break")
 	}
 }
