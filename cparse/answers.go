@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,7 +156,11 @@ type queryAnswer struct {
 }
 
 func queryKey(interp string) string {
-	parts := []any{queryScript, cache.FileID(interp)}
+	// The path as given counts, not only the file it resolves to: a
+	// venv's bin/python is a link to its base interpreter, yet answers
+	// with its own sys.executable and prefix.
+	abs, _ := filepath.Abs(interp)
+	parts := []any{queryScript, abs, cache.FileID(interp)}
 	for _, v := range interpreterEnv {
 		parts = append(parts, v+"="+os.Getenv(v))
 	}

@@ -108,3 +108,29 @@ func TestCompilerKey(t *testing.T) {
 		t.Error("another compiler has the same key")
 	}
 }
+
+// TestKeptAnswersPerPath: a venv's python is a link to its base
+// interpreter but answers for itself; a kept answer for one must not be
+// served for the other.
+func TestKeptAnswersPerPath(t *testing.T) {
+	dir := t.TempDir()
+	KeepAnswers(filepath.Join(dir, "cache"))
+	defer KeepAnswers("")
+	script := filepath.Join(dir, "python3.98")
+	os.WriteFile(script, []byte("#!/bin/sh\necho \"version=3.98.0\"\necho \"executable=$0\"\n"), 0o755)
+	base, venv := filepath.Join(dir, "base"), filepath.Join(dir, "venv-python")
+	for _, link := range []string{base, venv} {
+		if err := os.Symlink(script, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, interp := range []string{base, venv, base, venv} {
+		p, err := Query(interp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Interpreter != interp {
+			t.Errorf("Query(%s) answered for %s", interp, p.Interpreter)
+		}
+	}
+}
