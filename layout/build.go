@@ -518,9 +518,9 @@ func (b *builder) symbols() {
 				if p.Type().Kind() == cc.Void {
 					continue
 				}
-				params = append(params, classes(p.Type()))
+				params = append(params, b.classes(p.Type()))
 			}
-			s.Args, s.Ret = abi.Locate(params, classes(ft.Result()))
+			s.Args, s.Ret = abi.Locate(params, b.classes(ft.Result()))
 		}
 		if b.exports != nil && !b.exports[name] {
 			s.NotInLib = true

@@ -24,6 +24,9 @@ type placed struct {
 type aggLayout struct {
 	size, align int64
 	fields      []placed
+	// every member in declaration order, zero-width bitfields too: the
+	// ABI classifier sees them, and the order it merges in matters.
+	all []placed
 }
 
 // sizeAlign returns a type's size and alignment as gcc computes them.
@@ -84,6 +87,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 					pos = roundUp(pos, ta*8)
 					end = max(end, pos) // and pads a struct it ends
 				}
+				l.all = append(l.all, placed{f: f, bitOff: pos})
 				continue
 			}
 			if !packed {
@@ -100,6 +104,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 				l.align = max(l.align, user)
 			}
 			l.fields = append(l.fields, placed{f: f, bitOff: pos})
+			l.all = append(l.all, l.fields[len(l.fields)-1])
 			pos += w
 			end = max(end, pos)
 			continue
@@ -120,6 +125,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 			ts = 0
 		}
 		l.fields = append(l.fields, placed{f: f, bitOff: pos, size: ts})
+		l.all = append(l.all, l.fields[len(l.fields)-1])
 		pos += ts * 8
 		end = max(end, pos)
 	}

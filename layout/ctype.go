@@ -98,51 +98,59 @@ func qual(t cc.Type) string {
 	return ""
 }
 
-// classes gives the System V classes of a value of type t.
-func classes(t cc.Type) []abi.Class {
+// classes gives the System V classes of a value of type t, from pyinc's
+// own layout of it (cc/v4's offsets are wrong for packed structs).
+func (b *builder) classes(t cc.Type) []abi.Class {
 	if t == nil || t.Kind() == cc.Void {
 		return nil
 	}
-	var leaves []abi.Scalar
-	scalarLeaves(t, 0, &leaves)
-	return abi.Classify(t.Size(), leaves)
+	return abi.Classify(b.abiType(t))
 }
 
-func scalarLeaves(t cc.Type, off int64, out *[]abi.Scalar) {
+// scalarKinds says how the classifier sees each scalar kind of cc/v4.
+var scalarKinds = map[cc.Kind]abi.Kind{
+	cc.Bool: abi.Int, cc.Char: abi.Int, cc.SChar: abi.Int, cc.UChar: abi.Int,
+	cc.Short: abi.Int, cc.UShort: abi.Int, cc.Int: abi.Int, cc.UInt: abi.Int,
+	cc.Long: abi.Int, cc.ULong: abi.Int, cc.LongLong: abi.Int, cc.ULongLong: abi.Int,
+	cc.Int128: abi.Int, cc.UInt128: abi.Int, cc.Enum: abi.Int, cc.Ptr: abi.Int,
+	cc.Float: abi.Float, cc.Double: abi.Float, cc.LongDouble: abi.LongDouble,
+	cc.Float128: abi.Float128, cc.ComplexFloat: abi.Complex, cc.ComplexDouble: abi.Complex,
+	cc.ComplexLongDouble: abi.ComplexLongDouble,
+}
+
+// abiType describes t to the classifier. A type pyinc cannot lay out or
+// does not know becomes abi.Invalid, which the comment reports.
+func (b *builder) abiType(t cc.Type) *abi.Type {
 	switch x := t.(type) {
-	case *cc.StructType:
-		for i := 0; i < x.NumFields(); i++ {
-			f := x.FieldByIndex(i)
-			scalarLeaves(f.Type(), off+f.Offset(), out)
+	case *cc.StructType, *cc.UnionType:
+		l, err := b.aggregateLayout(t)
+		if err != nil {
+			return &abi.Type{Kind: abi.Invalid}
 		}
-		return
-	case *cc.UnionType:
-		for i := 0; i < x.NumFields(); i++ {
-			f := x.FieldByIndex(i)
-			scalarLeaves(f.Type(), off+f.Offset(), out)
+		at := &abi.Type{Kind: abi.Struct, Size: l.size}
+		if _, union, _ := aggregate(t); union {
+			at.Kind = abi.Union
 		}
-		return
+		for _, p := range l.all {
+			f := abi.Field{BitOffset: p.bitOff, Flexible: p.f.IsFlexibleArrayMember()}
+			if p.f.IsBitfield() {
+				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
+			} else {
+				f.Type = b.abiType(p.f.Type())
+			}
+			at.Fields = append(at.Fields, f)
+		}
+		return at
 	case *cc.ArrayType:
-		es := x.Elem().Size()
-		for i := int64(0); i < x.Len(); i++ {
-			scalarLeaves(x.Elem(), off+i*es, out)
+		size, _, err := b.sizeAlign(t)
+		if err != nil {
+			return &abi.Type{Kind: abi.Invalid}
 		}
-		return
+		return &abi.Type{Kind: abi.Array, Size: size, Elem: b.abiType(x.Elem())}
 	}
-	s := abi.Scalar{Offset: off, Size: t.Size()}
-	switch t.Kind() {
-	case cc.Float, cc.Double:
-		s.Float = true
-	case cc.LongDouble:
-		s.X87 = true
-	case cc.ComplexFloat:
-		s.Float = true
-	case cc.ComplexDouble:
-		*out = append(*out, abi.Scalar{Offset: off, Size: 8, Float: true}, abi.Scalar{Offset: off + 8, Size: 8, Float: true})
-		return
+	k, ok := scalarKinds[t.Kind()]
+	if !ok || t.IsIncomplete() || t.Size() <= 0 {
+		return &abi.Type{Kind: abi.Invalid}
 	}
-	if s.Size <= 0 {
-		return
-	}
-	*out = append(*out, s)
+	return &abi.Type{Kind: k, Size: t.Size()}
 }
