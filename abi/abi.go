@@ -4,7 +4,8 @@
 //
 // Where gcc departs from the text of the psABI, this package follows gcc,
 // the compiler extension modules are linked with: unnamed bit-fields
-// count as INTEGER, a type made only of padding takes no register, classes
+// count as INTEGER (zero-width ones only in unions, since gcc 12.1), a
+// type made only of padding takes no register, classes
 // of nested aggregates merge level by level in member order (the merge is
 // not associative), and a _Complex float that starts inside an eightbyte
 // takes two SSE eightbytes. The differential fuzzer in crosscheck holds
@@ -141,6 +142,9 @@ func classifyAggregate(t *Type, bitOffset, words int64) []Class {
 			}
 			at := f.BitOffset + bitOffset%64
 			if f.Bitfield { // always INTEGER, over every eightbyte it touches
+				if f.Width == 0 {
+					continue // since gcc 12.1, a zero-width one is not seen in a struct
+				}
 				for i := at / 64; i < (at+f.Width+63)/64 && i < words; i++ {
 					cls[i] = Merge(Integer, cls[i])
 				}

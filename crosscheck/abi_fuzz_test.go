@@ -74,6 +74,29 @@ var reproducers = []func(g *ProtoGen){
 		g.Func(nil, false, s, scalar("long"))
 		g.Func(s, false)
 	},
+	func(g *ProtoGen) { // gcc's rules for bitfields, nesting, unions and packing
+		f, i, l, d, ld := scalar("float"), scalar("int"), scalar("long"), scalar("double"), scalar("long double")
+		shapes := []*cType{
+			g.Agg("Z32", false, "", field("a", f), bitfield("", "int", 0), field("b", f)),
+			g.Agg("UZ", true, "", field("a", f), bitfield("", "int", 0)),
+			g.Agg("U3", true, "", field("a", f), bitfield("", "int", 3)),
+			g.Agg("S3", false, "", field("a", f), bitfield("", "int", 3)),
+			g.Agg("FA", false, "", field("a", i), field("b", f, 3)),
+			g.Agg("DI", false, "", field("a", d), field("b", i)),
+			g.Agg("FFD", false, "", field("a", f), field("b", f), field("c", d)),
+			g.Agg("ULLD", true, "", field("a", l), field("b", ld)),
+			g.Agg("UDLD", true, "", field("a", d), field("b", ld)),
+			g.Agg("L64", false, "", bitfield("", "long", 64), field("b", d)),
+			g.Agg("NEST", false, "", field("a", i), field("b", g.Agg("FF", false, "", field("a", f), field("b", f)))),
+			g.Agg("PQ", false, " __attribute__((packed))", field("a", scalar("char")), field("b", scalar("__int128"))),
+			g.Agg("PS", false, " __attribute__((packed))", field("a", scalar("char")), field("b", g.Agg("I", false, "", field("a", i)))),
+			g.Agg("LDA", false, "", field("a", scalar("char")), field("b", ld, 1)),
+			g.Agg("LD1", false, "", field("a", ld)),
+		}
+		for _, s := range shapes {
+			g.Func(s, false, s, l, d)
+		}
+	},
 	func(g *ProtoGen) { // the textbook cases
 		l := scalar("long")
 		big := g.Agg("Big", false, "", field("a", l), field("b", l), field("c", l))
