@@ -24,6 +24,9 @@ var configMacros = []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL
 
 // Build turns a parsed unit into the model.
 func Build(u *cparse.Unit, opt Options) (*Model, error) {
+	if ccInternals != nil {
+		return nil, ccInternals
+	}
 	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
 	b.m.PyVersion = u.Python.Version
 	if m := u.AST.Macros["PY_VERSION"]; m != nil {
