@@ -76,6 +76,19 @@ type builder struct {
 	named    map[string]string     // struct key -> emitted name
 	current  string                // the struct being laid out, for messages
 	layouts  map[string]*aggLayout // struct key -> computed layout
+	quals    map[*cc.Declarator]*quals
+}
+
+// sourceQuals returns the qualifiers the source wrote for the type d
+// declares, nil if d is not a file scope or member declarator.
+func (b *builder) sourceQuals(d *cc.Declarator) *quals {
+	if d == nil {
+		return nil
+	}
+	if b.quals == nil {
+		b.quals = declaredQuals(b.u.AST.TranslationUnit)
+	}
+	return b.quals[d]
 }
 
 func pos(n cc.Node) cparse.Pos {
@@ -421,6 +434,9 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 		if err != nil {
 			return err
 		}
+		if q := b.sourceQuals(f.Declarator()); q != nil {
+			m.CType = declString(ft, "", q) // with the consts cc/v4's type lost
+		}
 		m.Flexible = f.IsFlexibleArrayMember()
 		if m.Flexible {
 			m.Size = 0
@@ -512,7 +528,7 @@ func (b *builder) symbols() {
 		}
 		seen[name] = true
 		t := d.Type()
-		s := Symbol{Name: name, Proto: declString(t, name)}
+		s := Symbol{Name: name, Proto: declString(t, name, b.sourceQuals(d))}
 		if ft, ok := t.(*cc.FunctionType); ok {
 			s.Func = true
 			s.Variadic = ft.IsVariadic()

@@ -22,12 +22,14 @@ var kindNames = map[cc.Kind]string{
 
 // typeString spells t as a C type name, using typedef names where the
 // headers do.
-func typeString(t cc.Type) string { return declString(t, "") }
+func typeString(t cc.Type) string { return declString(t, "", nil) }
 
 // declString spells a declaration of name with type t ("int x[4]",
-// "PyObject *(*f)(PyObject *)").
-func declString(t cc.Type, name string) string {
-	spec, decl := declParts(t, name, true)
+// "PyObject *(*f)(PyObject *)"), with the qualifiers q the source wrote
+// (nil: as cc/v4 has them).
+func declString(t cc.Type, name string, q *quals) string {
+	spec, decl := declParts(t, name, true, q)
+	decl = strings.TrimRight(decl, " ")
 	if decl == "" {
 		return spec
 	}
@@ -36,32 +38,45 @@ func declString(t cc.Type, name string) string {
 
 // declParts splits a declaration into its specifier and declarator, the
 // way C nests them: the declarator wraps the name inside out.
-func declParts(t cc.Type, inner string, top bool) (spec, decl string) {
+func declParts(t cc.Type, inner string, top bool, q *quals) (spec, decl string) {
+	cq := constWord(t, q)
 	// A declaration's own function type is spelled out; any other type
 	// that has a typedef name is called by it.
 	if td := t.Typedef(); td != nil && !(top && t.Kind() == cc.Function) {
-		return qual(t) + td.Name(), inner
+		return cq + td.Name(), inner
+	}
+	var elem *quals
+	if q != nil {
+		elem = q.elem
 	}
 	switch x := t.(type) {
 	case *cc.PointerType:
-		d := "*" + qual(x) + inner // the pointer's own: "int *const p"
+		d := "*" + cq + inner // the pointer's own: "int *const p"
+		if inner == "" {
+			d = strings.TrimRight(d, " ") // "(*const)(void)"
+		}
 		switch x.Elem().(type) {
 		case *cc.ArrayType, *cc.FunctionType:
 			if x.Elem().Typedef() == nil {
 				d = "(" + d + ")"
 			}
 		}
-		return declParts(x.Elem(), d, false)
+		return declParts(x.Elem(), d, false, elem)
 	case *cc.ArrayType:
 		n := ""
 		if !x.IsIncomplete() && x.Len() >= 0 {
 			n = fmt.Sprint(x.Len())
 		}
-		return declParts(x.Elem(), inner+"["+n+"]", false)
+		return declParts(x.Elem(), inner+"["+n+"]", false, elem)
 	case *cc.FunctionType:
 		var ps []string
-		for _, p := range x.Parameters() {
-			ps = append(ps, declString(p.Type(), p.Name()))
+		params := x.Parameters()
+		for i, p := range params {
+			var pq *quals
+			if q != nil && len(q.params) == len(params) {
+				pq = q.params[i]
+			}
+			ps = append(ps, declString(p.Type(), p.Name(), pq))
 		}
 		if x.IsVariadic() {
 			ps = append(ps, "...")
@@ -69,18 +84,29 @@ func declParts(t cc.Type, inner string, top bool) (spec, decl string) {
 		if len(ps) == 0 {
 			ps = []string{"void"}
 		}
-		return declParts(x.Result(), inner+"("+strings.Join(ps, ", ")+")", false)
+		return declParts(x.Result(), inner+"("+strings.Join(ps, ", ")+")", false, elem)
 	case *cc.StructType:
-		return qual(t) + "struct " + tagName(x.Tag()), inner
+		return cq + "struct " + tagName(x.Tag()), inner
 	case *cc.UnionType:
-		return qual(t) + "union " + tagName(x.Tag()), inner
+		return cq + "union " + tagName(x.Tag()), inner
 	case *cc.EnumType:
-		return qual(t) + "enum " + tagName(x.Tag()), inner
+		return cq + "enum " + tagName(x.Tag()), inner
 	}
 	if s, ok := kindNames[t.Kind()]; ok {
-		return qual(t) + s, inner
+		return cq + s, inner
 	}
-	return qual(t) + t.String(), inner
+	return cq + t.String(), inner
+}
+
+// constWord is "const " when the source (q), else cc/v4, says t is const.
+func constWord(t cc.Type, q *quals) string {
+	if q != nil {
+		if q.isConst {
+			return "const "
+		}
+		return ""
+	}
+	return qual(t)
 }
 
 func tagName(t cc.Token) string {
