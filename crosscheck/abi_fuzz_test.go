@@ -92,6 +92,10 @@ var reproducers = []func(g *ProtoGen){
 			g.Agg("PS", false, " __attribute__((packed))", field("a", scalar("char")), field("b", g.Agg("I", false, "", field("a", i)))),
 			g.Agg("LDA", false, "", field("a", scalar("char")), field("b", ld, 1)),
 			g.Agg("LD1", false, "", field("a", ld)),
+			// A zero-length array is no flexible array member: misaligned, it means memory.
+			g.Agg("Z0", false, " __attribute__((packed))", field("a", scalar("char")), field("b", d, 0)),
+			g.Agg("Z0B", false, " __attribute__((packed))", bitfield("a", "long long", 54), field("b", scalar("_Complex double"), 0)),
+			g.Agg("Z0A", false, "", field("a", scalar("char")), field("b", d, 0)),
 		}
 		for _, s := range shapes {
 			g.Func(s, false, s, l, d)

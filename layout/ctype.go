@@ -133,6 +133,14 @@ func (b *builder) classes(t cc.Type) []abi.Class {
 	return abi.Classify(b.abiType(t))
 }
 
+// isFlexible reports whether f is a flexible array member, "[]": the
+// classifier ignores it, while a GNU zero-length array "[0]" is classified
+// (at a misaligned offset, it sends the struct to memory).
+func isFlexible(f *cc.Field) bool {
+	a, ok := f.Type().(*cc.ArrayType)
+	return ok && f.IsFlexibleArrayMember() && a.Len() < 0
+}
+
 // scalarKinds says how the classifier sees each scalar kind of cc/v4.
 var scalarKinds = map[cc.Kind]abi.Kind{
 	cc.Bool: abi.Int, cc.Char: abi.Int, cc.SChar: abi.Int, cc.UChar: abi.Int,
@@ -158,7 +166,7 @@ func (b *builder) abiType(t cc.Type) *abi.Type {
 			at.Kind = abi.Union
 		}
 		for _, p := range l.all {
-			f := abi.Field{BitOffset: p.bitOff, Flexible: p.f.IsFlexibleArrayMember()}
+			f := abi.Field{BitOffset: p.bitOff, Flexible: isFlexible(p.f)}
 			if p.f.IsBitfield() {
 				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
 			} else {
