@@ -1,9 +1,18 @@
 // Package abi holds the x86-64 System V ABI facts pyinc's output needs:
 // how values are classified, and which registers carry a function's
 // arguments and result (System V ABI, AMD64 supplement, section 3.2.3).
+//
+// Where gcc departs from the text of the psABI, this package follows gcc,
+// the compiler extension modules are linked with: unnamed bit-fields
+// count as INTEGER (zero-width ones only in unions, since gcc 12.1), a
+// type made only of padding takes no register, classes
+// of nested aggregates merge level by level in member order (the merge is
+// not associative), and a _Complex float that starts inside an eightbyte
+// takes two SSE eightbytes. The differential fuzzer in crosscheck holds
+// this code to gcc.
 package abi
 
-import "strings"
+import "fmt"
 
 // Name describes the target in generated files.
 const Name = "x86-64 System V (LP64, ELF)"
@@ -15,51 +24,251 @@ const (
 	NoClass Class = iota
 	Integer
 	SSE
-	X87    // long double: passed in memory, returned in st0
-	Memory // passed on the stack, returned through a hidden pointer
+	SSEUp      // the upper half of a value whose lower half is SSE: same register
+	X87        // long double: passed in memory, returned in st0
+	X87Up      // the upper eightbyte of a long double
+	ComplexX87 // _Complex long double: passed in memory, returned in st0:st1
+	Memory     // passed on the stack, returned through a hidden pointer
+	// Unclassified marks a value pyinc cannot classify (a type it does not
+	// know); nothing after it can be located either.
+	Unclassified
 )
 
-// Scalar is one scalar leaf of a value: where it is and what kind it is.
-type Scalar struct {
-	Offset, Size int64
-	Float        bool // float or double
-	X87          bool // long double
+var classNames = [...]string{"NO_CLASS", "INTEGER", "SSE", "SSEUP", "X87", "X87UP", "COMPLEX_X87", "MEMORY", "UNCLASSIFIED"}
+
+func (c Class) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// Classify returns the classes of the eightbytes of a value of the given
-// size made of leaves. Scalars are one leaf at offset 0.
-func Classify(size int64, leaves []Scalar) []Class {
-	if size == 0 {
+// Kind is what the classifier needs to know of a type.
+type Kind int
+
+const (
+	Invalid           Kind = iota // a type pyinc cannot classify
+	Int                           // integers, enums, _Bool, pointers; __int128 at 16 bytes
+	Float                         // float (4 bytes), double (8)
+	LongDouble                    // the 80-bit x87 type, 16 bytes
+	Float128                      // _Float128, __float128
+	Complex                       // _Complex float (8 bytes), _Complex double (16)
+	ComplexLongDouble             // 32 bytes
+	Struct
+	Union
+	Array
+)
+
+// Type is a C type as the classifier sees it: laid out by the caller.
+type Type struct {
+	Kind   Kind
+	Size   int64   // bytes
+	Fields []Field // Struct and Union, in declaration order
+	Elem   *Type   // Array
+}
+
+// Field is a member of a struct or union at its place.
+type Field struct {
+	BitOffset int64 // from the start of the aggregate
+	Bitfield  bool
+	Width     int64 // for a bitfield, in bits; 0 for zero-width ones
+	Type      *Type // nil for a bitfield
+	Flexible  bool  // flexible array member: no storage, ignored
+}
+
+// Classify returns the classes of the eightbytes of a value of type t, as
+// gcc computes them: []Class{Memory} for a value passed in memory, nil for
+// a type of size 0, []Class{Unclassified} when t holds a type pyinc does
+// not know.
+func Classify(t *Type) []Class {
+	if t == nil {
 		return nil
 	}
-	if size > 16 {
+	if !known(t) {
+		return []Class{Unclassified}
+	}
+	cls := classify(t, 0)
+	if cls == nil {
 		return []Class{Memory}
 	}
-	n := (size + 7) / 8
-	cls := make([]Class, n)
-	for _, l := range leaves {
-		if l.Offset%l.Size != 0 { // unaligned member (packed): memory
-			return []Class{Memory}
-		}
-		i := l.Offset / 8
-		c := Integer
-		switch {
-		case l.X87:
-			c = X87
-		case l.Float:
-			c = SSE
-		}
-		cls[i] = merge(cls[i], c)
+	if t.Size == 0 {
+		return nil
 	}
-	for _, c := range cls {
-		if c == Memory || c == X87 && len(leaves) > 1 {
-			return []Class{Memory}
+	return cls
+}
+
+// known reports whether every type inside t is one Classify understands.
+func known(t *Type) bool {
+	switch t.Kind {
+	case Invalid:
+		return false
+	case Struct, Union:
+		for _, f := range t.Fields {
+			if !f.Bitfield && (f.Type == nil || !known(f.Type)) {
+				return false
+			}
+		}
+	case Array:
+		return t.Elem != nil && known(t.Elem)
+	}
+	return t.Size >= 0
+}
+
+// classify is gcc's classify_argument (gcc/config/i386/i386.cc): the
+// classes of t at bitOffset within an outer value, nil for memory. The
+// slice has at least one class.
+func classify(t *Type, bitOffset int64) []Class {
+	words := (t.Size + bitOffset%64/8 + 7) / 8
+	if t.Size > 64 {
+		return nil
+	}
+	if words == 0 {
+		return []Class{NoClass} // zero-sized: no class, but not memory
+	}
+	switch t.Kind {
+	case Struct, Union, Array:
+		return classifyAggregate(t, bitOffset, words)
+	}
+	return classifyScalar(t, bitOffset)
+}
+
+func classifyAggregate(t *Type, bitOffset, words int64) []Class {
+	cls := make([]Class, words)
+	switch t.Kind {
+	case Struct:
+		for _, f := range t.Fields {
+			if f.Flexible {
+				continue
+			}
+			at := f.BitOffset + bitOffset%64
+			if f.Bitfield { // always INTEGER, over every eightbyte it touches
+				if f.Width == 0 {
+					continue // since gcc 12.1, a zero-width one is not seen in a struct
+				}
+				for i := at / 64; i < (at+f.Width+63)/64 && i < words; i++ {
+					cls[i] = Merge(Integer, cls[i])
+				}
+				continue
+			}
+			sub := classify(f.Type, (f.BitOffset+bitOffset)%512)
+			if sub == nil {
+				return nil
+			}
+			pos := at / 64
+			for i := int64(0); i < int64(len(sub)) && i+pos < words; i++ {
+				cls[i+pos] = Merge(sub[i], cls[i+pos])
+			}
+		}
+	case Union:
+		for _, f := range t.Fields {
+			ft := f.Type
+			if f.Bitfield {
+				ft = bitfieldType(f.Width)
+			}
+			sub := classify(ft, bitOffset)
+			if sub == nil {
+				return nil
+			}
+			for i := int64(0); i < int64(len(sub)) && i < words; i++ {
+				cls[i] = Merge(sub[i], cls[i])
+			}
+		}
+	case Array:
+		sub := classify(t.Elem, bitOffset)
+		if sub == nil {
+			return nil
+		}
+		for i := range cls {
+			cls[i] = sub[i%len(sub)]
+		}
+	}
+	return cleanup(cls)
+}
+
+// bitfieldType is the integer type gcc gives a bit-field member of a
+// union: the smallest integer mode holding its width.
+func bitfieldType(width int64) *Type {
+	size := int64(1)
+	for size*8 < width {
+		size *= 2
+	}
+	return &Type{Kind: Int, Size: size}
+}
+
+// cleanup is gcc's final merger of an aggregate's classes.
+func cleanup(cls []Class) []Class {
+	if len(cls) > 2 {
+		// More than two eightbytes travel in registers only as one vector.
+		if cls[0] != SSE {
+			return nil
+		}
+		for _, c := range cls[1:] {
+			if c != SSEUp {
+				return nil
+			}
+		}
+	}
+	for i, c := range cls {
+		switch {
+		case c == Memory:
+			return nil
+		case c == SSEUp && (i == 0 || cls[i-1] != SSE && cls[i-1] != SSEUp):
+			cls[i] = SSE
+		case c == X87Up && (i == 0 || cls[i-1] != X87):
+			return nil
 		}
 	}
 	return cls
 }
 
-func merge(a, b Class) Class {
+// classifyScalar classifies a scalar at bitOffset; a scalar not aligned to
+// its own size (in a packed aggregate) goes to memory.
+func classifyScalar(t *Type, bitOffset int64) []Class {
+	bits := t.Size * 8
+	align := bits
+	switch t.Kind {
+	case LongDouble:
+		align = 128
+	case Complex, ComplexLongDouble:
+		align = bits / 2
+	}
+	if bitOffset%align != 0 {
+		return nil
+	}
+	switch t.Kind {
+	case Int:
+		if t.Size == 16 {
+			return []Class{Integer, Integer}
+		}
+		// gcc looks at where the value ends within the last 128 bits.
+		end := (bitOffset + bits - 1) & 0x7f
+		if end < 64 {
+			return []Class{Integer}
+		}
+		return []Class{Integer, Integer}
+	case Float:
+		return []Class{SSE}
+	case LongDouble:
+		return []Class{X87, X87Up}
+	case Float128:
+		return []Class{SSE, SSEUp}
+	case Complex:
+		if t.Size == 16 {
+			return []Class{SSE, SSE}
+		}
+		if bitOffset%64 == 0 {
+			return []Class{SSE}
+		}
+		return []Class{SSE, SSE} // straddles two eightbytes (gcc 4.4 and later)
+	case ComplexLongDouble:
+		return []Class{ComplexX87}
+	}
+	return nil
+}
+
+// Merge combines the classes of two things in one eightbyte, in gcc's
+// order of rules (the result depends on the order of merging).
+func Merge(a, b Class) Class {
 	switch {
 	case a == b:
 		return a
@@ -71,73 +280,8 @@ func merge(a, b Class) Class {
 		return Memory
 	case a == Integer || b == Integer:
 		return Integer
-	case a == X87 || b == X87:
+	case a == X87 || a == X87Up || a == ComplexX87 || b == X87 || b == X87Up || b == ComplexX87:
 		return Memory
 	}
 	return SSE
-}
-
-// Registers that carry arguments, in order.
-var (
-	IntArgs = []string{"rdi", "rsi", "rdx", "rcx", "r8", "r9"}
-	SSEArgs = []string{"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"}
-)
-
-// Locate says where each argument travels and where the result comes back,
-// given the classes of each parameter and of the result (nil for void).
-func Locate(params [][]Class, result []Class) (args []string, ret string) {
-	ni, ns := 0, 0
-	if len(result) > 0 && result[0] == Memory {
-		ni = 1 // rdi holds the address the callee writes the result to
-	}
-	for _, p := range params {
-		var want [2]int
-		for _, c := range p {
-			switch c {
-			case Integer:
-				want[0]++
-			case SSE:
-				want[1]++
-			}
-		}
-		mem := len(p) == 0 || p[0] == Memory || p[0] == X87 ||
-			ni+want[0] > len(IntArgs) || ns+want[1] > len(SSEArgs)
-		if mem {
-			args = append(args, "stack")
-			continue
-		}
-		var regs []string
-		for _, c := range p {
-			if c == Integer {
-				regs = append(regs, IntArgs[ni])
-				ni++
-			} else {
-				regs = append(regs, SSEArgs[ns])
-				ns++
-			}
-		}
-		args = append(args, strings.Join(regs, ":"))
-	}
-	switch {
-	case len(result) == 0:
-		ret = "none"
-	case result[0] == Memory:
-		ret = "rax (address of the result, passed in rdi)"
-	case result[0] == X87:
-		ret = "st0"
-	default:
-		ri, rs := 0, 0
-		var regs []string
-		for _, c := range result {
-			if c == Integer {
-				regs = append(regs, []string{"rax", "rdx"}[ri])
-				ri++
-			} else {
-				regs = append(regs, []string{"xmm0", "xmm1"}[rs])
-				rs++
-			}
-		}
-		ret = strings.Join(regs, ":")
-	}
-	return args, ret
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pyinc/pyinc/abi"
 	"github.com/pyinc/pyinc/layout"
 )
 
@@ -431,14 +432,18 @@ func (e *nasm) symbols() {
 	for _, s := range e.m.Symbols {
 		where := "data"
 		if s.Func {
-			args := strings.Join(s.Args, ", ")
+			var words []string
+			for _, a := range s.Args {
+				words = append(words, argWords(a))
+			}
+			args := strings.Join(words, ", ")
 			if args == "" {
 				args = "none"
 			}
 			if s.Variadic {
 				args += ", ... (al = number of vector registers used)"
 			}
-			where = fmt.Sprintf("args %s; returns %s", args, s.Ret)
+			where = fmt.Sprintf("args %s; returns %s", args, resultWords(s.Ret))
 		}
 		if s.NotInLib {
 			e.p("; not exported by %s, so not EXTERN: %s ; %s\n", e.m.LibPython, s.Name, s.Proto)
@@ -448,6 +453,40 @@ func (e *nasm) symbols() {
 			e.p("EXTERN %s ; %s ; %s\n", Name(s.Name), s.Proto, where)
 		}
 	}
+}
+
+// argWords says where an argument travels: "rdi", "rdi:xmm0", "stack".
+func argWords(l abi.Loc) string {
+	switch l.Where {
+	case abi.InRegs:
+		return regWords(l.Regs)
+	case abi.OnStack:
+		return "stack"
+	case abi.Nothing:
+		return "nothing (empty)"
+	}
+	return "unknown (pyinc cannot classify this type)"
+}
+
+// resultWords says where the result comes back.
+func resultWords(l abi.Loc) string {
+	switch l.Where {
+	case abi.InRegs:
+		return regWords(l.Regs)
+	case abi.InMemory:
+		return "rax (address of the result, passed in rdi)"
+	case abi.Nothing:
+		return "none"
+	}
+	return "unknown (pyinc cannot classify this type)"
+}
+
+func regWords(regs []abi.Reg) string {
+	s := make([]string, len(regs))
+	for i, r := range regs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ":")
 }
 
 func (e *nasm) aliases() {

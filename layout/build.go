@@ -24,6 +24,9 @@ var configMacros = []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL
 
 // Build turns a parsed unit into the model.
 func Build(u *cparse.Unit, opt Options) (*Model, error) {
+	if ccInternals != nil {
+		return nil, ccInternals
+	}
 	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
 	b.m.PyVersion = u.Python.Version
 	if m := u.AST.Macros["PY_VERSION"]; m != nil {
@@ -74,6 +77,19 @@ type builder struct {
 	named    map[string]string     // struct key -> emitted name
 	current  string                // the struct being laid out, for messages
 	layouts  map[string]*aggLayout // struct key -> computed layout
+	quals    map[*cc.Declarator]*quals
+}
+
+// sourceQuals returns the qualifiers the source wrote for the type d
+// declares, nil if d is not a file scope or member declarator.
+func (b *builder) sourceQuals(d *cc.Declarator) *quals {
+	if d == nil {
+		return nil
+	}
+	if b.quals == nil {
+		b.quals = declaredQuals(b.u.AST.TranslationUnit)
+	}
+	return b.quals[d]
 }
 
 func pos(n cc.Node) cparse.Pos {
@@ -423,6 +439,9 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 		if err != nil {
 			return err
 		}
+		if q := b.sourceQuals(f.Declarator()); q != nil {
+			m.CType = declString(ft, "", q) // with the consts cc/v4's type lost
+		}
 		m.Flexible = f.IsFlexibleArrayMember()
 		if m.Flexible {
 			m.Size = 0
@@ -514,7 +533,7 @@ func (b *builder) symbols() {
 		}
 		seen[name] = true
 		t := d.Type()
-		s := Symbol{Name: name, Proto: declString(t, name)}
+		s := Symbol{Name: name, Proto: declString(t, name, b.sourceQuals(d))}
 		if ft, ok := t.(*cc.FunctionType); ok {
 			s.Func = true
 			s.Variadic = ft.IsVariadic()
@@ -523,9 +542,9 @@ func (b *builder) symbols() {
 				if p.Type().Kind() == cc.Void {
 					continue
 				}
-				params = append(params, classes(p.Type()))
+				params = append(params, b.classes(p.Type()))
 			}
-			s.Args, s.Ret = abi.Locate(params, classes(ft.Result()))
+			s.Args, s.Ret = abi.Locate(params, b.classes(ft.Result()))
 		}
 		if b.exports != nil && !b.exports[name] {
 			s.NotInLib = true

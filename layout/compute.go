@@ -24,6 +24,9 @@ type placed struct {
 type aggLayout struct {
 	size, align int64
 	fields      []placed
+	// every member in declaration order, zero-width bitfields too: the
+	// ABI classifier sees them, and the order it merges in matters.
+	all []placed
 }
 
 // sizeAlign returns a type's size and alignment as gcc computes them.
@@ -84,6 +87,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 					pos = roundUp(pos, ta*8)
 					end = max(end, pos) // and pads a struct it ends
 				}
+				l.all = append(l.all, placed{f: f, bitOff: pos})
 				continue
 			}
 			if !packed {
@@ -100,6 +104,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 				l.align = max(l.align, user)
 			}
 			l.fields = append(l.fields, placed{f: f, bitOff: pos})
+			l.all = append(l.all, l.fields[len(l.fields)-1])
 			pos += w
 			end = max(end, pos)
 			continue
@@ -120,6 +125,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 			ts = 0
 		}
 		l.fields = append(l.fields, placed{f: f, bitOff: pos, size: ts})
+		l.all = append(l.all, l.fields[len(l.fields)-1])
 		pos += ts * 8
 		end = max(end, pos)
 	}
@@ -149,14 +155,48 @@ func isPacked(t cc.Type) bool {
 	return a != nil && (a.IsAttrSet("packed") || a.IsAttrSet("__packed__"))
 }
 
-// requestedAlign is the alignment _Alignas or __attribute__((aligned(N)))
-// asks for on a member, 0 if none. cc/v4 (v4.31.0) computes it but keeps
-// it unexported, in Field.align.
-func requestedAlign(f *cc.Field) int64 {
-	if v := reflect.ValueOf(f).Elem().FieldByName("align"); v.IsValid() {
-		return v.Int()
+// pyinc reads two alignments cc/v4 (v4.31.0) computes but keeps
+// unexported: Field.align (_Alignas or aligned(N) on a member) and
+// structType.defAlign (aligned(N) on a struct or union definition). A
+// cc/v4 that moves them must stop pyinc, not make every aligned member
+// silently unaligned: ccInternals says what is missing, and Build fails.
+var ccInternals = checkCCInternals()
+
+// checkCCInternals finds the unexported fields pyinc reads, nil if all are
+// where pyinc expects them.
+func checkCCInternals() error {
+	fail := func(what string) error {
+		return fmt.Errorf("modernc.org/cc/v4 no longer has %s, which pyinc reads for aligned members and structs: update requestedAlign and definitionAlign in layout/compute.go for this cc/v4", what)
 	}
-	return 0
+	isInt := func(f reflect.StructField) bool {
+		switch f.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return true
+		}
+		return false
+	}
+	if f, ok := reflect.TypeFor[cc.Field]().FieldByName("align"); !ok || !isInt(f) {
+		return fail("an integer Field.align")
+	}
+	for _, t := range []reflect.Type{reflect.TypeFor[cc.StructType](), reflect.TypeFor[cc.UnionType]()} {
+		st, ok := t.FieldByName("structType")
+		if !ok || st.Type.Kind() != reflect.Struct {
+			return fail(t.Name() + ".structType")
+		}
+		if f, ok := st.Type.FieldByName("defAlign"); !ok || !isInt(f) {
+			return fail("an integer " + t.Name() + ".structType.defAlign")
+		}
+	}
+	return nil
+}
+
+// requestedAlign is the alignment _Alignas or __attribute__((aligned(N)))
+// asks for on a member, 0 if none: cc/v4's unexported Field.align.
+func requestedAlign(f *cc.Field) int64 {
+	if ccInternals != nil {
+		return 0 // Build has failed already
+	}
+	return reflect.ValueOf(f).Elem().FieldByName("align").Int()
 }
 
 // definitionAlign is the alignment an aligned attribute on the struct or
@@ -168,15 +208,13 @@ func definitionAlign(t cc.Type) int64 {
 		t = fields[0].ParentType()
 	}
 	v := reflect.ValueOf(t)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	if ccInternals != nil || v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return 0
 	}
-	if v = v.Elem().FieldByName("structType"); v.IsValid() {
-		if d := v.FieldByName("defAlign"); d.IsValid() {
-			return d.Int()
-		}
+	if v = v.Elem().FieldByName("structType"); !v.IsValid() {
+		return 0 // not a struct or union
 	}
-	return 0
+	return v.FieldByName("defAlign").Int()
 }
 
 // suspects finds the aggregates whose layout cc/v4 computes differently

@@ -22,12 +22,14 @@ var kindNames = map[cc.Kind]string{
 
 // typeString spells t as a C type name, using typedef names where the
 // headers do.
-func typeString(t cc.Type) string { return declString(t, "") }
+func typeString(t cc.Type) string { return declString(t, "", nil) }
 
 // declString spells a declaration of name with type t ("int x[4]",
-// "PyObject *(*f)(PyObject *)").
-func declString(t cc.Type, name string) string {
-	spec, decl := declParts(t, name, true)
+// "PyObject *(*f)(PyObject *)"), with the qualifiers q the source wrote
+// (nil: as cc/v4 has them).
+func declString(t cc.Type, name string, q *quals) string {
+	spec, decl := declParts(t, name, true, q)
+	decl = strings.TrimRight(decl, " ")
 	if decl == "" {
 		return spec
 	}
@@ -36,32 +38,45 @@ func declString(t cc.Type, name string) string {
 
 // declParts splits a declaration into its specifier and declarator, the
 // way C nests them: the declarator wraps the name inside out.
-func declParts(t cc.Type, inner string, top bool) (spec, decl string) {
+func declParts(t cc.Type, inner string, top bool, q *quals) (spec, decl string) {
+	cq := constWord(t, q)
 	// A declaration's own function type is spelled out; any other type
 	// that has a typedef name is called by it.
 	if td := t.Typedef(); td != nil && !(top && t.Kind() == cc.Function) {
-		return qual(t) + td.Name(), inner
+		return cq + td.Name(), inner
+	}
+	var elem *quals
+	if q != nil {
+		elem = q.elem
 	}
 	switch x := t.(type) {
 	case *cc.PointerType:
-		d := "*" + qual(x) + inner // the pointer's own: "int *const p"
+		d := "*" + cq + inner // the pointer's own: "int *const p"
+		if inner == "" {
+			d = strings.TrimRight(d, " ") // "(*const)(void)"
+		}
 		switch x.Elem().(type) {
 		case *cc.ArrayType, *cc.FunctionType:
 			if x.Elem().Typedef() == nil {
 				d = "(" + d + ")"
 			}
 		}
-		return declParts(x.Elem(), d, false)
+		return declParts(x.Elem(), d, false, elem)
 	case *cc.ArrayType:
 		n := ""
 		if !x.IsIncomplete() && x.Len() >= 0 {
 			n = fmt.Sprint(x.Len())
 		}
-		return declParts(x.Elem(), inner+"["+n+"]", false)
+		return declParts(x.Elem(), inner+"["+n+"]", false, elem)
 	case *cc.FunctionType:
 		var ps []string
-		for _, p := range x.Parameters() {
-			ps = append(ps, declString(p.Type(), p.Name()))
+		params := x.Parameters()
+		for i, p := range params {
+			var pq *quals
+			if q != nil && len(q.params) == len(params) {
+				pq = q.params[i]
+			}
+			ps = append(ps, declString(p.Type(), p.Name(), pq))
 		}
 		if x.IsVariadic() {
 			ps = append(ps, "...")
@@ -69,18 +84,29 @@ func declParts(t cc.Type, inner string, top bool) (spec, decl string) {
 		if len(ps) == 0 {
 			ps = []string{"void"}
 		}
-		return declParts(x.Result(), inner+"("+strings.Join(ps, ", ")+")", false)
+		return declParts(x.Result(), inner+"("+strings.Join(ps, ", ")+")", false, elem)
 	case *cc.StructType:
-		return qual(t) + "struct " + tagName(x.Tag()), inner
+		return cq + "struct " + tagName(x.Tag()), inner
 	case *cc.UnionType:
-		return qual(t) + "union " + tagName(x.Tag()), inner
+		return cq + "union " + tagName(x.Tag()), inner
 	case *cc.EnumType:
-		return qual(t) + "enum " + tagName(x.Tag()), inner
+		return cq + "enum " + tagName(x.Tag()), inner
 	}
 	if s, ok := kindNames[t.Kind()]; ok {
-		return qual(t) + s, inner
+		return cq + s, inner
 	}
-	return qual(t) + t.String(), inner
+	return cq + t.String(), inner
+}
+
+// constWord is "const " when the source (q), else cc/v4, says t is const.
+func constWord(t cc.Type, q *quals) string {
+	if q != nil {
+		if q.isConst {
+			return "const "
+		}
+		return ""
+	}
+	return qual(t)
 }
 
 func tagName(t cc.Token) string {
@@ -98,51 +124,67 @@ func qual(t cc.Type) string {
 	return ""
 }
 
-// classes gives the System V classes of a value of type t.
-func classes(t cc.Type) []abi.Class {
+// classes gives the System V classes of a value of type t, from pyinc's
+// own layout of it (cc/v4's offsets are wrong for packed structs).
+func (b *builder) classes(t cc.Type) []abi.Class {
 	if t == nil || t.Kind() == cc.Void {
 		return nil
 	}
-	var leaves []abi.Scalar
-	scalarLeaves(t, 0, &leaves)
-	return abi.Classify(t.Size(), leaves)
+	return abi.Classify(b.abiType(t))
 }
 
-func scalarLeaves(t cc.Type, off int64, out *[]abi.Scalar) {
+// isFlexible reports whether f is a flexible array member, "[]": the
+// classifier ignores it, while a GNU zero-length array "[0]" is classified
+// (at a misaligned offset, it sends the struct to memory).
+func isFlexible(f *cc.Field) bool {
+	a, ok := f.Type().(*cc.ArrayType)
+	return ok && f.IsFlexibleArrayMember() && a.Len() < 0
+}
+
+// scalarKinds says how the classifier sees each scalar kind of cc/v4.
+var scalarKinds = map[cc.Kind]abi.Kind{
+	cc.Bool: abi.Int, cc.Char: abi.Int, cc.SChar: abi.Int, cc.UChar: abi.Int,
+	cc.Short: abi.Int, cc.UShort: abi.Int, cc.Int: abi.Int, cc.UInt: abi.Int,
+	cc.Long: abi.Int, cc.ULong: abi.Int, cc.LongLong: abi.Int, cc.ULongLong: abi.Int,
+	cc.Int128: abi.Int, cc.UInt128: abi.Int, cc.Enum: abi.Int, cc.Ptr: abi.Int,
+	cc.Float: abi.Float, cc.Double: abi.Float, cc.LongDouble: abi.LongDouble,
+	cc.Float128: abi.Float128, cc.ComplexFloat: abi.Complex, cc.ComplexDouble: abi.Complex,
+	cc.ComplexLongDouble: abi.ComplexLongDouble,
+}
+
+// abiType describes t to the classifier. A type pyinc cannot lay out or
+// does not know becomes abi.Invalid, which the comment reports.
+func (b *builder) abiType(t cc.Type) *abi.Type {
 	switch x := t.(type) {
-	case *cc.StructType:
-		for i := 0; i < x.NumFields(); i++ {
-			f := x.FieldByIndex(i)
-			scalarLeaves(f.Type(), off+f.Offset(), out)
+	case *cc.StructType, *cc.UnionType:
+		l, err := b.aggregateLayout(t)
+		if err != nil {
+			return &abi.Type{Kind: abi.Invalid}
 		}
-		return
-	case *cc.UnionType:
-		for i := 0; i < x.NumFields(); i++ {
-			f := x.FieldByIndex(i)
-			scalarLeaves(f.Type(), off+f.Offset(), out)
+		at := &abi.Type{Kind: abi.Struct, Size: l.size}
+		if _, union, _ := aggregate(t); union {
+			at.Kind = abi.Union
 		}
-		return
+		for _, p := range l.all {
+			f := abi.Field{BitOffset: p.bitOff, Flexible: isFlexible(p.f)}
+			if p.f.IsBitfield() {
+				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
+			} else {
+				f.Type = b.abiType(p.f.Type())
+			}
+			at.Fields = append(at.Fields, f)
+		}
+		return at
 	case *cc.ArrayType:
-		es := x.Elem().Size()
-		for i := int64(0); i < x.Len(); i++ {
-			scalarLeaves(x.Elem(), off+i*es, out)
+		size, _, err := b.sizeAlign(t)
+		if err != nil {
+			return &abi.Type{Kind: abi.Invalid}
 		}
-		return
+		return &abi.Type{Kind: abi.Array, Size: size, Elem: b.abiType(x.Elem())}
 	}
-	s := abi.Scalar{Offset: off, Size: t.Size()}
-	switch t.Kind() {
-	case cc.Float, cc.Double:
-		s.Float = true
-	case cc.LongDouble:
-		s.X87 = true
-	case cc.ComplexFloat:
-		s.Float = true
-	case cc.ComplexDouble:
-		*out = append(*out, abi.Scalar{Offset: off, Size: 8, Float: true}, abi.Scalar{Offset: off + 8, Size: 8, Float: true})
-		return
+	k, ok := scalarKinds[t.Kind()]
+	if !ok || t.IsIncomplete() || t.Size() <= 0 {
+		return &abi.Type{Kind: abi.Invalid}
 	}
-	if s.Size <= 0 {
-		return
-	}
-	*out = append(*out, s)
+	return &abi.Type{Kind: k, Size: t.Size()}
 }

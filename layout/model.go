@@ -4,6 +4,8 @@
 // nothing of any output format.
 package layout
 
+import "github.com/pyinc/pyinc/abi"
+
 // Model is everything an include file states about one Python in one
 // build configuration.
 type Model struct {
@@ -89,12 +91,12 @@ type Bitfield struct {
 // Symbol is a function or object with external linkage.
 type Symbol struct {
 	Name     string
-	Proto    string   // C declaration
-	Func     bool     // function, else data
-	Args     []string // per parameter: the registers or "stack"
+	Proto    string    // C declaration
+	Func     bool      // function, else data
+	Args     []abi.Loc // per parameter: where it travels
 	Variadic bool
-	Ret      string // result register(s)
-	NotInLib bool   // declared, but the libpython found does not export it
+	Ret      abi.Loc // where the result comes back
+	NotInLib bool    // declared, but the libpython found does not export it
 }
 
 // Init is the byte image of an initializer macro, with the bytes that stand

@@ -1,0 +1,221 @@
+package crosscheck
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/pipeline"
+)
+
+// Prototypes per generated header; go test -fuzz=FuzzABI runs as many
+// headers as it is given time for.
+const (
+	protoAggs  = 6
+	protoFuncs = 10
+)
+
+// reproducers are the shapes of issue 14, each once found misplaced or
+// crashing, with the arguments after them that show a wrong register
+// count. FuzzABI runs them as seeds -1, -2, ...
+var reproducers = []func(g *ProtoGen){
+	func(g *ProtoGen) { // __int128 takes rdi:rsi, and later arguments shift
+		g.Func(nil, false, scalar("__int128"), scalar("long"), scalar("double"))
+	},
+	func(g *ProtoGen) { // struct {__int128} comes back in rax:rdx
+		g.Func(g.Agg("S", false, "", field("a", scalar("__int128"))), false)
+	},
+	func(g *ProtoGen) { // the padding eightbyte of an aligned struct takes no register
+		s := g.Agg("S", false, " __attribute__((aligned(16)))", field("a", scalar("int")))
+		g.Func(nil, false, s, scalar("long"), scalar("double"))
+		g.Func(s, false, scalar("double"))
+	},
+	func(g *ProtoGen) { // an empty struct takes nothing
+		e := g.Agg("E", false, "")
+		g.Func(nil, false, e, scalar("long"), e, scalar("float"))
+		g.Func(e, false, scalar("long"))
+	},
+	func(g *ProtoGen) { // a zero-width bitfield is no data
+		s := g.Agg("S", false, "", bitfield("", "unsigned char", 0), field("f", scalar("float")))
+		g.Func(nil, false, s, scalar("double"), scalar("long"))
+	},
+	func(g *ProtoGen) { // misaligned members of packed structs go to memory
+		a := g.Agg("P1", false, " __attribute__((packed))", bitfield("", "int", 1), field("b", scalar("int")))
+		b := g.Agg("P2", false, " __attribute__((packed))", field("a", scalar("short")), field("b", scalar("double")))
+		g.Func(nil, false, a, b, scalar("long"), scalar("double"))
+	},
+	func(g *ProtoGen) { // an unnamed bitfield is INTEGER, and ends where it ends
+		s := g.Agg("S", false, "", bitfield("", "long", 51), field("c", scalar("char")))
+		g.Func(nil, false, s, scalar("long"))
+	},
+	func(g *ProtoGen) { // X87 merged with INTEGER, then X87UP alone: memory
+		u := g.Agg("U", true, "", field("d", scalar("long double")), field("l", scalar("long")))
+		g.Func(nil, false, u, scalar("long"))
+		g.Func(u, false)
+	},
+	func(g *ProtoGen) { // a _Complex float across two eightbytes takes two SSE registers
+		s := g.Agg("S", false, "", field("f", scalar("float")), field("c", scalar("_Complex float")))
+		g.Func(nil, false, s, scalar("double"))
+		g.Func(s, false)
+	},
+	func(g *ProtoGen) { // _Complex long double comes back in st0:st1
+		g.Func(scalar("_Complex long double"), false, scalar("_Complex long double"), scalar("long"))
+	},
+	func(g *ProtoGen) { // __int128 then more doubles than there are vector registers (once a panic)
+		d := scalar("double")
+		g.Func(nil, true, scalar("__int128"), d, d, d, d, d, d, d, d, d, d)
+	},
+	func(g *ProtoGen) { // an array of empty structs and a zero-width bitfield (once a panic)
+		e := g.Agg("E", false, "")
+		s := g.Agg("S", false, "", field("a", e, 2), bitfield("", "char", 0))
+		g.Func(nil, false, s, scalar("long"))
+		g.Func(s, false)
+	},
+	func(g *ProtoGen) { // gcc's rules for bitfields, nesting, unions and packing
+		f, i, l, d, ld := scalar("float"), scalar("int"), scalar("long"), scalar("double"), scalar("long double")
+		shapes := []*cType{
+			g.Agg("Z32", false, "", field("a", f), bitfield("", "int", 0), field("b", f)),
+			g.Agg("UZ", true, "", field("a", f), bitfield("", "int", 0)),
+			g.Agg("U3", true, "", field("a", f), bitfield("", "int", 3)),
+			g.Agg("S3", false, "", field("a", f), bitfield("", "int", 3)),
+			g.Agg("FA", false, "", field("a", i), field("b", f, 3)),
+			g.Agg("DI", false, "", field("a", d), field("b", i)),
+			g.Agg("FFD", false, "", field("a", f), field("b", f), field("c", d)),
+			g.Agg("ULLD", true, "", field("a", l), field("b", ld)),
+			g.Agg("UDLD", true, "", field("a", d), field("b", ld)),
+			g.Agg("L64", false, "", bitfield("", "long", 64), field("b", d)),
+			g.Agg("NEST", false, "", field("a", i), field("b", g.Agg("FF", false, "", field("a", f), field("b", f)))),
+			g.Agg("PQ", false, " __attribute__((packed))", field("a", scalar("char")), field("b", scalar("__int128"))),
+			g.Agg("PS", false, " __attribute__((packed))", field("a", scalar("char")), field("b", g.Agg("I", false, "", field("a", i)))),
+			g.Agg("LDA", false, "", field("a", scalar("char")), field("b", ld, 1)),
+			g.Agg("LD1", false, "", field("a", ld)),
+			// A zero-length array is no flexible array member: misaligned, it means memory.
+			g.Agg("Z0", false, " __attribute__((packed))", field("a", scalar("char")), field("b", d, 0)),
+			g.Agg("Z0B", false, " __attribute__((packed))", bitfield("a", "long long", 54), field("b", scalar("_Complex double"), 0)),
+			g.Agg("Z0A", false, "", field("a", scalar("char")), field("b", d, 0)),
+		}
+		for _, s := range shapes {
+			g.Func(s, false, s, l, d)
+		}
+	},
+	func(g *ProtoGen) { // the textbook cases
+		l := scalar("long")
+		big := g.Agg("Big", false, "", field("a", l), field("b", l), field("c", l))
+		dd := g.Agg("DD", false, "", field("a", scalar("double")), field("b", scalar("double")))
+		g.Func(big, false, l, l, l, l, l, l, l, scalar("long double"), dd)
+		g.Func(scalar("long double"), false, dd, scalar("long double"))
+		g.Func(dd, false, dd, dd, dd, dd, dd)
+	},
+}
+
+// protoCase builds the header for seed: a reproducer for seeds -1, -2,
+// ..., a random one for the others.
+func protoCase(seed int64) (*ProtoGen, bool) {
+	g := NewProtoGen(seed)
+	if seed < 0 {
+		if -seed > int64(len(reproducers)) {
+			return nil, false
+		}
+		reproducers[-seed-1](g)
+		return g, true
+	}
+	g.Header(protoAggs, protoFuncs)
+	return g, true
+}
+
+// checkPrototypes runs pyinc on the header of seed and checks every
+// function's comment against gcc.
+func checkPrototypes(t *testing.T, seed int64) ABICounts {
+	t.Helper()
+	g, ok := protoCase(seed)
+	if !ok {
+		t.Skipf("seed %d: no such reproducer", seed)
+	}
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "python3.99")
+	if err := os.Mkdir(inc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	header := g.Text()
+	if err := os.WriteFile(filepath.Join(inc, "Python.h"), []byte(header), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	py := &cparse.Python{Version: "3.99.0", IncludeDirs: []string{inc}, Source: "fuzz"}
+	r, err := pipeline.Run(py, nil)
+	if err != nil {
+		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
+	}
+	n, bad, err := CheckLocations(g.Funcs, inc, r.Include, dir, seed)
+	if err != nil {
+		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
+	}
+	for _, b := range bad {
+		t.Errorf("seed %d: %s", seed, b)
+	}
+	if len(bad) > 0 {
+		t.Fatalf("seed %d: %d mismatches with gcc\nheader:\n%s", seed, len(bad), header)
+	}
+	if n.Functions != len(g.Funcs) {
+		t.Fatalf("seed %d: checked %d functions of %d", seed, n.Functions, len(g.Funcs))
+	}
+	return n
+}
+
+// FuzzABI is the differential fuzzer of argument and result locations:
+// go test -fuzz=FuzzABI ./crosscheck. Its seeds, run by every go test,
+// are the reproducers of issue 14 and a few random headers.
+func FuzzABI(f *testing.F) {
+	needGCC(f, "gcc")
+	for i := range reproducers {
+		f.Add(int64(-1 - i))
+	}
+	for seed := int64(1); seed <= 6; seed++ {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed int64) {
+		checkPrototypes(t, seed)
+	})
+}
+
+// TestABIMany runs PYINC_ABI_SEEDS random headers (seeds 1..N) and
+// reports how much was checked: the figure README quotes. Skipped unless
+// the variable is set.
+func TestABIMany(t *testing.T) {
+	n, err := strconv.Atoi(os.Getenv("PYINC_ABI_SEEDS"))
+	if err != nil || n <= 0 {
+		t.Skip("set PYINC_ABI_SEEDS=N to check N random headers of prototypes against gcc")
+	}
+	needGCC(t, "gcc")
+	var total ABICounts
+	failed := 0
+	for seed := int64(1); seed <= int64(n); seed++ {
+		ok := t.Run(strconv.FormatInt(seed, 10), func(t *testing.T) {
+			c := checkPrototypes(t, seed)
+			total.Functions += c.Functions
+			total.Args += c.Args
+			total.Results += c.Results
+		})
+		if !ok {
+			failed++
+		}
+	}
+	t.Logf("%d headers: %d prototypes, %d arguments and %d results checked against gcc; %d headers with mismatches",
+		n, total.Functions, total.Args, total.Results, failed)
+}
+
+// needGCC skips under -short and when a tool is missing: the
+// location probe needs gcc to compile and run.
+func needGCC(t testing.TB, tools ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the location probes compile with gcc")
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed: the location probes are not run", tool)
+		}
+	}
+}
