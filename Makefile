@@ -80,7 +80,7 @@ pythons:
 	@./scripts/pythons.sh
 
 test: deps pythons
-	$(GO) test ./...
+	$(GO) test -timeout 80m ./...
 
 # check is what review would otherwise ask for: formatting, vet, staticcheck
 # (run through the Go module proxy, nothing to install) and a tidy go.mod.

@@ -111,7 +111,8 @@ func shipLeg(t *testing.T, r runner, out, abi3 string) []string {
 			t.Skipf("Python %d.%d is older than the abi3 wheel's 3.8", f.major, f.minor)
 		}
 		r.pip(t, work, venvPy, nil, "install", "--force-reinstall", "--no-deps", in(abi3))
-		out := r.run(t, run, nil, venvPy, "-c",
+		// test_refext.py checks the limited API's behaviour for this build.
+		out := r.run(t, run, []string{"REFEXT_LIMITED_API=3.8"}, venvPy, "-c",
 			"import refext; assert refext.__file__.endswith('/refext.abi3.so'), refext.__file__; exec(open('test_refext.py').read())")
 		if !strings.HasSuffix(out, "ok\n") {
 			t.Fatalf("test_refext.py with the abi3 wheel:\n%s", out)
