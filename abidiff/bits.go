@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // Bitfields are compared at the bit: code that tests a bit of a storage
@@ -15,7 +15,7 @@ import (
 
 // holder is the member that holds bitfield m (its path before the last
 // dot) and that member's offset; "" and 0 for the struct itself.
-func holder(s *snapshots.StructInfo, m snapshots.MemberInfo) (string, int64) {
+func holder(s *emit.StructInfo, m emit.MemberInfo) (string, int64) {
 	i := strings.LastIndexByte(m.Path, '.')
 	if i < 0 {
 		return "", 0
@@ -29,17 +29,17 @@ func holder(s *snapshots.StructInfo, m snapshots.MemberInfo) (string, int64) {
 }
 
 // firstBit is the first bit of bitfield m, counted from its holder.
-func firstBit(s *snapshots.StructInfo, m snapshots.MemberInfo) int64 {
+func firstBit(s *emit.StructInfo, m emit.MemberInfo) int64 {
 	_, off := holder(s, m)
 	return (m.Offset-off)*8 + int64(m.Shift)
 }
 
 // bitPlace says where bitfield m sits: "bit 7 of PyASCIIObject.state".
-func bitPlace(s *snapshots.StructInfo, m snapshots.MemberInfo) string {
+func bitPlace(s *emit.StructInfo, m emit.MemberInfo) string {
 	return bitRange(s, m, firstBit(s, m), m.Width)
 }
 
-func bitRange(s *snapshots.StructInfo, m snapshots.MemberInfo, first int64, width int) string {
+func bitRange(s *emit.StructInfo, m emit.MemberInfo, first int64, width int) string {
 	where := s.Name
 	if h, _ := holder(s, m); h != "" {
 		where += "." + h
@@ -51,7 +51,7 @@ func bitRange(s *snapshots.StructInfo, m snapshots.MemberInfo, first int64, widt
 }
 
 // compareBitfield compares one bitfield present on both sides.
-func compareBitfield(a, b *snapshots.StructInfo, m, n snapshots.MemberInfo, add func(Change)) {
+func compareBitfield(a, b *emit.StructInfo, m, n emit.MemberInfo, add func(Change)) {
 	name := a.Name + "." + m.Path
 	fa, fb := firstBit(a, m), firstBit(b, n)
 	ha, _ := holder(a, m)
@@ -82,7 +82,7 @@ type bitKey struct {
 }
 
 // owners maps every bit of s's bitfields to the bitfield that holds it.
-func owners(s *snapshots.StructInfo) map[bitKey]string {
+func owners(s *emit.StructInfo) map[bitKey]string {
 	out := map[bitKey]string{}
 	for _, m := range s.Members {
 		if !m.Bitfield {
@@ -100,7 +100,7 @@ func owners(s *snapshots.StructInfo) map[bitKey]string {
 // compareBits reports each run of bits that a bitfield of a held and
 // another bitfield of b holds now: code testing those bits tests another
 // flag without a word from the assembler.
-func compareBits(a, b *snapshots.StructInfo, add func(Change)) {
+func compareBits(a, b *emit.StructInfo, add func(Change)) {
 	now := owners(b)
 	for _, m := range a.Members {
 		if !m.Bitfield {

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/pyinc/pyinc/crosscheck"
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/internal/testutil"
-	"github.com/pyinc/pyinc/snapshots"
 )
 
 // bitQuestion prints the first bit, counted from the first byte of T.H,
@@ -96,9 +96,9 @@ func TestBitReusedGCC(t *testing.T) {
 	t.Logf("%d bitfields of 3.12 at gcc's bits", len(fields))
 }
 
-func read(t *testing.T, inc []byte) *snapshots.Summary {
+func read(t *testing.T, inc []byte) *emit.Include {
 	t.Helper()
-	s, err := snapshots.Read(string(inc))
+	s, err := emit.Read(string(inc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +107,8 @@ func read(t *testing.T, inc []byte) *snapshots.Summary {
 
 // bitStruct is a struct "S" with a holder "flags" at 8 and bitfields
 // given as path:unitOffset:unit:shift:width.
-func bitStruct(fields ...string) *snapshots.StructInfo {
-	s := &snapshots.StructInfo{Name: "S", CName: "S", Size: 16, Members: []snapshots.MemberInfo{
+func bitStruct(fields ...string) *emit.StructInfo {
+	s := &emit.StructInfo{Name: "S", CName: "S", Size: 16, Members: []emit.MemberInfo{
 		{Path: "flags", CType: "struct {...}", Offset: 8, Size: 4},
 	}}
 	for _, f := range fields {
@@ -120,7 +120,7 @@ func bitStruct(fields ...string) *snapshots.StructInfo {
 		unit, _ = strconv.Atoi(p[2])
 		shift, _ = strconv.Atoi(p[3])
 		width, _ = strconv.Atoi(p[4])
-		s.Members = append(s.Members, snapshots.MemberInfo{Path: path, CType: "unsigned int", Offset: int64(off),
+		s.Members = append(s.Members, emit.MemberInfo{Path: path, CType: "unsigned int", Offset: int64(off),
 			Size: -1, Bitfield: true, Unit: unit, Shift: shift, Width: width})
 	}
 	return s
@@ -130,7 +130,7 @@ func bitStruct(fields ...string) *snapshots.StructInfo {
 func TestBitChanges(t *testing.T) {
 	cases := []struct {
 		name string
-		a, b *snapshots.StructInfo
+		a, b *emit.StructInfo
 		want []string // "kind breaking detail"
 	}{
 		{"same", bitStruct("flags.x:8:4:3:2"), bitStruct("flags.x:8:4:3:2"), nil},

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // Change is one difference between two includes.
@@ -51,14 +51,14 @@ type Tally struct {
 var sectionOrder = map[string]int{"struct": 0, "constant": 1, "extern": 2}
 
 // Compare reports what changed from a to b, breaking changes first.
-func Compare(a, b *snapshots.Summary) *Report {
+func Compare(a, b *emit.Include) *Report {
 	r := &Report{From: describe(a), To: describe(b), Summary: map[string]Tally{}}
 	add := func(c Change) { r.Changes = append(r.Changes, c) }
-	bs := map[string]*snapshots.StructInfo{}
+	bs := map[string]*emit.StructInfo{}
 	for _, s := range b.Structs {
 		bs[s.Name] = s
 	}
-	as := map[string]*snapshots.StructInfo{}
+	as := map[string]*emit.StructInfo{}
 	for _, s := range a.Structs {
 		as[s.Name] = s
 		t := bs[s.Name]
@@ -113,18 +113,18 @@ func Compare(a, b *snapshots.Summary) *Report {
 	return r
 }
 
-func describe(s *snapshots.Summary) string {
+func describe(s *emit.Include) string {
 	if s.Config == "" {
 		return s.Python
 	}
 	return s.Python + " (" + s.Config + ")"
 }
 
-func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
+func compareStruct(a, b *emit.StructInfo, add func(Change)) {
 	if a.Size != b.Size {
 		add(chg("struct", a.Name, "resized", true, fmt.Sprintf("size %d -> %d", a.Size, b.Size)))
 	}
-	bm := map[string]snapshots.MemberInfo{}
+	bm := map[string]emit.MemberInfo{}
 	for _, m := range b.Members {
 		bm[m.Path] = m
 	}
@@ -178,7 +178,7 @@ func compareStruct(a, b *snapshots.StructInfo, add func(Change)) {
 
 // overlaps lists the members of s that share bytes with m, other than
 // those that contain it or that it contains.
-func overlaps(s *snapshots.StructInfo, m snapshots.MemberInfo) []string {
+func overlaps(s *emit.StructInfo, m emit.MemberInfo) []string {
 	if m.Bitfield || m.Size == 0 {
 		return nil
 	}

@@ -3,15 +3,15 @@ package abidiff
 import (
 	"testing"
 
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/internal/testutil"
-	"github.com/pyinc/pyinc/snapshots"
 )
 
 // summary reads back the include of the installed Python mm, skipping the
 // test when there is none.
-func summary(t *testing.T, mm string) *snapshots.Summary {
+func summary(t *testing.T, mm string) *emit.Include {
 	t.Helper()
-	s, err := snapshots.Read(string(testutil.Generate(t, mm).Include))
+	s, err := emit.Read(string(testutil.Generate(t, mm).Include))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // MoveRun is a run of members, next to each other in the old layout, that
@@ -33,7 +33,7 @@ func (m MoveRun) String() string {
 // moveRuns finds the runs among changes, the changes of struct a: members
 // of a, in offset order, that kept their place relative to each other.
 // A member removed in between does not end a run; one that stayed does.
-func moveRuns(a *snapshots.StructInfo, changes []Change) []MoveRun {
+func moveRuns(a *emit.StructInfo, changes []Change) []MoveRun {
 	delta := map[string]int64{}
 	gone := map[string]bool{}
 	for _, c := range changes {
@@ -48,7 +48,7 @@ func moveRuns(a *snapshots.StructInfo, changes []Change) []MoveRun {
 		return nil
 	}
 	order := slices.Clone(a.Members)
-	slices.SortStableFunc(order, func(x, y snapshots.MemberInfo) int { return cmp.Compare(x.Offset, y.Offset) })
+	slices.SortStableFunc(order, func(x, y emit.MemberInfo) int { return cmp.Compare(x.Offset, y.Offset) })
 	var runs []MoveRun
 	var cur *MoveRun
 	flush := func(toEnd bool) {

@@ -5,19 +5,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // layoutOf is a summary holding struct S with members name@offset, each
 // 8 bytes.
-func layoutOf(members ...any) *snapshots.Summary {
-	s := &snapshots.StructInfo{Name: "S", CName: "S"}
+func layoutOf(members ...any) *emit.Include {
+	s := &emit.StructInfo{Name: "S", CName: "S"}
 	for i := 0; i < len(members); i += 2 {
 		off := int64(members[i+1].(int))
-		s.Members = append(s.Members, snapshots.MemberInfo{Path: members[i].(string), CType: "long", Offset: off, Size: 8})
+		s.Members = append(s.Members, emit.MemberInfo{Path: members[i].(string), CType: "long", Offset: off, Size: 8})
 		s.Size = max(s.Size, off+8)
 	}
-	return &snapshots.Summary{Python: "CPython X", Structs: []*snapshots.StructInfo{s}}
+	return &emit.Include{Python: "CPython X", Structs: []*emit.StructInfo{s}}
 }
 
 // TestMoveRuns: members that moved together are one line; the full list

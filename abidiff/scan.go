@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // Site is one place a name is used.
@@ -127,7 +127,7 @@ func (sc *scanner) include(from string, n int, inc string) {
 		if err != nil {
 			continue
 		}
-		if !snapshots.IsInclude(string(text)) {
+		if !emit.IsInclude(string(text)) {
 			sc.file(path, string(text))
 		}
 		return

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 // UsesReport is the part of a report that concerns the names some code
@@ -69,7 +69,7 @@ var bitfieldSuffixes = []string{"_UNIT", "_SHIFT", "_WIDTH", "_MASK"}
 // Used keeps the changes of r to the names in uses that the include of
 // from or to defines, with where each is used, and lists the names used
 // that to does not define.
-func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) *UsesReport {
+func (r *Report) Used(from, to *emit.Include, uses Uses, sources []string) *UsesReport {
 	u := &UsesReport{From: r.From, To: r.To, Sources: sources, Changes: []UsedChange{}, Undefined: []UsedName{}, UndefinedConditional: []UsedName{}}
 	bySubject := map[string][]string{} // change name -> used names it concerns
 	var names []string
@@ -116,7 +116,7 @@ func (r *Report) Used(from, to *snapshots.Summary, uses Uses, sources []string) 
 
 // isMemberName says whether name reads as a member of a struct s defines,
 // STRUCT.member, even one that neither side has (a member gone long ago).
-func isMemberName(name string, s *snapshots.Summary) bool {
+func isMemberName(name string, s *emit.Include) bool {
 	st, _, ok := strings.Cut(name, ".")
 	return ok && s.Names[st+"_size"]
 }

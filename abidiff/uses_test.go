@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/emit"
 )
 
 func TestIdentifiers(t *testing.T) {
@@ -76,13 +76,13 @@ func TestScan(t *testing.T) {
 // TestUsed: only changes to used names, matched through _size and _MASK,
 // and used names TO lacks.
 func TestUsed(t *testing.T) {
-	a := &snapshots.Summary{Python: "A", Names: map[string]bool{}, Constants: map[string]string{"K": "1", "L": "2"}}
-	b := &snapshots.Summary{Python: "B", Names: map[string]bool{}, Constants: map[string]string{"K": "3", "L": "2"}}
+	a := &emit.Include{Python: "A", Names: map[string]bool{}, Constants: map[string]string{"K": "1", "L": "2"}}
+	b := &emit.Include{Python: "B", Names: map[string]bool{}, Constants: map[string]string{"K": "3", "L": "2"}}
 	sa := bitStruct("flags.x:8:4:0:1")
 	sb := bitStruct("flags.x:8:4:1:1")
 	sb.Size = 24
-	sb.Members = append(sb.Members, snapshots.MemberInfo{Path: "tail", CType: "long", Offset: 16, Size: 8})
-	a.Structs, b.Structs = []*snapshots.StructInfo{sa}, []*snapshots.StructInfo{sb}
+	sb.Members = append(sb.Members, emit.MemberInfo{Path: "tail", CType: "long", Offset: 16, Size: 8})
+	a.Structs, b.Structs = []*emit.StructInfo{sa}, []*emit.StructInfo{sb}
 	for _, n := range []string{"S", "S_size", "S.flags", "S.flags.x", "S.flags.x_MASK", "K", "L", "gone"} {
 		a.Names[n] = true
 		b.Names[n] = n != "gone"
@@ -171,8 +171,8 @@ mov rax, [rdi + S.plain]
 			t.Errorf("%s: conditional %v, want %v (%+v)", name, got, want, uses[name])
 		}
 	}
-	from := &snapshots.Summary{Python: "A", Names: map[string]bool{"S_size": true, "S.gone": true, "S.moved": true, "S.kept": true, "S.plain": true}}
-	to := &snapshots.Summary{Python: "B", Names: map[string]bool{"S_size": true, "S.moved": true, "S.kept": true, "S.plain": true}}
+	from := &emit.Include{Python: "A", Names: map[string]bool{"S_size": true, "S.gone": true, "S.moved": true, "S.kept": true, "S.plain": true}}
+	to := &emit.Include{Python: "B", Names: map[string]bool{"S_size": true, "S.moved": true, "S.kept": true, "S.plain": true}}
 	r := &Report{Changes: []Change{{Section: "struct", Name: "S.moved", Breaking: true, Detail: "moved"}}}
 	u := r.Used(from, to, uses, []string{src})
 	if len(u.Undefined) != 0 || len(u.UndefinedConditional) != 1 || u.UndefinedConditional[0].Name != "S.gone" || u.Breaking() {

@@ -16,7 +16,6 @@ import (
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/layout"
-	"github.com/pyinc/pyinc/snapshots"
 )
 
 // Item is one checked fact: C writes Size bytes for it, NASM assembles the
@@ -55,7 +54,7 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		p.Items = append(p.Items, Item{What: what, C: c, NASM: nasm, Size: size})
 	}
 	// The widths the STRUC lines reserve, as the include states them.
-	sum, err := snapshots.Read(include)
+	sum, err := emit.Read(include)
 	if err != nil {
 		return nil, err
 	}

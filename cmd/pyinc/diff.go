@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyinc/pyinc/abidiff"
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/internal/outfile"
-	"github.com/pyinc/pyinc/snapshots"
 )
 
 const diffText = `
@@ -111,9 +111,9 @@ func diff(o diffOptions) error {
 		fmt.Print(abidiff.Unified(texts[0], texts[1], o.args[0], o.args[1], 3, -1))
 		return errDiffers
 	}
-	var sums [2]*snapshots.Summary
+	var sums [2]*emit.Include
 	for i, t := range texts {
-		s, err := snapshots.Read(t)
+		s, err := emit.Read(t)
 		if err != nil {
 			return fail("%s: %v", o.args[i], err)
 		}
@@ -138,7 +138,7 @@ func diff(o diffOptions) error {
 
 // diffUses reports the changes to what the sources use: status 1 when
 // one breaks or is gone.
-func diffUses(r *abidiff.Report, sums [2]*snapshots.Summary, sources []string, format string) error {
+func diffUses(r *abidiff.Report, sums [2]*emit.Include, sources []string, format string) error {
 	uses, err := abidiff.Scan(sources, func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
 	if err != nil {
 		return fail("%v", err)

@@ -1,4 +1,4 @@
-package snapshots
+package emit
 
 import (
 	"bufio"
@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// Summary is what an include says about an ABI, read back from its text:
-// what the diff compares.
-type Summary struct {
+// Include is what an include says about an ABI, read back from its text
+// by Read: what the diff compares and the gcc cross-check assembles.
+type Include struct {
 	Python    string // "CPython 3.12.1"
 	Config    string
 	Structs   []*StructInfo
@@ -66,8 +66,8 @@ func IsInclude(text string) bool {
 }
 
 // Read reads an include pyinc wrote.
-func Read(text string) (*Summary, error) {
-	s := &Summary{Constants: map[string]string{}, Externs: map[string]string{}, Names: map[string]bool{}}
+func Read(text string) (*Include, error) {
+	s := &Include{Constants: map[string]string{}, Externs: map[string]string{}, Names: map[string]bool{}}
 	byName := map[string]*StructInfo{}
 	var cur, last *StructInfo
 	var head *StructInfo

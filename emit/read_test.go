@@ -1,10 +1,10 @@
-package snapshots_test
+package emit_test
 
 import (
 	"testing"
 
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/internal/testutil"
-	"github.com/pyinc/pyinc/snapshots"
 )
 
 // TestReadMatchesModel: reading an include back gives the model's numbers,
@@ -12,11 +12,11 @@ import (
 func TestReadMatchesModel(t *testing.T) {
 	r := testutil.Generate(t, "3.12")
 	m := r.Model
-	s, err := snapshots.Read(string(r.Include))
+	s, err := emit.Read(string(r.Include))
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]*snapshots.StructInfo{}
+	byName := map[string]*emit.StructInfo{}
 	for _, st := range s.Structs {
 		byName[st.Name] = st
 	}
@@ -27,7 +27,7 @@ func TestReadMatchesModel(t *testing.T) {
 			t.Errorf("struct %s: read %+v, model size %d", st.Name, got, st.Size)
 			continue
 		}
-		mem := map[string]snapshots.MemberInfo{}
+		mem := map[string]emit.MemberInfo{}
 		for _, x := range got.Members {
 			mem[x.Path] = x
 		}

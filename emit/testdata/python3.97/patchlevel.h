@@ -1,0 +1,1 @@
+#define PY_VERSION "3.97.0"
