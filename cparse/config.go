@@ -19,6 +19,31 @@ var (
 	limitedRE = regexp.MustCompile(`^3\.([0-9]{1,2})$`)
 )
 
+// ConfigPart names the part of a Config an error is about.
+type ConfigPart string
+
+const (
+	DefinePart     ConfigPart = "define"
+	LimitedAPIPart ConfigPart = "limited API"
+)
+
+// ConfigError is a build configuration that cannot be: which part, the
+// value given, and why. It names no command-line flag: the command that
+// took the value adds how it was given.
+type ConfigError struct {
+	Part   ConfigPart
+	Value  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s %s: %s", e.Part, e.Value, e.Reason)
+}
+
+func configError(part ConfigPart, value, format string, args ...any) error {
+	return &ConfigError{Part: part, Value: value, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Resolve turns c into the macros set before py's headers.
 func (c Config) Resolve(py *Python) ([]Define, error) {
 	var out []Define
@@ -28,33 +53,43 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 			val = "1"
 		}
 		if !identRE.MatchString(name) {
-			return nil, fmt.Errorf("--define %q: %q is not a C identifier; pass NAME or NAME=VALUE", d, name)
+			return nil, configError(DefinePart, d, "%q is not a C identifier; pass NAME or NAME=VALUE", name)
 		}
 		if name == "Py_LIMITED_API" {
-			return nil, fmt.Errorf("--define Py_LIMITED_API: use --limited-api 3.X instead")
+			return nil, configError(DefinePart, d, "the limited API is chosen by its version, not by this macro")
 		}
 		out = append(out, Define{Name: name, Value: val})
 	}
-	if c.LimitedAPI != "" {
-		m := limitedRE.FindStringSubmatch(c.LimitedAPI)
-		if m == nil {
-			return nil, fmt.Errorf("--limited-api %q: pass a Python 3 version such as 3.6", c.LimitedAPI)
-		}
-		if strings.HasPrefix(py.Version, "2.") {
-			return nil, fmt.Errorf("--limited-api: Python %s has no limited API; pick a Python 3", py.Version)
-		}
-		minor, _ := strconv.Atoi(m[1])
-		if minor < 2 {
-			return nil, fmt.Errorf("--limited-api %s: the limited API starts at 3.2", c.LimitedAPI)
-		}
-		// A stable ABI newer than the headers would be a promise they
-		// cannot keep: they know nothing of what that version adds.
-		if pyMinor, ok := py.minor(); ok && minor > pyMinor {
-			return nil, fmt.Errorf("--limited-api %s: the headers of Python %s know the limited API only up to 3.%d; pass 3.2 to 3.%d", c.LimitedAPI, py.Version, pyMinor, pyMinor)
-		}
-		out = append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)})
+	if c.LimitedAPI == "" {
+		return out, nil
 	}
-	return out, nil
+	minor, err := limitedMinor(c.LimitedAPI, py)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)}), nil
+}
+
+// limitedMinor checks a limited API version, "3.X", against py's headers
+// and returns X.
+func limitedMinor(v string, py *Python) (int, error) {
+	m := limitedRE.FindStringSubmatch(v)
+	if m == nil {
+		return 0, configError(LimitedAPIPart, v, "pass a Python 3 version such as 3.6")
+	}
+	if strings.HasPrefix(py.Version, "2.") {
+		return 0, configError(LimitedAPIPart, v, "Python %s has no limited API; pick a Python 3", py.Version)
+	}
+	minor, _ := strconv.Atoi(m[1])
+	if minor < 2 {
+		return 0, configError(LimitedAPIPart, v, "the limited API starts at 3.2")
+	}
+	// A stable ABI newer than the headers would be a promise they cannot
+	// keep: they know nothing of what that version adds.
+	if pyMinor, ok := py.minor(); ok && minor > pyMinor {
+		return 0, configError(LimitedAPIPart, v, "the headers of Python %s know the limited API only up to 3.%d; pass 3.2 to 3.%d", py.Version, pyMinor, pyMinor)
+	}
+	return minor, nil
 }
 
 // minor is the minor version of a Python 3, e.g. 12 for "3.12.1".

@@ -1,6 +1,7 @@
 package cparse
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,15 +105,19 @@ func TestConfigResolve(t *testing.T) {
 		want string
 	}{
 		{Config{Defines: []string{"1bad"}}, py312, "not a C identifier"},
-		{Config{Defines: []string{"Py_LIMITED_API=0x03060000"}}, py312, "use --limited-api"},
+		{Config{Defines: []string{"Py_LIMITED_API=0x03060000"}}, py312, "chosen by its version"},
 		{Config{LimitedAPI: "3"}, py312, "pass a Python 3 version"},
 		{Config{LimitedAPI: "4.1"}, py312, "pass a Python 3 version"},
 		{Config{LimitedAPI: "3.1"}, py312, "starts at 3.2"},
 		{Config{LimitedAPI: "3.13"}, py312, "only up to 3.12"},
 		{Config{LimitedAPI: "3.6"}, &Python{Version: "2.7.18"}, "has no limited API"},
 	} {
-		if _, err := c.cfg.Resolve(c.py); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Resolve(%+v) for %s: %v, want %q", c.cfg, c.py.Version, err, c.want)
+		_, err := c.cfg.Resolve(c.py)
+		var ce *ConfigError
+		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.As(err, &ce) {
+			t.Errorf("Resolve(%+v) for %s: %v, want a ConfigError saying %q", c.cfg, c.py.Version, err, c.want)
+		} else if strings.Contains(err.Error(), "--") {
+			t.Errorf("Resolve's error names a command-line flag: %v", err)
 		}
 	}
 }
@@ -201,8 +206,9 @@ func TestDiscoverAndFind(t *testing.T) {
 		{"/nonexistent/python3", "does not exist"},
 		{"python-not-on-path", "no interpreter \"python-not-on-path\" on PATH"},
 	} {
-		if _, err := Find(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Find(%s): %v, want %q", c.spec, err, c.want)
+		_, err := Find(c.spec)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "--") {
+			t.Errorf("Find(%s): %v, want ErrNotFound saying %q and naming no flag", c.spec, err, c.want)
 		}
 	}
 	exe := filepath.Join(root, "versions", "3.98.4", "bin", "python3.98")

@@ -5,6 +5,7 @@ package cparse
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -44,7 +45,9 @@ func (p *Python) MajorMinor() string {
 
 // queryScript prints what pyinc needs from an interpreter. It runs under
 // Python 2.7 and every Python 3.
-const queryScript = `
+var queryScript = strings.Replace(queryTemplate, "CONFIG_MACROS", `("`+strings.Join(ConfigMacros, `", "`)+`")`, 1)
+
+const queryTemplate = `
 import sys, sysconfig
 g = sysconfig.get_config_var
 p = sysconfig.get_paths()
@@ -61,7 +64,7 @@ out("instsoname", g("INSTSONAME"))
 out("multiarch", g("MULTIARCH"))
 out("ext_suffix", g("EXT_SUFFIX") or g("SO"))
 out("abiflags", getattr(sys, "abiflags", g("ABIFLAGS")))
-for k in ("Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"):
+for k in CONFIG_MACROS:
     out("cfg." + k, g(k))
 import os
 for n, m in sorted(sys.modules.items()):
@@ -104,7 +107,7 @@ func Query(interp string) (*Python, error) {
 			p.IncludeDirs = append(p.IncludeDirs, d)
 		}
 	}
-	for _, k := range []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED"} {
+	for _, k := range ConfigMacros {
 		if v := kv["cfg."+k]; v != "" && v != "0" {
 			p.Defines = append(p.Defines, k)
 		}
@@ -149,7 +152,7 @@ func FromIncludeDir(dir string) (*Python, error) {
 }
 
 var (
-	configDefineRE  = regexp.MustCompile(`(?m)^#define\s+(Py_DEBUG|Py_TRACE_REFS|Py_REF_DEBUG|Py_GIL_DISABLED)\b`)
+	configDefineRE  = regexp.MustCompile(`(?m)^#define\s+(` + strings.Join(ConfigMacros, "|") + `)\b`)
 	configIncludeRE = regexp.MustCompile(`(?m)^#\s*include\s*<([^>]*pyconfig\.h)>`)
 )
 
@@ -327,6 +330,19 @@ func countRoots(all []*Python) int {
 	return n
 }
 
+// ErrNotFound is what Find's errors are when it found no usable Python
+// for the spec (errors.Is): the caller may say how to name another.
+var ErrNotFound = errors.New("no such Python")
+
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string        { return e.msg }
+func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func notFound(format string, args ...any) error {
+	return &notFoundError{fmt.Sprintf(format, args...)}
+}
+
 var versionSpecRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
 
 // Find resolves what the user passed as --python: a version ("3.9",
@@ -357,17 +373,17 @@ func Find(spec string, roots ...string) (*Python, error) {
 		if len(found) > 0 {
 			have = strings.Join(found, ", ")
 		}
-		return nil, fmt.Errorf("no Python %s found (found: %s); install it or pass --python PATH or --include-dir DIR", spec, have)
+		return nil, notFound("no Python %s found (found: %s)", spec, have)
 	}
 	exe := spec
 	if !strings.Contains(spec, "/") {
 		p, err := exec.LookPath(spec)
 		if err != nil {
-			return nil, fmt.Errorf("no interpreter %q on PATH; pass a version (3.9), a path, or --include-dir DIR", spec)
+			return nil, notFound("no interpreter %q on PATH", spec)
 		}
 		exe = p
 	} else if !isFile(spec) {
-		return nil, fmt.Errorf("interpreter %s does not exist; pass a version (3.9), a path, or --include-dir DIR", spec)
+		return nil, notFound("interpreter %s does not exist", spec)
 	}
 	p, err := Query(exe)
 	if err != nil {
@@ -381,7 +397,7 @@ func Find(spec string, roots ...string) (*Python, error) {
 		return nil, err
 	}
 	if len(p.IncludeDirs) == 0 || !isFile(filepath.Join(p.IncludeDirs[0], "Python.h")) {
-		return nil, fmt.Errorf("%s (Python %s) has no headers: install its development package, or pass --include-dir DIR", exe, p.Version)
+		return nil, notFound("%s (Python %s) has no headers: install its development package", exe, p.Version)
 	}
 	p.Source = "argument"
 	return p, nil

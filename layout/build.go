@@ -20,7 +20,7 @@ type Options struct {
 }
 
 // configMacros are the build configuration macros the output reports.
-var configMacros = []string{"Py_DEBUG", "Py_TRACE_REFS", "Py_REF_DEBUG", "Py_GIL_DISABLED", "Py_LIMITED_API"}
+var configMacros = append(append([]string{}, cparse.ConfigMacros...), "Py_LIMITED_API")
 
 // Build turns a parsed unit into the model.
 func Build(u *cparse.Unit, opt Options) (*Model, error) {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -10,15 +13,17 @@ import (
 // names a second set ("from-", "to-") for diff.
 type configFlags struct {
 	cparse.Config
+	prefix string
 }
 
 func (c *configFlags) register(fs *pflag.FlagSet, prefix, whose string) {
+	c.prefix = prefix
 	short := ""
 	if prefix == "" {
 		short = "D"
 	}
 	fs.StringArrayVarP(&c.Defines, prefix+"define", short, nil,
-		"configuration macro `NAME[=VALUE]`"+whose+" (Py_DEBUG, Py_TRACE_REFS, Py_REF_DEBUG, Py_GIL_DISABLED); repeatable")
+		"configuration macro `NAME[=VALUE]`"+whose+" ("+strings.Join(cparse.ConfigMacros, ", ")+"); repeatable")
 	fs.StringVar(&c.LimitedAPI, prefix+"limited-api", "", "set Py_LIMITED_API for `3.X`"+whose+": only the limited API (stable ABI)")
 }
 
@@ -26,7 +31,23 @@ func (c *configFlags) register(fs *pflag.FlagSet, prefix, whose string) {
 func (c *configFlags) resolve(py *cparse.Python) ([]cparse.Define, error) {
 	d, err := c.Config.Resolve(py)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, configFail(err, c.prefix)
 	}
 	return d, nil
+}
+
+// configFail says which flag gave the value a cparse.ConfigError is about.
+func configFail(err error, prefix string) error {
+	var ce *cparse.ConfigError
+	if !errors.As(err, &ce) {
+		return fail("%v", err)
+	}
+	switch {
+	case ce.Part == cparse.DefinePart && strings.HasPrefix(ce.Value, "Py_LIMITED_API"):
+		return fail("--%sdefine %s: %s; use --%slimited-api 3.X instead", prefix, ce.Value, ce.Reason, prefix)
+	case ce.Part == cparse.DefinePart:
+		return fail("--%sdefine %s: %s", prefix, ce.Value, ce.Reason)
+	default:
+		return fail("--%slimited-api %s: %s", prefix, ce.Value, ce.Reason)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"github.com/spf13/cobra"
 
 	"fmt"
@@ -222,6 +223,9 @@ func findPython(spec, includeDir string, roots []string) (*cparse.Python, error)
 		return py, nil
 	}
 	py, err := cparse.Find(spec, roots...)
+	if errors.Is(err, cparse.ErrNotFound) {
+		return nil, fail("%v; pass a version (3.9), an interpreter name or path, or --include-dir DIR ('pyinc list' shows what is found)", err)
+	}
 	if err != nil {
 		return nil, fail("%v", err)
 	}
