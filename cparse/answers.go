@@ -96,7 +96,7 @@ func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 	}
 	cfg, err := cc.NewConfig("linux", "amd64")
 	if err != nil {
-		return h, fmt.Errorf("C front end: %v", err)
+		return h, fmt.Errorf("cannot configure the C front end: %v", err)
 	}
 	h = hostCompiler{CC: cfg.CC, Predefined: cfg.Predefined, HostIncludePaths: cfg.HostIncludePaths, HostSysIncludes: cfg.HostSysIncludePaths}
 	if stdcVersion(h.Predefined) >= 202000 {
@@ -118,7 +118,7 @@ func (h hostCompiler) config() (*cc.Config, error) {
 	}
 	abi, err := cc.NewABI("linux", "amd64")
 	if err != nil {
-		return nil, fmt.Errorf("C front end: %v", err)
+		return nil, fmt.Errorf("cannot configure the C front end: %v", err)
 	}
 	inc := slices.Clone(h.HostIncludePaths) // nil stays nil, as in NewConfig
 	sys := slices.Clone(h.HostSysIncludes)

@@ -5,9 +5,10 @@ import (
 	"fmt"
 )
 
-// elfExports reads the defined, global or weak, dynamic symbols of lib:
-// what nm -D --defined-only lists and the dynamic linker can bind to.
-func elfExports(lib string) (map[string]bool, error) {
+// Exports reads the defined, global or weak, dynamic symbols of a shared
+// library: what nm -D --defined-only lists and the dynamic linker can bind
+// to.
+func Exports(lib string) (map[string]bool, error) {
 	f, err := elf.Open(lib)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", lib, err)

@@ -216,11 +216,6 @@ func SortPos[T any](u *Unit, items []T, pos func(T) Pos) {
 	}
 }
 
-// Exports lists the dynamic symbols a shared library defines.
-func Exports(lib string) (map[string]bool, error) {
-	return elfExports(lib)
-}
-
 func absAll(dirs []string) []string {
 	out := make([]string, len(dirs))
 	for i, d := range dirs {

@@ -55,7 +55,6 @@ func testName(p *cparse.Python) string { return testutil.Name(p) }
 func TestAgainstGCC(t *testing.T) {
 	needTools(t, "gcc", "nasm")
 	for _, py := range installed(t) {
-		py := py
 		t.Run(testName(py), func(t *testing.T) {
 			t.Parallel()
 			u, m, inc := generate(t, py, nil)

@@ -59,7 +59,6 @@ var externRE = regexp.MustCompile(`(?m)^EXTERN (\S+)`)
 func TestExternsResolve(t *testing.T) {
 	needTools(t, "nm")
 	for _, py := range installed(t) {
-		py := py
 		t.Run(testName(py), func(t *testing.T) {
 			if py.LibPython == "" {
 				t.Skipf("Python %s has no shared libpython: EXTERNs not checked", py.Version)

@@ -6,13 +6,6 @@ import (
 	"github.com/pyinc/pyinc/layout"
 )
 
-// accessMacros are the names of the accessor macros. They are NASM
-// multi-line macros, which live apart from labels: Py_TYPE may also be an
-// EXTERN (3.14 exports a function of that name) without a clash.
-var accessMacros = []string{"Py_TYPE", "Py_SIZE", "PyTuple_GET_SIZE", "PyTuple_GET_ITEM", "PyTuple_SET_ITEM",
-	"PyList_GET_SIZE", "PyList_GET_ITEM", "PyList_SET_ITEM", "PyUnicode_GET_LENGTH", "PyUnicode_KIND",
-	"PyUnicode_DATA", "PY_JUMP_UNLESS_FLAG"}
-
 // bitfieldMacros writes PY_BF_LOAD and PY_BF_TEST, which read any bitfield
 // by its name's _UNIT, _SHIFT, _WIDTH, _MASK and _SIGNED.
 func (e *nasm) bitfieldMacros() {

@@ -19,7 +19,6 @@ func TestRefext(t *testing.T) {
 	script, _ := filepath.Abs("test_refext.py")
 	sawDebug := false
 	for _, py := range testutil.Pythons(t) {
-		py := py
 		if strings.Contains(strings.Join(py.Defines, ","), "Py_DEBUG") {
 			sawDebug = true
 		}
@@ -103,7 +102,6 @@ func TestRefextABI3(t *testing.T) {
 			}
 			env := []string{"PYTHONPATH=" + dir, "REFEXT_LIMITED_API=" + limited}
 			for _, py := range pys {
-				py := py
 				if !atLeast(py.Version, limited) {
 					continue
 				}
@@ -120,7 +118,6 @@ func TestRefextABI3(t *testing.T) {
 			t.Run("tree", func(t *testing.T) {
 				root := testutil.Tree(t)
 				for _, py := range testutil.TreePythons(t) {
-					py := py
 					if !atLeast(py.Version, limited) {
 						continue
 					}
@@ -169,7 +166,6 @@ func TestRefextInTree(t *testing.T) {
 	script, _ := os.ReadFile("test_refext.py")
 	root := testutil.Tree(t)
 	for _, py := range testutil.TreePythons(t) {
-		py := py
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			t.Parallel()
 			dir, err := os.MkdirTemp(filepath.Join(root, "tmp"), "refext-")

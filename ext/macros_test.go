@@ -19,7 +19,6 @@ func TestMacros(t *testing.T) {
 	src, _ := filepath.Abs("macros.asm")
 	script, _ := filepath.Abs("test_macros.py")
 	for _, py := range testutil.Pythons(t) {
-		py := py
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			if strings.HasPrefix(py.Version, "2.") {
 				t.Skipf("Python %s: the macros module is a Python 3 module", py.Version)
@@ -65,7 +64,6 @@ func TestMacrosABI3(t *testing.T) {
 		t.Errorf("the limited API's PY_JUMP_UNLESS_FLAG does not call PyType_GetFlags")
 	}
 	for _, py := range runners {
-		py := py
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			t.Parallel()
 			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, "-c",
@@ -86,7 +84,6 @@ func TestMacrosInTree(t *testing.T) {
 	script, _ := os.ReadFile("test_macros.py")
 	root := testutil.Tree(t)
 	for _, py := range testutil.TreePythons(t) {
-		py := py
 		for _, limited := range []bool{false, true} {
 			limited := limited
 			name := testutil.Name(py)

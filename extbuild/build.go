@@ -67,7 +67,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err != nil {
 		return nil, errorf("%v", err)
 	}
-	gen, _, err := pipeline.Cached(o.CacheDir, py, defines)
+	gen, err := pipeline.Cached(o.CacheDir, py, defines)
 	if err != nil {
 		return nil, errorf("Python %s: %v", py.Version, err)
 	}

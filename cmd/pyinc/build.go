@@ -212,7 +212,7 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 				b.err = b.pack(p, f, out, epoch)
 			}
 			if b.err != nil && len(pys) > 1 {
-				b.err = fmt.Errorf("Python %s (%s): %v", b.py.Version, pyName(b.py), b.err)
+				b.err = fmt.Errorf("for Python %s (%s): %v", b.py.Version, pyName(b.py), b.err)
 			}
 			b.took = time.Since(t0)
 		}(builds[i])

@@ -91,7 +91,6 @@ func TestBuildBadInput(t *testing.T) {
 		{"inplace and output", nil, []string{"--inplace", "-o", "x"}, nil, "--inplace and -o"},
 	}
 	for _, c := range cases {
-		c := c
 		t.Run(c.name, func(t *testing.T) {
 			dir := scaffold(t, "m")
 			os.Mkdir(filepath.Join(dir, "dist"), 0o755)

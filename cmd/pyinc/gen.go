@@ -239,7 +239,7 @@ func generate(py *cparse.Python, defines []cparse.Define, quiet, useCache bool) 
 	if useCache {
 		dir = pipeline.CacheDir()
 	}
-	r, _, err := pipeline.Cached(dir, py, defines)
+	r, err := pipeline.Cached(dir, py, defines)
 	if err != nil {
 		return nil, fail("%v", err)
 	}

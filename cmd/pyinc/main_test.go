@@ -48,7 +48,6 @@ var timestampRE = regexp.MustCompile(`\b(19|20)\d\d-\d\d-\d\d\b|\b\d\d:\d\d:\d\d
 // host paths and no timestamps in it.
 func TestGenDeterministic(t *testing.T) {
 	for _, py := range pythons(t) {
-		py := py
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

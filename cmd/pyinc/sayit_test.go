@@ -18,7 +18,6 @@ func TestSayitClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, py := range testutil.Pythons(t) {
-		py := py
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			if strings.HasPrefix(py.Version, "2.") {
 				t.Skipf("Python %s has no PyModule_Create2: the fixture is a Python 3 module", py.Version)

@@ -50,26 +50,24 @@ func CacheDir() string {
 	return ""
 }
 
-// Cached is Run through the cache in dir ("" for none). hit says whether
-// the headers were parsed at all. A result from the cache has no Unit and
-// no Model. An entry is served only when it is intact (internal/cache
+// Cached is Run through the cache in dir ("" for none). A result from the
+// cache (Result.Cached) has no Unit and no Model. An entry is served only when it is intact (internal/cache
 // checks its hash) and every file it was made from is unchanged.
-func Cached(dir string, py *cparse.Python, defines []cparse.Define) (r *Result, hit bool, err error) {
+func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, error) {
 	if dir == "" {
-		r, err := Run(py, defines)
-		return r, false, err
+		return Run(py, defines)
 	}
 	store := cache.Dir(dir)
 	key := cacheKey(py, defines)
 	if b, ok := store.Get(key); ok {
 		var e entry
 		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files) {
-			return &Result{Include: []byte(e.Include), Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true, nil
+			return &Result{Include: []byte(e.Include), Warnings: e.Warnings, Summary: e.Summary, Cached: true}, nil
 		}
 	}
-	r, err = Run(py, defines)
+	r, err := Run(py, defines)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	e := entry{Files: map[string]string{}, Include: string(r.Include), Warnings: r.Warnings, Summary: r.Summary}
 	for _, f := range inputs(py, r.Unit) {
@@ -80,7 +78,7 @@ func Cached(dir string, py *cparse.Python, defines []cparse.Define) (r *Result, 
 	if b, err := json.Marshal(e); err == nil {
 		store.Put(key, b)
 	}
-	return r, false, nil
+	return r, nil
 }
 
 func cacheKey(py *cparse.Python, defines []cparse.Define) string {

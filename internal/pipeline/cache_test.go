@@ -50,8 +50,8 @@ func TestDamagedCacheEntry(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			if r, hit, err := Cached(dir, py, nil); err != nil || hit || !bytes.Equal(r.Include, fresh.Include) {
-				t.Fatalf("first run: hit %v, err %v", hit, err)
+			if r, err := Cached(dir, py, nil); err != nil || r.Cached || !bytes.Equal(r.Include, fresh.Include) {
+				t.Fatalf("first run: %v", err)
 			}
 			f := entryFile(t, dir)
 			b, _ := os.ReadFile(f)
@@ -59,14 +59,14 @@ func TestDamagedCacheEntry(t *testing.T) {
 				t.Fatal("the entry does not hold the include as text: the test cannot alter it")
 			}
 			os.WriteFile(f, damage(b), 0o644)
-			r, hit, err := Cached(dir, py, nil)
+			r, err := Cached(dir, py, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if hit || !bytes.Equal(r.Include, fresh.Include) {
-				t.Fatalf("a %s entry was served (hit %v)", name, hit)
+			if r.Cached || !bytes.Equal(r.Include, fresh.Include) {
+				t.Fatalf("a %s entry was served", name)
 			}
-			if _, hit, _ := Cached(dir, py, nil); !hit {
+			if r, err := Cached(dir, py, nil); err != nil || !r.Cached {
 				t.Error("the entry was not rewritten")
 			}
 		})
@@ -88,7 +88,7 @@ func TestConcurrentCachedRuns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, _, err := Cached(dir, py, nil)
+			r, err := Cached(dir, py, nil)
 			if err != nil || !bytes.Equal(r.Include, fresh.Include) {
 				errs <- "a run got a wrong include"
 			}
@@ -100,8 +100,8 @@ func TestConcurrentCachedRuns(t *testing.T) {
 		t.Error(e)
 	}
 	entryFile(t, dir)
-	r, hit, err := Cached(dir, py, nil)
-	if err != nil || !hit || !bytes.Equal(r.Include, fresh.Include) {
-		t.Errorf("after concurrent runs: hit %v, err %v", hit, err)
+	r, err := Cached(dir, py, nil)
+	if err != nil || !r.Cached || !bytes.Equal(r.Include, fresh.Include) {
+		t.Errorf("after concurrent runs: err %v, cached %v", err, err == nil && r.Cached)
 	}
 }

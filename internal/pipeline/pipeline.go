@@ -15,15 +15,6 @@ import (
 // Version is pyinc's version, written into every generated file.
 const Version = "0.1.0"
 
-// Generate parses py's headers under defines and writes the include.
-func Generate(py *cparse.Python, defines []cparse.Define) ([]byte, *layout.Model, error) {
-	r, err := Run(py, defines)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.Include, r.Model, nil
-}
-
 // Result is what each stage produced.
 type Result struct {
 	Unit    *cparse.Unit
@@ -36,7 +27,8 @@ type Result struct {
 	Cached   bool // taken from the cache: Unit and Model are nil
 }
 
-// Run is Generate, keeping the parsed unit as well.
+// Run parses py's headers under defines, builds the model and writes the
+// include, keeping what each stage produced.
 func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
 	u, err := cparse.Parse(py, defines)
 	if err != nil {
