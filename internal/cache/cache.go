@@ -91,6 +91,16 @@ func Key(kind string, parts ...any) string {
 	return kind + "-" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
+// StatID is a file's identity as stat sees it through any links: device,
+// inode, size, modification and change times; "" when it cannot be read.
+func StatID(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return statID(st)
+}
+
 // FileID is what identifies a file without reading it: its path with
 // symbolic links resolved, device, inode, size, modification and change
 // times. A reinstalled or rebuilt compiler or interpreter changes it.

@@ -29,7 +29,11 @@ type Summary struct {
 
 // entry is one cached include.
 type entry struct {
-	Files    map[string]string // path -> SHA-256 of its contents
+	Files map[string]string // path -> SHA-256 of its contents
+	// Stats holds each file's identity (device, inode, size, times) when
+	// the entry was made: a file whose identity is the same is not read
+	// again; any other is checked by its contents.
+	Stats    map[string]string
 	Include  string            // text, not base64: an entry can be read by eye
 	Warnings []string
 	Summary  Summary
@@ -61,7 +65,7 @@ func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, er
 	key := cacheKey(py, defines)
 	if b, ok := store.Get(key); ok {
 		var e entry
-		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files) {
+		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files, e.Stats) {
 			return &Result{Include: []byte(e.Include), Warnings: e.Warnings, Summary: e.Summary, Cached: true}, nil
 		}
 	}
@@ -69,10 +73,13 @@ func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	e := entry{Files: map[string]string{}, Include: string(r.Include), Warnings: r.Warnings, Summary: r.Summary}
+	e := entry{Files: map[string]string{}, Stats: map[string]string{}, Include: string(r.Include), Warnings: r.Warnings, Summary: r.Summary}
 	for _, f := range inputs(py, r.Unit) {
+		// The identity first: a file changed while it is hashed then
+		// fails the quick check and is read again next time.
+		id := cache.StatID(f)
 		if h, err := hashFile(f); err == nil {
-			e.Files[f] = h
+			e.Files[f], e.Stats[f] = h, id
 		}
 	}
 	if b, err := json.Marshal(e); err == nil {
@@ -123,8 +130,13 @@ func inputs(py *cparse.Python, u *cparse.Unit) []string {
 	return out
 }
 
-func unchanged(files map[string]string) bool {
+// unchanged says whether every file is as it was: the same identity, or
+// else the same contents.
+func unchanged(files, stats map[string]string) bool {
 	for f, want := range files {
+		if id, ok := stats[f]; ok && id != "" && id == cache.StatID(f) {
+			continue
+		}
 		if h, err := hashFile(f); err != nil || h != want {
 			return false
 		}
