@@ -105,3 +105,29 @@ func TestConcurrentCachedRuns(t *testing.T) {
 		t.Errorf("after concurrent runs: err %v, cached %v", err, err == nil && r.Cached)
 	}
 }
+
+// TestHeaderChangedUnderSameTimes: a header rewritten with the same size
+// and its modification time put back still differs in identity (its change
+// time moved), so it is read again and the include made anew.
+func TestHeaderChangedUnderSameTimes(t *testing.T) {
+	py := fixturePython(t)
+	dir := t.TempDir()
+	if _, err := Cached(dir, py, nil); err != nil {
+		t.Fatal(err)
+	}
+	header := filepath.Join(py.IncludeDirs[0], "Python.h")
+	st, _ := os.Stat(header)
+	b, _ := os.ReadFile(header)
+	os.WriteFile(header, bytes.Replace(b, []byte("ANSWER 42"), []byte("ANSWER 43"), 1), 0o644)
+	os.Chtimes(header, st.ModTime(), st.ModTime())
+	r, err := Cached(dir, py, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Cached || !bytes.Contains(r.Include, []byte("%define ANSWER 43")) {
+		t.Errorf("a changed header was not read again (cached %v)", r.Cached)
+	}
+	if r, err := Cached(dir, py, nil); err != nil || !r.Cached {
+		t.Errorf("an unchanged header was not served from the cache: %v", err)
+	}
+}
