@@ -33,10 +33,13 @@ type entry struct {
 	// Stats holds each file's identity (device, inode, size, times) when
 	// the entry was made: a file whose identity is the same is not read
 	// again; any other is checked by its contents.
-	Stats    map[string]string
-	Include  string            // text, not base64: an entry can be read by eye
-	Warnings []string
-	Summary  Summary
+	Stats map[string]string
+	// IncludeSHA is the SHA-256 of the include, which is kept as text in
+	// an entry of its own (key + ".inc"): reading it back needs no
+	// decoding, and it can be read by eye.
+	IncludeSHA string
+	Warnings   []string
+	Summary    Summary
 }
 
 // CacheDir is where the cache lives: $PYINC_CACHE_DIR, else the user's
@@ -55,25 +58,24 @@ func CacheDir() string {
 }
 
 // Cached is Run through the cache in dir ("" for none). A result from the
-// cache (Result.Cached) has no Unit and no Model. An entry is served only when it is intact (internal/cache
-// checks its hash) and every file it was made from is unchanged.
+// cache (Result.Cached) has no Unit and no Model. An entry is served only
+// when it is intact (internal/cache checks its hash), its include is the
+// one it was made with, and every file it was made from is unchanged.
 func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, error) {
 	if dir == "" {
 		return Run(py, defines)
 	}
 	store := cache.Dir(dir)
 	key := cacheKey(py, defines)
-	if b, ok := store.Get(key); ok {
-		var e entry
-		if json.Unmarshal(b, &e) == nil && e.Files != nil && unchanged(e.Files, e.Stats) {
-			return &Result{Include: []byte(e.Include), Warnings: e.Warnings, Summary: e.Summary, Cached: true}, nil
-		}
+	if r, ok := fromCache(store, key); ok {
+		return r, nil
 	}
 	r, err := Run(py, defines)
 	if err != nil {
 		return nil, err
 	}
-	e := entry{Files: map[string]string{}, Stats: map[string]string{}, Include: string(r.Include), Warnings: r.Warnings, Summary: r.Summary}
+	sum := sha256.Sum256(r.Include)
+	e := entry{Files: map[string]string{}, Stats: map[string]string{}, IncludeSHA: hex.EncodeToString(sum[:]), Warnings: r.Warnings, Summary: r.Summary}
 	for _, f := range inputs(py, r.Unit) {
 		// The identity first: a file changed while it is hashed then
 		// fails the quick check and is read again next time.
@@ -83,9 +85,30 @@ func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, er
 		}
 	}
 	if b, err := json.Marshal(e); err == nil {
+		// The include first: an entry whose include is missing or another
+		// run's is a miss, never a wrong include.
+		store.Put(key+".inc", r.Include)
 		store.Put(key, b)
 	}
 	return r, nil
+}
+
+// fromCache returns the result kept under key when its entry and include
+// are intact and agree, and the files it was made from are unchanged.
+func fromCache(store cache.Dir, key string) (*Result, bool) {
+	b, ok := store.Get(key)
+	if !ok {
+		return nil, false
+	}
+	var e entry
+	if json.Unmarshal(b, &e) != nil || e.Files == nil || !unchanged(e.Files, e.Stats) {
+		return nil, false
+	}
+	inc, ok := store.Get(key + ".inc")
+	if sum := sha256.Sum256(inc); !ok || hex.EncodeToString(sum[:]) != e.IncludeSHA {
+		return nil, false
+	}
+	return &Result{Include: inc, Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true
 }
 
 func cacheKey(py *cparse.Python, defines []cparse.Define) string {

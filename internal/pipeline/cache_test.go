@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/cache"
 )
 
 // fixturePython is a Python made of one small header, so that a parse is
@@ -25,10 +27,10 @@ func fixturePython(t *testing.T) *cparse.Python {
 	return py
 }
 
-// entryFile is the one cache entry in dir.
+// entryFile is the file of the one cached include in dir.
 func entryFile(t *testing.T, dir string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "include-*"))
+	files, _ := filepath.Glob(filepath.Join(dir, "include-*.inc"))
 	if len(files) != 1 {
 		t.Fatalf("want one include entry in the cache, have %v", files)
 	}
@@ -129,5 +131,22 @@ func TestHeaderChangedUnderSameTimes(t *testing.T) {
 	}
 	if r, err := Cached(dir, py, nil); err != nil || !r.Cached {
 		t.Errorf("an unchanged header was not served from the cache: %v", err)
+	}
+}
+
+// TestIncludeOfAnotherEntry: an intact include entry that is not the one
+// its entry was made with (another run's, a bad copy) is not served.
+func TestIncludeOfAnotherEntry(t *testing.T) {
+	py := fixturePython(t)
+	dir := t.TempDir()
+	fresh, err := Cached(dir, py, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSuffix(filepath.Base(entryFile(t, dir)), ".inc")
+	cache.Dir(dir).Put(key+".inc", []byte("; python.inc for CPython 0.0.0, not this one\n"))
+	r, err := Cached(dir, py, nil)
+	if err != nil || r.Cached || !bytes.Equal(r.Include, fresh.Include) {
+		t.Errorf("another include was served (cached %v, err %v)", err == nil && r.Cached, err)
 	}
 }
