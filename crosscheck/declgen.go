@@ -62,6 +62,21 @@ func (g *DeclGen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args
 
 func (g *DeclGen) pick(n int) int { return g.r.Intn(n) }
 
+// aggregateAttr draws the attribute of a generated struct or union: packed,
+// aligned, both, or (in oneIn-3 of oneIn draws) none. pick is the
+// generator's source, so a seed keeps making the same header.
+func aggregateAttr(pick func(int) int, oneIn int) string {
+	switch pick(oneIn) {
+	case 0:
+		return " __attribute__((packed))"
+	case 1:
+		return fmt.Sprintf(" __attribute__((aligned(%d)))", 1<<pick(6))
+	case 2:
+		return fmt.Sprintf(" __attribute__((packed, aligned(%d)))", 1<<pick(4))
+	}
+	return ""
+}
+
 func (g *DeclGen) chance(pct int) bool { return g.r.Intn(100) < pct }
 
 // reserved returns an unused name from pool, or "".
@@ -123,15 +138,7 @@ func (g *DeclGen) aggregate(i int) {
 	if g.chance(20) {
 		kw = "union"
 	}
-	attr := ""
-	switch g.pick(8) {
-	case 0:
-		attr = " __attribute__((packed))"
-	case 1:
-		attr = fmt.Sprintf(" __attribute__((aligned(%d)))", 1<<g.pick(6))
-	case 2:
-		attr = fmt.Sprintf(" __attribute__((packed, aligned(%d)))", 1<<g.pick(4))
-	}
+	attr := aggregateAttr(g.pick, 8)
 	g.p("typedef %s%s %s {\n", kw, attr, "T"+name)
 	nm := 1 + g.pick(6)
 	flexible := kw == "struct" && g.chance(10)

@@ -165,15 +165,7 @@ func (g *ProtoGen) aggregate(name string, depth int) *cType {
 		g.nm++
 		t.members = append(t.members, g.member(fmt.Sprintf("m%d", g.nm), depth))
 	}
-	attr := ""
-	switch g.pick(10) {
-	case 0:
-		attr = " __attribute__((packed))"
-	case 1:
-		attr = fmt.Sprintf(" __attribute__((aligned(%d)))", 1<<g.pick(6))
-	case 2:
-		attr = fmt.Sprintf(" __attribute__((packed, aligned(%d)))", 1<<g.pick(4))
-	}
+	attr := aggregateAttr(g.pick, 10)
 	t.def = fmt.Sprintf("typedef %s%s\n", t.body(attr, ""), name) + ";\n"
 	return t
 }
