@@ -120,8 +120,9 @@ wheels: build deps
 	$(PYINC) build ext --all -q -o $(BUILD)/wheels $$([ -d .cache/sid ] && echo --root .cache/sid)
 	$(PYINC) build ext --limited-api 3.8 -q -o $(BUILD)/wheels
 
-man: build
-	$(PYINC) man $(BUILD)/man
+man:
+	$(GO) build -tags man -buildvcs=auto -o $(BUILD)/pyinc-man ./cmd/pyinc
+	$(BUILD)/pyinc-man man $(BUILD)/man
 	@echo "man: $(BUILD)/man/pyinc.1 (read it with man -l $(BUILD)/man/pyinc.1)"
 
 regen-inc: build

@@ -261,9 +261,18 @@ func TestCompletionValues(t *testing.T) {
 
 // TestManPages: make man's pages, one per command, render without warnings.
 func TestManPages(t *testing.T) {
+	// make man's pyinc: built with -tags man.
+	bin := filepath.Join(t.TempDir(), "pyinc-man")
+	build := exec.Command("go", "build", "-tags", "man", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags man: %v\n%s", err, out)
+	}
 	dir := t.TempDir()
-	if _, stderr, code := pyinc(t, "man", dir); code != 0 {
-		t.Fatalf("man: exit %d: %s", code, stderr)
+	if out, err := exec.Command(bin, "man", dir).CombinedOutput(); err != nil {
+		t.Fatalf("man: %v: %s", err, out)
+	}
+	if _, stderr, code := pyinc(t, "man", dir); code != 2 || !strings.Contains(stderr, "unknown command \"man\"") {
+		t.Errorf("the everyday pyinc has a man command (exit %d, %q): it should need -tags man", code, stderr)
 	}
 	for _, page := range []string{"pyinc.1", "pyinc-gen.1", "pyinc-list.1", "pyinc-diff.1", "pyinc-completion.1"} {
 		path := filepath.Join(dir, page)

@@ -47,6 +47,9 @@ func (e usageError) Error() string { return e.msg }
 
 func fail(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// optionalCommands are commands a build tag adds (man, under -tags man).
+var optionalCommands []func() *cobra.Command
+
 // errDiffers makes pyinc exit with status 1 without a message.
 var errDiffers = errors.New("differs")
 
@@ -110,7 +113,10 @@ func newRootCmd() *cobra.Command {
 	root.SetHelpCommand(newHelpCmd())
 	root.AddCommand(newGenCmd(), newListCmd(), newDiffCmd(), newShowCmd(), newRegenCmd(),
 		newNewCmd(), newBuildCmd(), newSdistCmd(), newDevelopCmd(),
-		newVersionCmd(), newCompletionCmd(), newManCmd())
+		newVersionCmd(), newCompletionCmd())
+	for _, c := range optionalCommands {
+		root.AddCommand(c())
+	}
 	return root
 }
 

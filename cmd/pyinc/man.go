@@ -1,4 +1,10 @@
+//go:build man
+
 package main
+
+// The manual pages are written by a pyinc built with -tags man (make man):
+// cobra's page generator brings a Markdown renderer whose start-up every
+// run of pyinc would otherwise pay.
 
 import (
 	"os"
@@ -10,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 )
+
+func init() { optionalCommands = append(optionalCommands, newManCmd) }
 
 // newManCmd writes the manual pages (make man). It is hidden: users read
 // the pages, they do not make them.
