@@ -208,7 +208,7 @@ func run(dir, name string, args ...string) (string, error) {
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err := outfile.Run(cmd)
 	return out.String(), err
 }
 

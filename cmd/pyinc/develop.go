@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,11 +81,12 @@ func pipInstall(python, wheel string) error {
 	}
 	cmd := exec.Command(python, "-m", "pip", "install", "--no-index", "--no-deps", "--force-reinstall",
 		"--disable-pip-version-check", "-q", wheel)
+	// pip's messages go to stderr as they come; its error lines are kept
+	// for pyinc's one-line message.
 	var errBuf bytes.Buffer
 	cmd.Stdout = os.Stderr
-	cmd.Stderr = &errBuf
-	if err := cmd.Run(); err != nil {
-		os.Stderr.Write(errBuf.Bytes())
+	cmd.Stderr = io.MultiWriter(os.Stderr, &errBuf)
+	if err := outfile.Run(cmd); err != nil {
 		return fail("%s -m pip install %s failed: %s", python, filepath.Base(wheel), firstErrorLine(errBuf.String(), err))
 	}
 	return nil

@@ -1,20 +1,24 @@
 // Package outfile writes pyinc's outputs so that none is ever left half
 // written: a file goes to a temporary name beside its destination and is
 // renamed into place, and whatever is in flight (temporary files, build
-// directories) is tracked so that an interrupt can remove it.
+// directories, the programs pyinc runs) is tracked so that an interrupt can
+// stop and remove it.
 package outfile
 
 import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 var (
 	mu      sync.Mutex
 	tracked = map[string]bool{}
+	running = map[*os.Process]bool{}
 )
 
 // Track registers path (a file or a directory) for removal by Abandon; the
@@ -31,13 +35,48 @@ func Track(path string) (forget func()) {
 	}
 }
 
-// Abandon removes every tracked path and then holds the lock for good, so
-// that no rename can follow: the process is about to exit (an interrupt).
+// Abandon kills the programs started with Run, removes every tracked path
+// and then holds the lock for good, so that no rename can follow: the
+// process is about to exit (an interrupt).
 func Abandon() {
 	mu.Lock()
+	killRunning()
 	for p := range tracked {
 		os.RemoveAll(p)
 	}
+}
+
+// killRunning kills every program Run started, with the programs they
+// started: each runs in a process group of its own (cc's collect2 and ld,
+// pip's children). The caller holds mu.
+func killRunning() {
+	for p := range running {
+		syscall.Kill(-p.Pid, syscall.SIGKILL)
+	}
+}
+
+// Run runs cmd as cmd.Run does, and kills it if pyinc is interrupted
+// meanwhile: a SIGTERM reaches pyinc alone, and the nasm, cc or pip it
+// started must not go on writing after pyinc has cleaned up.
+func Run(cmd *exec.Cmd) error {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true // its own group, which Abandon kills whole
+	mu.Lock()
+	err := cmd.Start()
+	if err == nil {
+		running[cmd.Process] = true
+	}
+	mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = cmd.Wait()
+	mu.Lock()
+	delete(running, cmd.Process)
+	mu.Unlock()
+	return err
 }
 
 // TempDir makes a tracked temporary directory; done removes it.
