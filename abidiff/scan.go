@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/outfile"
 )
 
 // Site is one place a name is used.
@@ -33,7 +34,7 @@ func Scan(files []string, warn func(string)) (Uses, error) {
 	for _, f := range files {
 		text, err := os.ReadFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %v", f, reason(err))
+			return nil, fmt.Errorf("cannot read %s: %v", f, outfile.Reason(err))
 		}
 		sc.file(f, string(text))
 	}
@@ -46,14 +47,6 @@ func Scan(files []string, warn func(string)) (Uses, error) {
 		})
 	}
 	return sc.uses, nil
-}
-
-// reason is an error without the path the message already names.
-func reason(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 type scanner struct {

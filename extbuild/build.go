@@ -29,6 +29,12 @@ func (e *Error) Error() string { return e.Msg }
 
 func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
 
+// limitedErr is a limited API version that cannot be built, as the
+// cparse.ConfigError a configuration refused in the headers would be.
+func limitedErr(v, format string, args ...any) error {
+	return &cparse.ConfigError{Part: cparse.LimitedAPIPart, Value: v, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Options choose how to build.
 type Options struct {
 	LimitedAPI string // "3.X": one abi3 module for every CPython 3.X+
@@ -65,7 +71,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	}
 	defines, err := cparse.Config{LimitedAPI: o.LimitedAPI}.Resolve(py)
 	if err != nil {
-		return nil, errorf("%v", err)
+		return nil, err // a *cparse.ConfigError: the caller says which option
 	}
 	gen, err := pipeline.Cached(o.CacheDir, py, defines)
 	if err != nil {
@@ -130,31 +136,31 @@ var extSuffixRE = regexp.MustCompile(`^\.cpython-([0-9]+)([a-z]*)-`)
 func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, err error) {
 	mm := strings.SplitN(py.MajorMinor(), ".", 2)
 	if len(mm) != 2 || mm[0] != "3" {
-		return "", "", "", errorf("Python %s: pyinc builds extension modules for Python 3; pick a Python 3 with --python", py.Version)
+		return "", "", "", errorf("Python %s: pyinc builds extension modules for Python 3; pick a Python 3", py.Version)
 	}
 	if limitedAPI != "" {
 		lm := strings.SplitN(limitedAPI, ".", 2)
 		if len(lm) != 2 || lm[0] != "3" {
-			return "", "", "", errorf("--limited-api %q: pass a Python 3 version such as 3.8", limitedAPI)
+			return "", "", "", limitedErr(limitedAPI, "pass a Python 3 version such as 3.8")
 		}
 		minor, err1 := strconv.Atoi(lm[1])
 		have, _ := strconv.Atoi(mm[1])
 		if err1 != nil || minor < 2 {
-			return "", "", "", errorf("--limited-api %q: pass a Python 3 version from 3.2, such as 3.8", limitedAPI)
+			return "", "", "", limitedErr(limitedAPI, "pass a Python 3 version from 3.2, such as 3.8")
 		}
 		if minor > have {
-			return "", "", "", errorf("--limited-api %s: the headers are Python %s's; build with a Python %s or newer (--python)", limitedAPI, py.Version, limitedAPI)
+			return "", "", "", limitedErr(limitedAPI, "the headers are Python %s's; build with a Python %s or newer", py.Version, limitedAPI)
 		}
 		if strings.Contains(abiFlags(py), "t") {
-			return "", "", "", errorf("--limited-api: Python %s is a free-threaded build, which has no stable ABI; pick a regular build with --python", py.Version)
+			return "", "", "", limitedErr(limitedAPI, "Python %s is a free-threaded build, which has no stable ABI; pick a regular build", py.Version)
 		}
 		if py.IsDebug() {
-			return "", "", "", errorf("--limited-api: Python %s is a debug build; an abi3 module must be built with a release build (--python)", py.Version)
+			return "", "", "", limitedErr(limitedAPI, "Python %s is a debug build; an abi3 module must be built with a release build", py.Version)
 		}
 		return "cp3" + lm[1], "abi3", ".abi3.so", nil
 	}
 	if py.ExtSuffix == "" {
-		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pass an interpreter with --python", py.Version)
+		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]
 	return "cp" + nodot, "cp" + nodot + abiFlags(py), py.ExtSuffix, nil
@@ -200,7 +206,25 @@ func link(dir, so string, objs []string) error {
 	if strings.Contains(out, "-fPIC") || strings.Contains(out, "can not be used when making a shared object") {
 		return errorf("linking %s: a call or address is not position-independent: call API functions with PY_CALL and load API objects' addresses with PY_ADDR (%s)", filepath.Base(so), firstMatch(out, "relocation", err))
 	}
-	return errorf("linking %s: %s", filepath.Base(so), firstMatch(out, "error", err))
+	return errorf("linking %s: %s", filepath.Base(so), linkerReason(out, err))
+}
+
+// linkerReason is the linker's own first message, not cc's summary that
+// ld failed. ld may give the place on one line ("/usr/bin/ld: b.o: in
+// function `f':") and the reason on the next ("multiple definition of
+// `f'"): both are kept.
+func linkerReason(out string, err error) string {
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if prog, _, ok := strings.Cut(l, ": "); ok && strings.HasSuffix(prog, "ld") {
+			l = strings.TrimSpace(l)
+			if strings.HasSuffix(l, ":") && i+1 < len(lines) {
+				l += " " + strings.TrimSpace(lines[i+1])
+			}
+			return l
+		}
+	}
+	return firstMatch(out, "error", err)
 }
 
 func run(dir, name string, args ...string) (string, error) {

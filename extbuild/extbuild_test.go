@@ -194,3 +194,25 @@ func TestCheckModule(t *testing.T) {
 		t.Errorf("good module: %v, warnings %q", err, rep.Warnings)
 	}
 }
+
+// TestLinkErrorNamesTheCause: a failed link is reported by the linker's
+// own message, not by cc's "ld returned 1 exit status".
+func TestLinkErrorNamesTheCause(t *testing.T) {
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("cc is not installed")
+	}
+	dir := t.TempDir()
+	var objs []string
+	for _, name := range []string{"a", "b"} {
+		src, obj := filepath.Join(dir, name+".c"), filepath.Join(dir, name+".o")
+		os.WriteFile(src, []byte("int twice(void) { return 2; }\n"), 0o644)
+		if out, err := exec.Command("cc", "-c", "-fPIC", "-o", obj, src).CombinedOutput(); err != nil {
+			t.Fatalf("cc -c: %v\n%s", err, out)
+		}
+		objs = append(objs, obj)
+	}
+	err := link(dir, filepath.Join(dir, "m.so"), objs)
+	if err == nil || !strings.Contains(err.Error(), "multiple definition of") || strings.Contains(err.Error(), "collect2") {
+		t.Errorf("link error %v, want the linker's reason", err)
+	}
+}

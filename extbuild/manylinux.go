@@ -3,6 +3,8 @@ package extbuild
 import (
 	"debug/elf"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -108,11 +110,12 @@ func (p policy) refuses(links []*Linkage) string {
 				return fmt.Sprintf("it needs %s, which manylinux systems do not all have", lib)
 			}
 		}
-		for lib, vers := range l.Versions {
+		// In sorted order, so that the reason given is the same each run.
+		for _, lib := range slices.Sorted(maps.Keys(l.Versions)) {
 			if isLoader(lib) {
 				continue
 			}
-			for _, v := range vers {
+			for _, v := range l.Versions[lib] {
 				if !p.allows(v) {
 					return fmt.Sprintf("it needs %s from %s", v, lib)
 				}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/template"
 
 	"github.com/pyinc/pyinc/internal/outfile"
@@ -39,14 +38,23 @@ func New(name, dir string) error {
 	if err := checkModuleName(name); err != nil {
 		return err
 	}
+	if name == BackendModule {
+		// The built module would sit beside the backend's .py and be
+		// imported in its place.
+		return errorf("%q is the name of the project's build backend: pick another name", name)
+	}
 	if !nameRE.MatchString(name) {
 		return errorf("%q cannot be a distribution name (it must start and end with a letter or digit): pick another name", name)
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+	ents, err := os.ReadDir(dir)
+	if err == nil && len(ents) > 0 {
 		return errorf("%s exists and is not empty: pick a new directory", dir)
-	} else if err == nil {
-		// An empty directory is replaced by the rename below.
-	} else if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
+	}
+	if err == nil {
+		// An existing empty directory (".", say) is filled in place.
+		return fillEmpty(dir, name)
+	}
+	if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
 		return errorf("%s exists and is not a directory: pick a new directory", dir)
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
@@ -67,11 +75,36 @@ func New(name, dir string) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	// syscall.Rename, as os.Rename refuses any existing directory: an
-	// empty one is replaced in one step.
-	if err := syscall.Rename(tmp, dir); err != nil {
+	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		return errorf("cannot create %s: %v", dir, outfile.Reason(err))
+	}
+	return nil
+}
+
+// fillEmpty writes the scaffold into the existing empty directory dir:
+// each file goes to a temporary name first, and all are renamed in at the
+// end, so an error leaves dir empty.
+func fillEmpty(dir, name string) error {
+	tmp, done, err := outfile.TempDir("pyinc-new")
+	if err != nil {
+		return errorf("cannot create the project: %v", outfile.Reason(err))
+	}
+	defer done()
+	if err := writeScaffold(tmp, name); err != nil {
+		return err
+	}
+	var files []outfile.File
+	ents, _ := os.ReadDir(tmp)
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(tmp, e.Name()))
+		if err != nil {
+			return err
+		}
+		files = append(files, outfile.File{Path: filepath.Join(dir, e.Name()), Data: b, Perm: 0o644})
+	}
+	if err := outfile.WriteAll(files); err != nil {
+		return errorf("%v", err)
 	}
 	return nil
 }

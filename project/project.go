@@ -7,6 +7,7 @@ package project
 import (
 	"errors"
 	"fmt"
+	"github.com/pyinc/pyinc/internal/outfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -204,10 +205,13 @@ func (p *Project) readme(path string, r any) error {
 	default:
 		return errorf("%s: [project] readme must be a file name or a table", path)
 	}
+	if p.Readme != "" && !inside(p.Readme) {
+		return errorf("%s: [project] readme %s must be inside the project", path, p.Readme)
+	}
 	if p.Readme != "" {
 		b, err := os.ReadFile(filepath.Join(p.Dir, p.Readme))
 		if err != nil {
-			return errorf("%s: [project] readme %s: %v: create it or fix the name", path, p.Readme, reason(err))
+			return errorf("%s: [project] readme %s: %v: create it or fix the name", path, p.Readme, outfile.Reason(err))
 		}
 		p.ReadmeText = string(b)
 	}
@@ -233,9 +237,12 @@ func (p *Project) license(path string, l any, files []string) error {
 		if t, ok := l["text"].(string); ok {
 			p.License = t
 		} else if f, ok := l["file"].(string); ok {
+			if !inside(f) {
+				return errorf("%s: [project] license file %s must be inside the project", path, f)
+			}
 			b, err := os.ReadFile(filepath.Join(p.Dir, f))
 			if err != nil {
-				return errorf("%s: [project] license file %s: %v", path, f, reason(err))
+				return errorf("%s: [project] license file %s: %v", path, f, outfile.Reason(err))
 			}
 			p.License = string(b)
 			files = append([]string{f}, files...)
@@ -246,8 +253,11 @@ func (p *Project) license(path string, l any, files []string) error {
 		return errorf("%s: [project] license must be a string or a table", path)
 	}
 	for _, f := range files {
+		if !inside(f) {
+			return errorf("%s: [project] license file %s must be inside the project", path, f)
+		}
 		if _, err := os.Stat(filepath.Join(p.Dir, f)); err != nil {
-			return errorf("%s: [project] license file %s: %v", path, f, reason(err))
+			return errorf("%s: [project] license file %s: %v", path, f, outfile.Reason(err))
 		}
 	}
 	p.LicenseFiles = files
@@ -305,7 +315,7 @@ func (p *Project) modules(path string, raw *pyproject) error {
 			return errorf("%s: [tool.pyinc] module %s has no sources: add sources = [\"%s.asm\"]", path, m.Name, m.Name)
 		}
 		for _, s := range m.Sources {
-			if filepath.IsAbs(s) || strings.HasPrefix(filepath.Clean(s), "..") {
+			if !inside(s) {
 				return errorf("%s: [tool.pyinc] module %s: source %s must be inside the project", path, m.Name, s)
 			}
 			if st, err := os.Stat(filepath.Join(p.Dir, s)); err != nil || st.IsDir() {
@@ -314,8 +324,20 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		}
 		p.Modules = append(p.Modules, Module{Name: m.Name, Sources: m.Sources})
 	}
+	for _, g := range tp.SdistInclude {
+		if !inside(g) {
+			return errorf("%s: [tool.pyinc] sdist-include %s must be inside the project", path, g)
+		}
+	}
 	p.SdistInclude = tp.SdistInclude
 	return nil
+}
+
+// inside says whether the relative path rel stays inside the project: the
+// wheel and the sdist are made of such paths only.
+func inside(rel string) bool {
+	c := filepath.Clean(rel)
+	return !filepath.IsAbs(c) && c != ".." && !strings.HasPrefix(c, ".."+string(filepath.Separator))
 }
 
 // backend finds the in-tree backend's file: build-backend "mod" (or
@@ -371,12 +393,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func reason(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -135,6 +135,9 @@ func TestLoadRefused(t *testing.T) {
 		{"no sources", `sources = ["src/fastmath.asm", "src/more.asm"]`, `sources = []`, "has no sources"},
 		{"missing source", `"src/more.asm"`, `"src/gone.asm"`, "src/gone.asm does not exist"},
 		{"source outside", `"src/more.asm"`, `"../more.asm"`, "inside the project"},
+		{"readme outside", `readme = "README.rst"`, `readme = "../README.rst"`, "readme ../README.rst must be inside the project"},
+		{"license file outside", `readme = "README.rst"`, "readme = \"README.rst\"\nlicense-files = [\"src/../../LICENSE\"]", "license file src/../../LICENSE must be inside"},
+		{"sdist-include outside", `sdist-include = ["tests/*.py"]`, `sdist-include = ["../*.py"]`, "sdist-include ../*.py must be inside"},
 		{"no modules", "[[tool.pyinc.modules]]", "[tool.other]", "no [[tool.pyinc.modules]]"},
 		{"missing readme", `readme = "README.rst"`, `readme = "README.md"`, "readme README.md"},
 		{"bad toml", `description = "adds"`, `description = "adds`, "pyproject.toml"},
@@ -186,7 +189,7 @@ func TestNew(t *testing.T) {
 	if err := New("other", dir); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("New into a non-empty directory: %v", err)
 	}
-	for _, name := range []string{"1abc", "fast-math", "class", "_private", ""} {
+	for _, name := range []string{"1abc", "fast-math", "class", "_private", "", BackendModule} {
 		if err := New(name, filepath.Join(parent, "x")); err == nil {
 			t.Errorf("New(%q) succeeded", name)
 		}
@@ -203,6 +206,20 @@ func TestNew(t *testing.T) {
 	os.Mkdir(empty, 0o755)
 	if err := New("empty", empty); err != nil {
 		t.Errorf("New into an empty directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "empty.asm")); err != nil {
+		t.Errorf("the empty directory was not filled: %v", err)
+	}
+	// The current directory, empty: "pyinc new NAME ." (a directory that
+	// cannot be renamed onto).
+	here := filepath.Join(parent, "here")
+	os.Mkdir(here, 0o755)
+	t.Chdir(here)
+	if err := New("here", "."); err != nil {
+		t.Errorf("New into the empty current directory: %v", err)
+	}
+	if _, err := os.Stat("pyproject.toml"); err != nil {
+		t.Errorf("the current directory was not filled: %v", err)
 	}
 }
 

@@ -153,7 +153,9 @@ func (r runner) venv(t *testing.T, dir string, f *facts) string {
 	}
 	py := r.inside(filepath.Join(env, "bin", "python"))
 	out := r.run(t, dir, nil, py, "-c", "import pip; print(pip.__version__)")
-	fmt.Sscanf(out, "%d", &f.pipMajor)
+	if _, err := fmt.Sscanf(out, "%d", &f.pipMajor); err != nil || f.pipMajor == 0 {
+		t.Fatalf("cannot read the venv's pip version from %q: %v", out, err)
+	}
 	return py
 }
 
@@ -220,3 +222,5 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+func TestMain(m *testing.M) { testutil.Main(m) }

@@ -142,7 +142,7 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 	var failed []string
 	for _, b := range builds {
 		if b.err != nil {
-			failed = append(failed, b.err.Error())
+			failed = append(failed, configFail(b.err, "").Error())
 		}
 	}
 	if len(failed) == 1 {
@@ -212,7 +212,7 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 				b.err = b.pack(p, f, out, epoch)
 			}
 			if b.err != nil && len(pys) > 1 {
-				b.err = fmt.Errorf("for Python %s (%s): %v", b.py.Version, pyName(b.py), b.err)
+				b.err = fmt.Errorf("for Python %s (%s): %w", b.py.Version, pyName(b.py), b.err)
 			}
 			b.took = time.Since(t0)
 		}(builds[i])
@@ -270,21 +270,28 @@ func dedupe(builds []*built, quiet bool) []*built {
 	return out
 }
 
-// writeBuilds writes every file, printing warnings and progress on stderr.
+// writeBuilds writes every file, all or none, then prints warnings and
+// progress on stderr.
 func writeBuilds(builds []*built, quiet bool) ([]string, error) {
+	var files []outfile.File
+	for _, b := range builds {
+		for _, of := range b.files {
+			if err := os.MkdirAll(of.dir, 0o755); err != nil {
+				return nil, fail("cannot create %s: %v", of.dir, outfile.Reason(err))
+			}
+			files = append(files, outfile.File{Path: filepath.Join(of.dir, of.name), Data: of.data, Perm: of.mode})
+		}
+	}
+	if err := outfile.WriteAll(files); err != nil {
+		return nil, fail("%v", err)
+	}
 	var paths []string
 	for _, b := range builds {
 		for _, w := range b.res.Warnings {
 			fmt.Fprintf(os.Stderr, "pyinc build: warning: %s\n", w)
 		}
 		for _, of := range b.files {
-			if err := os.MkdirAll(of.dir, 0o755); err != nil {
-				return paths, fail("cannot create %s: %v", of.dir, reasonOf(err))
-			}
 			path := filepath.Join(of.dir, of.name)
-			if err := writeFile(path, of.data, of.mode); err != nil {
-				return paths, err
-			}
 			paths = append(paths, path)
 			if !quiet {
 				note := ""
@@ -296,11 +303,4 @@ func writeBuilds(builds []*built, quiet bool) ([]string, error) {
 		}
 	}
 	return paths, nil
-}
-
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	if err := outfile.Write(path, data, mode); err != nil {
-		return fail("%v", err)
-	}
-	return nil
 }

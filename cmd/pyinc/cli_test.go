@@ -301,10 +301,17 @@ func fmtSscanf(s string, major, minor *int) (int, error) { return fmt.Sscanf(s, 
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// TestOutputDirectory: -o naming an existing directory writes python.inc
-// into it.
+// TestOutputDirectory: -o naming an existing directory, or a new one with
+// a trailing slash, writes python.inc into it.
 func TestOutputDirectory(t *testing.T) {
 	py := pythons(t)[0]
+	fresh := filepath.Join(t.TempDir(), "inc") + "/"
+	if _, stderr, code := pyinc(t, "gen", "-q", "--python", py.Interpreter, "-o", fresh); code != 0 {
+		t.Fatalf("gen -o NEWDIR/: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "python.inc")); err != nil {
+		t.Errorf("NEWDIR/python.inc was not written: %v", err)
+	}
 	dir := t.TempDir()
 	if _, stderr, code := pyinc(t, "gen", "-q", "--python", py.Interpreter, "-o", dir); code != 0 {
 		t.Fatalf("gen -o DIR: exit %d: %s", code, stderr)

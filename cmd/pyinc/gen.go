@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"github.com/spf13/cobra"
+	"strings"
 
 	"fmt"
 	"os"
@@ -92,9 +93,9 @@ func runGen(f genFlags) error {
 	if err != nil {
 		return err
 	}
-	out := f.output
-	if st, err := os.Stat(out); err == nil && st.IsDir() {
-		out = filepath.Join(out, "python.inc")
+	out, err := outputPath(f.output)
+	if err != nil {
+		return err
 	}
 	if err := writeOutput(out, r.Include); err != nil {
 		return err
@@ -107,6 +108,20 @@ func runGen(f genFlags) error {
 		summarize(name, r, time.Since(start))
 	}
 	return nil
+}
+
+// outputPath is the file -o names: DIR/python.inc for an existing
+// directory, or for a name that ends in "/" (a directory made if missing).
+func outputPath(o string) (string, error) {
+	if strings.HasSuffix(o, "/") {
+		if err := os.MkdirAll(o, 0o755); err != nil {
+			return "", fail("cannot create %s: %v", o, outfile.Reason(err))
+		}
+	}
+	if st, err := os.Stat(o); err == nil && st.IsDir() {
+		return filepath.Join(o, "python.inc"), nil
+	}
+	return o, nil
 }
 
 func summarize(name string, r *pipeline.Result, d time.Duration) {
@@ -224,7 +239,7 @@ func findPython(spec, includeDir string, roots []string) (*cparse.Python, error)
 	}
 	py, err := cparse.Find(spec, roots...)
 	if errors.Is(err, cparse.ErrNotFound) {
-		return nil, fail("%v; pass a version (3.9), an interpreter name or path, or --include-dir DIR ('pyinc list' shows what is found)", err)
+		return nil, fail("%v; pass --python a version (3.9), an interpreter name or a path ('pyinc list' shows what is found)", err)
 	}
 	if err != nil {
 		return nil, fail("%v", err)

@@ -22,6 +22,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("PYINC_CACHE_DIR", dir)
 	code := m.Run()
 	os.RemoveAll(dir)
+	testutil.RemovePyinc()
 	os.Exit(code)
 }
 

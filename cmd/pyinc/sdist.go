@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/project"
 	"github.com/pyinc/pyinc/wheel"
 )
@@ -90,7 +91,7 @@ func checkOutDir(dir string) error {
 			}
 			f, err := os.CreateTemp(d, ".pyinc-probe*")
 			if err != nil {
-				return fail("cannot write into %s: %v; pick another with -o", dir, reasonOf(err))
+				return fail("cannot write into %s: %v; pick another with -o", dir, outfile.Reason(err))
 			}
 			f.Close()
 			os.Remove(f.Name())
@@ -104,20 +105,13 @@ func checkOutDir(dir string) error {
 	}
 }
 
-func reasonOf(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 // writeDist writes data as dir/name atomically, making dir when missing.
 func writeDist(dir, name string, data []byte) (string, error) {
 	if err := checkOutDir(dir); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fail("cannot create %s: %v", dir, reasonOf(err))
+		return "", fail("cannot create %s: %v", dir, outfile.Reason(err))
 	}
 	path := filepath.Join(dir, name)
 	if err := writeOutput(path, data); err != nil {

@@ -97,38 +97,80 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		_, err := os.Stdout.Write(data)
 		return err
 	}
-	dir := filepath.Dir(path)
+	return WriteAll([]File{{Path: path, Data: data, Perm: perm}})
+}
+
+// File is one file for WriteAll.
+type File struct {
+	Path string
+	Data []byte
+	Perm os.FileMode
+}
+
+// WriteAll writes every file to a temporary name beside it first, and only
+// then renames them all into place, under the lock an interrupt takes: the
+// destinations change all together or not at all (a rename within one
+// directory does not fail halfway).
+func WriteAll(files []File) error {
+	tmps := make([]string, len(files))
+	defer func() {
+		mu.Lock()
+		for _, t := range tmps {
+			if t != "" {
+				os.Remove(t) // gone already when renamed
+				delete(tracked, t)
+			}
+		}
+		mu.Unlock()
+	}()
+	for i, f := range files {
+		t, err := writeTemp(f)
+		tmps[i] = t // removed by the deferred clean-up, even when err is set
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %v", f.Path, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, f := range files {
+		if err := os.Rename(tmps[i], f.Path); err != nil {
+			return fmt.Errorf("cannot write %s: %v", f.Path, Reason(err))
+		}
+	}
+	return nil
+}
+
+// writeTemp writes f's data to a tracked temporary file beside f.Path.
+func writeTemp(f File) (string, error) {
+	dir := filepath.Dir(f.Path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("cannot write %s: directory %s does not exist", path, dir)
+		return "", fmt.Errorf("directory %s does not exist", dir)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("cannot write %s: it is a directory", path)
+	if st, err := os.Stat(f.Path); err == nil && st.IsDir() {
+		return "", errors.New("it is a directory")
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	// Created and tracked under the lock: an interrupt finds it either
+	// way, never between the two.
+	mu.Lock()
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".tmp*")
+	if err == nil {
+		tracked[tmp.Name()] = true
+	}
+	mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, Reason(err))
+		return "", Reason(err)
 	}
-	Track(tmp.Name()) // forgotten below, under the lock, with the rename
-	_, err = tmp.Write(data)
+	_, err = tmp.Write(f.Data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), perm)
+		err = os.Chmod(tmp.Name(), f.Perm)
 	}
-	// The rename and forgetting the temporary name happen under the lock
-	// Abandon takes: it sees either both or neither.
-	mu.Lock()
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	delete(tracked, tmp.Name())
-	mu.Unlock()
 	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot write %s: %v", path, Reason(err))
+		return tmp.Name(), Reason(err)
 	}
-	return nil
+	return tmp.Name(), nil
 }
 
 // Reason strips the operation and path from a file-system error, for

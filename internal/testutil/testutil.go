@@ -52,6 +52,23 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
+// RemovePyinc removes the binary Pyinc built, if any: call it from a
+// package's TestMain after m.Run, so that test runs leave nothing in the
+// temporary directory.
+func RemovePyinc() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
+// Main runs a package's tests and then RemovePyinc: TestMain for packages
+// that need nothing else.
+func Main(m *testing.M) {
+	code := m.Run()
+	RemovePyinc()
+	os.Exit(code)
+}
+
 // Pythons lists the Pythons found on this machine; none skips the test,
 // and so does -short: the fast tier runs no interpreter.
 func Pythons(t testing.TB) []*cparse.Python {
