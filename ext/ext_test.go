@@ -14,6 +14,18 @@ import (
 	"github.com/pyinc/pyinc/internal/testutil"
 )
 
+// skipUnlessImportable skips the test for a Python that cannot import the
+// module (what names it): Python 2, or headers without an interpreter.
+func skipUnlessImportable(t *testing.T, py *cparse.Python, what string) {
+	t.Helper()
+	if strings.HasPrefix(py.Version, "2.") {
+		t.Skipf("Python %s: %s is a Python 3 module", py.Version, what)
+	}
+	if py.Interpreter == "" {
+		t.Skipf("Python %s has headers but no interpreter to import with", py.Version)
+	}
+}
+
 func TestRefext(t *testing.T) {
 	src, _ := filepath.Abs("refext.asm")
 	script, _ := filepath.Abs("test_refext.py")
@@ -23,12 +35,7 @@ func TestRefext(t *testing.T) {
 			sawDebug = true
 		}
 		t.Run(testutil.Name(py), func(t *testing.T) {
-			if strings.HasPrefix(py.Version, "2.") {
-				t.Skipf("Python %s: the reference extension is a Python 3 module", py.Version)
-			}
-			if py.Interpreter == "" {
-				t.Skipf("Python %s has headers but no interpreter to import with", py.Version)
-			}
+			skipUnlessImportable(t, py, "the reference extension")
 			t.Parallel()
 			dir := t.TempDir()
 			testutil.BuildModule(t, py, dir, src, "refext", py.ExtSuffix)

@@ -20,12 +20,7 @@ func TestMacros(t *testing.T) {
 	script, _ := filepath.Abs("test_macros.py")
 	for _, py := range testutil.Pythons(t) {
 		t.Run(testutil.Name(py), func(t *testing.T) {
-			if strings.HasPrefix(py.Version, "2.") {
-				t.Skipf("Python %s: the macros module is a Python 3 module", py.Version)
-			}
-			if py.Interpreter == "" {
-				t.Skipf("Python %s has headers but no interpreter to import with", py.Version)
-			}
+			skipUnlessImportable(t, py, "the macros module")
 			t.Parallel()
 			dir := t.TempDir()
 			testutil.BuildModule(t, py, dir, src, "macros", py.ExtSuffix)
