@@ -59,4 +59,12 @@ func TestGenAll(t *testing.T) {
 	}
 	_, stderr, code = pyinc(t, "gen", "--all", "-o", filepath.Join(dir, "missing"))
 	checkError(t, stderr, code, "is not one")
+	// A name ending in / is made.
+	made := filepath.Join(dir, "made") + "/"
+	if _, stderr, code := pyinc(t, "gen", "--all", "-q", "-o", made); code != 0 {
+		t.Fatalf("--all -o NEWDIR/: exit %d: %s", code, stderr)
+	}
+	if again, _ := filepath.Glob(filepath.Join(made, "python*.inc")); len(again) != len(all) {
+		t.Errorf("%d includes in %s for %d Pythons", len(again), made, len(all))
+	}
 }

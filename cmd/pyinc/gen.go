@@ -143,8 +143,13 @@ func genAll(f genFlags) error {
 	if dir == "python.inc" {
 		dir = "."
 	}
+	if strings.HasSuffix(dir, "/") {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fail("cannot create %s: %v", dir, outfile.Reason(err))
+		}
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fail("--all writes into a directory: %s is not one", dir)
+		return fail("--all writes into a directory: %s is not one (a name ending in / is made)", dir)
 	}
 	all, err := discoverWith(f.roots)
 	if err != nil {
