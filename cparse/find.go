@@ -367,7 +367,13 @@ func Find(spec string, roots ...string) (*Python, error) {
 			}
 		}
 		for _, p := range append(Discover(), all[len(all)-countRoots(all):]...) {
-			found = append(found, p.Version)
+			v := p.Version
+			if p.IsDebug() {
+				v += " (debug)"
+			}
+			if !slices.Contains(found, v) {
+				found = append(found, v)
+			}
 		}
 		have := "none"
 		if len(found) > 0 {
