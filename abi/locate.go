@@ -61,19 +61,28 @@ func Locate(params [][]Class, result []Class) (args []Loc, ret Loc) {
 			continue
 		}
 		var regs []Reg
-		for _, c := range p {
-			switch c {
-			case Integer:
-				regs = append(regs, IntArgs[ni])
-				ni++
-			case SSE:
-				regs = append(regs, SSEArgs[ns])
-				ns++
-			}
-		}
+		regs, ni, ns = assign(p, IntArgs, SSEArgs, ni, ns)
 		args = append(args, Loc{Where: InRegs, Regs: regs})
 	}
 	return args, ret
+}
+
+// assign gives each INTEGER eightbyte of cls the next of ints and each SSE
+// one the next of sses, from positions ni and ns on, and returns the
+// registers and the positions after them.
+func assign(cls []Class, ints, sses []Reg, ni, ns int) ([]Reg, int, int) {
+	var regs []Reg
+	for _, c := range cls {
+		switch c {
+		case Integer:
+			regs = append(regs, ints[ni])
+			ni++
+		case SSE:
+			regs = append(regs, sses[ns])
+			ns++
+		}
+	}
+	return regs, ni, ns
 }
 
 func isUnclassified(cls []Class) bool { return len(cls) == 1 && cls[0] == Unclassified }
@@ -115,18 +124,7 @@ func locateResult(cls []Class) Loc {
 	if _, _, mem := need(cls); mem {
 		return Loc{Where: InMemory}
 	}
-	var regs []Reg
-	ri, rs := 0, 0
-	for _, c := range cls {
-		switch c {
-		case Integer:
-			regs = append(regs, IntResults[ri])
-			ri++
-		case SSE:
-			regs = append(regs, SSEResults[rs])
-			rs++
-		}
-	}
+	regs, _, _ := assign(cls, IntResults, SSEResults, 0, 0)
 	if len(regs) == 0 {
 		return Loc{Where: Nothing}
 	}
