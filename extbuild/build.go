@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/inccut"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
@@ -91,9 +92,16 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	}
 	r := &Result{}
 	var links []*Linkage
+	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug}
+	if !o.Debug {
+		// A debugger and nasm's messages name the whole include, as
+		// the user has it; a build without them reads only what its
+		// sources use.
+		as.cuts, _ = inccut.Parse(string(gen.Include))
+	}
 	for _, m := range p.Modules {
 		so := filepath.Join(tmp, m.Name+suffix)
-		objs, err := assemble(p.Dir, incDir, tmp, m, o.Debug)
+		objs, err := as.module(m)
 		if err != nil {
 			return nil, err
 		}
@@ -175,24 +183,73 @@ func abiFlags(py *cparse.Python) string {
 	return py.ABIFlags
 }
 
-// assemble runs nasm on each of m's sources from the project directory, so
-// that its messages name the files as the user knows them.
-func assemble(dir, incDir, tmp string, m project.Module, debug bool) ([]string, error) {
+// assembler runs nasm on a project's sources from the project directory,
+// so that its messages name the files as the user knows them.
+type assembler struct {
+	dir, incDir, tmp string
+	debug            bool
+	// cuts is the include ready to be cut to what each source uses (nil:
+	// every source gets the whole include).
+	cuts *inccut.Include
+	n    int // sources assembled, for unique file names in tmp
+}
+
+// module assembles each of m's sources into an object in tmp.
+func (a *assembler) module(m project.Module) ([]string, error) {
 	var objs []string
-	for i, src := range m.Sources {
-		obj := filepath.Join(tmp, fmt.Sprintf("%s.%d.o", m.Name, i))
-		args := []string{"-f", "elf64"}
-		if debug {
-			args = append(args, "-g", "-F", "dwarf")
-		}
-		srcDir := filepath.Dir(src) + string(filepath.Separator)
-		args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
-		if out, err := run(dir, "nasm", args...); err != nil {
-			return nil, errorf("%s", firstMatch(out, "error", err))
+	for _, src := range m.Sources {
+		a.n++
+		obj := filepath.Join(a.tmp, fmt.Sprintf("%s.%d.o", m.Name, a.n))
+		if err := a.source(src, obj); err != nil {
+			return nil, err
 		}
 		objs = append(objs, obj)
 	}
 	return objs, nil
+}
+
+// source assembles src into obj. nasm first gets the include cut to what
+// src uses (package inccut); should it fail or have anything to say with
+// the cut, src is assembled again with the whole include, whose result and
+// messages are then the ones a user running nasm by hand would get.
+func (a *assembler) source(src, obj string) error {
+	srcDir := filepath.Dir(src) + string(filepath.Separator)
+	if dir, ok := a.cutFor(src, srcDir); ok {
+		if out, err := a.nasm(dir, srcDir, src, obj); err == nil && strings.TrimSpace(out) == "" {
+			return nil
+		}
+	}
+	if out, err := a.nasm(a.incDir, srcDir, src, obj); err != nil {
+		return errorf("%s", firstMatch(out, "error", err))
+	}
+	return nil
+}
+
+// cutFor writes the include cut to what src uses into a directory of its
+// own and returns it; ok is false when src must have the whole include.
+func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
+	if a.cuts == nil {
+		return "", false
+	}
+	sep := string(filepath.Separator)
+	uses, ok := inccut.Uses(a.dir, []string{src}, []string{a.incDir + sep, srcDir})
+	if !ok {
+		return "", false
+	}
+	dir = filepath.Join(a.tmp, fmt.Sprintf("include.%d", a.n))
+	if os.Mkdir(dir, 0o755) != nil || os.WriteFile(filepath.Join(dir, inccut.IncludeName), a.cuts.Cut(uses), 0o644) != nil {
+		return "", false
+	}
+	return dir, true
+}
+
+func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
+	args := []string{"-f", "elf64"}
+	if a.debug {
+		args = append(args, "-g", "-F", "dwarf")
+	}
+	args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
+	return run(a.dir, "nasm", args...)
 }
 
 // link makes the shared object without libpython: the interpreter that

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 )
 
 var (
@@ -46,14 +47,28 @@ func Abandon() {
 	}
 }
 
-// killRunning kills every program Run started, with the programs they
+// killRunning stops every program Run started, with the programs they
 // started: each runs in a process group of its own (cc's collect2 and ld,
-// pip's children). The caller holds mu.
+// pip's children). They get SIGTERM first, on which cc and collect2
+// remove their own temporary files, and SIGKILL after a grace period.
+// The caller holds mu.
 func killRunning() {
 	for p := range running {
+		syscall.Kill(-p.Pid, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(killGrace)
+	for p := range running {
+		// Run's Wait reaps the group's leader; the group is gone when
+		// the signal can reach no one.
+		for syscall.Kill(-p.Pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
 		syscall.Kill(-p.Pid, syscall.SIGKILL)
 	}
 }
+
+// killGrace is how long an interrupted program has to clean up.
+const killGrace = 2 * time.Second
 
 // Run runs cmd as cmd.Run does, and kills it if pyinc is interrupted
 // meanwhile: a SIGTERM reaches pyinc alone, and the nasm, cc or pip it

@@ -1,0 +1,78 @@
+package extbuild
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyinc/pyinc/inccut"
+	"github.com/pyinc/pyinc/internal/testutil"
+	"github.com/pyinc/pyinc/project"
+)
+
+// TestAssemblerChoosesTheInclude: nasm gets the include cut to what a
+// source uses, and the whole include when the source builds names the cut
+// cannot follow, when the cut run fails or speaks (so that the messages
+// are the ones nasm gives by hand), and for a debug build. A nasm first on
+// PATH logs each run's include directory.
+func TestAssemblerChoosesTheInclude(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	real, _ := exec.LookPath("nasm")
+	bin := t.TempDir()
+	log := filepath.Join(bin, "log")
+	wrapper := "#!/bin/sh\nfor a; do case $prev in -I) case $a in *include*) echo \"$a\" >> " + log + ";; esac;; esac; prev=$a; done\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "nasm"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	text, err := os.ReadFile(filepath.Join("..", "snapshots", "python3.12.inc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cuts, ok := inccut.Parse(string(text))
+	if !ok {
+		t.Fatal("the 3.12 snapshot cannot be cut")
+	}
+	const head = "%include \"python.inc\"\nsection .data\n"
+	for _, c := range []struct {
+		name, src string
+		debug     bool
+		want      []string // the include directories nasm got, in order
+		fails     string
+	}{
+		{"uses names", head + "dq PyObject_size\n", false, []string{"include.1/"}, ""},
+		{"builds names", head + "dq PyObject%+_size\n", false, []string{"include/"}, ""},
+		{"warns with the cut", head + "dq PyObject_size\n%warning look\n", false, []string{"include.1/", "include/"}, ""},
+		{"fails with the cut", head + "PY_BF_LOAD xmm0, rdi, PyASCIIObject.state.kind\n", false,
+			[]string{"include.1/", "include/"}, "xmm0 is not a 32- or 64-bit general register"},
+		{"debug", head + "dq PyObject_size\n", true, []string{"include/"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(log)
+			dir, tmp := t.TempDir(), t.TempDir()
+			incDir := filepath.Join(tmp, "include")
+			os.Mkdir(incDir, 0o755)
+			os.WriteFile(filepath.Join(incDir, inccut.IncludeName), text, 0o644)
+			os.WriteFile(filepath.Join(dir, "m.asm"), []byte(c.src), 0o644)
+			a := assembler{dir: dir, incDir: incDir, tmp: tmp, debug: c.debug}
+			if !c.debug {
+				a.cuts = cuts
+			}
+			_, err := a.module(project.Module{Name: "m", Sources: []string{"m.asm"}})
+			if c.fails == "" && err != nil || c.fails != "" && (err == nil || !strings.Contains(err.Error(), c.fails)) {
+				t.Errorf("error %v, want %q", err, c.fails)
+			}
+			logged, _ := os.ReadFile(log)
+			var got []string
+			for _, l := range strings.Fields(string(logged)) {
+				got = append(got, strings.TrimPrefix(l, tmp+"/"))
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("nasm got the include from %q, want %q", got, c.want)
+			}
+		})
+	}
+}
