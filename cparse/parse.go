@@ -28,7 +28,19 @@ type Unit struct {
 	IncludeDirs, AfterDirs []string
 	fileRank               map[string]int
 	probes                 Probes
+	// systemRead lists the system headers the host compiler read for the
+	// system overlay (sysheaders.go): inputs the front end did not open.
+	systemRead []string
 }
+
+// useSystemOverlay: the system headers come preprocessed by the host
+// compiler (sysheaders.go). SetSystemOverlay turns it off.
+var useSystemOverlay = true
+
+// SetSystemOverlay chooses whether Parse hands the front end the system
+// headers preprocessed by the host compiler (the default) or lets it read
+// them itself: the tests compare the two, and make bench times them.
+func SetSystemOverlay(on bool) { useSystemOverlay = on }
 
 // publicHeaders are included after Python.h when present: they declare
 // what extension modules use but Python.h leaves out.
@@ -77,14 +89,28 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	for _, h := range u.Headers {
 		fmt.Fprintf(&src, "#include <%s>\n", h)
 	}
-	ast, err := cc.Translate(cfg, []cc.Source{
+	srcs := []cc.Source{
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
 		{Name: mainSourceName, Value: src.String()},
 		{Name: probeSourceName, Value: probeSource()},
-	})
-	if err != nil {
-		return nil, headerError(err, cfg.CC, u)
+	}
+	var ast *cc.AST
+	if useSystemOverlay {
+		if ov, err := systemOverlay(cfg.CC, u, src.String()); err == nil {
+			withOverlay := *cfg
+			withOverlay.FS = overlayFS(ov.files)
+			if ast, err = cc.Translate(&withOverlay, srcs); err == nil {
+				u.systemRead = ov.read
+			}
+		}
+	}
+	if ast == nil {
+		// The plain path: also where an error is reported from, so that
+		// it names the header and line as the headers have them.
+		if ast, err = cc.Translate(cfg, srcs); err != nil {
+			return nil, headerError(err, cfg.CC, u)
+		}
 	}
 	u.AST = ast
 	u.rankFiles()
@@ -236,6 +262,9 @@ func (u *Unit) Files() []string {
 	}
 	for _, m := range u.AST.Macros {
 		seen[m.Position().Filename] = true
+	}
+	for _, f := range u.systemRead {
+		seen[f] = true
 	}
 	var out []string
 	for f := range seen {

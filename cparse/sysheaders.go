@@ -1,0 +1,467 @@
+package cparse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Most of what a parse of Python.h reads is the C library's headers, and
+// most of those are function declarations the include never needs: cc/v4's
+// preprocessor spent about 40% of a parse on them (issue 18). The host
+// compiler preprocesses the same unit in a fraction of that time, so
+// cparse asks it to (cc -E -dD) and hands cc/v4 the system headers already
+// preprocessed and without their function declarations, while the Python
+// headers are still read and preprocessed by cc/v4 itself, so that every
+// macro of theirs keeps its exact definition.
+//
+// Order is kept exactly: each #include of a system header in a Python
+// header is replaced, in place, by what the compiler made of that very
+// #include (with its #define and #undef lines, which -dD keeps, in their
+// order), so every line of the Python headers sees the macros and types it
+// saw before. The replaced lines are served to cc/v4 through Config.FS;
+// #line directives keep the Python headers' own line numbers and give the
+// system text a name, "<system>", that is no Python header's.
+//
+// Anything unexpected in the compiler's output (an #include the lines do not
+// show, a Python header included from a system one, a site entered twice)
+// or a failure of either front end sends the parse down the plain path:
+// the overlay is a shortcut, never a different answer. The snapshot tests
+// (every include byte-identical) and the gcc cross-checks hold it to that.
+
+// systemName names the system headers' text in the front end's positions.
+const systemName = "<system>"
+
+// overlay is what cparse gives cc/v4 instead of the files themselves.
+type overlay struct {
+	files map[string][]byte // Python headers, by cleaned absolute path
+	// read lists every system header the compiler read, for Unit.Files:
+	// they are inputs of the include though cc/v4 never opens them.
+	read []string
+}
+
+// site is an #include of a system header in a Python header: the file and
+// the directive's line.
+type site struct {
+	file string
+	line int
+}
+
+// systemOverlay preprocesses src (the unit's own source) with the host
+// compiler and returns the overlay, or an error saying why it cannot.
+func systemOverlay(compiler string, u *Unit, src string) (*overlay, error) {
+	args := []string{"-E", "-dD"}
+	for _, d := range u.IncludeDirs {
+		args = append(args, "-I", d)
+	}
+	for _, d := range u.AfterDirs {
+		args = append(args, "-idirafter", d)
+	}
+	cmd := exec.Command(compiler, append(args, "-x", "c", "-")...)
+	cmd.Stdin = strings.NewReader(src)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s -E: %v: %s", compiler, err, firstLine(stderr.String()))
+	}
+	chunks, read, err := splitSystem(out, u.IsPythonHeader)
+	if err != nil {
+		return nil, err
+	}
+	o := &overlay{files: map[string][]byte{}, read: read}
+	bySite := map[string][]site{}
+	for s := range chunks {
+		bySite[s.file] = append(bySite[s.file], s)
+	}
+	for file, sites := range bySite {
+		text, err := spliceFile(file, sites, chunks)
+		if err != nil {
+			return nil, err
+		}
+		o.files[file] = text
+	}
+	return o, nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+// frame is a file being read in the compiler's output.
+type frame struct {
+	file   string
+	python bool
+}
+
+// splitSystem reads the compiler's output and returns, for each #include
+// in a Python header that entered a system header, the text that #include
+// produced (pruned of function declarations), and every system header read.
+func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []string, error) {
+	chunks := map[site][]byte{}
+	seen := map[string]bool{}
+	var read []string
+	var stack []frame
+	var chunk bytes.Buffer
+	depth := 0 // system frames entered from the Python frame below them
+	for len(out) > 0 {
+		var line []byte
+		line, out, _ = bytes.Cut(out, []byte("\n"))
+		num, file, flags, ok := lineMarker(line)
+		if !ok {
+			if depth > 0 {
+				chunk.Write(line)
+				chunk.WriteByte('\n')
+			}
+			continue
+		}
+		file = cleanPath(file)
+		switch {
+		case flags&markEnter != 0:
+			py := filepath.IsAbs(file) && isPython(file)
+			if !py && filepath.IsAbs(file) && !seen[file] {
+				seen[file] = true
+				read = append(read, file)
+			}
+			if depth > 0 && py {
+				return nil, nil, fmt.Errorf("%s is included from a system header", file)
+			}
+			if depth > 0 || !py && len(stack) > 0 && stack[len(stack)-1].python {
+				depth++
+			}
+			stack = append(stack, frame{file, py})
+		case flags&markReturn != 0:
+			if len(stack) < 2 || stack[len(stack)-2].file != file {
+				return nil, nil, fmt.Errorf("the compiler's line markers do not nest at %q", line)
+			}
+			stack = stack[:len(stack)-1]
+			if depth > 0 {
+				depth--
+				if depth == 0 {
+					s := site{file, num - 1}
+					if _, twice := chunks[s]; twice {
+						return nil, nil, fmt.Errorf("%s:%d is included twice", file, s.line)
+					}
+					chunks[s] = pruneDeclarations(bytes.Clone(chunk.Bytes()))
+					chunk.Reset()
+				}
+			}
+		case len(stack) <= 1:
+			// The top level moves between the source and the
+			// compiler's own <built-in> and <command-line>.
+			stack = append(stack[:0], frame{file, false})
+		case stack[len(stack)-1].file != file:
+			// A marker that renames an included file: not from cc -E.
+			return nil, nil, fmt.Errorf("unexpected line marker %q", line)
+		}
+	}
+	if depth != 0 {
+		return nil, nil, errors.New("the compiler's output ends inside a system header")
+	}
+	return chunks, read, nil
+}
+
+// The flags of a line marker: 1 enters a file, 2 returns to one.
+const (
+	markEnter = 1 << iota
+	markReturn
+)
+
+// lineMarker parses the compiler's `# 12 "file" 1 3 4`.
+func lineMarker(l []byte) (num int, file string, flags int, ok bool) {
+	if len(l) < 4 || l[0] != '#' || l[1] != ' ' || l[2] < '0' || l[2] > '9' {
+		return 0, "", 0, false
+	}
+	rest := string(l[2:])
+	n, rest, _ := strings.Cut(rest, " ")
+	num, err := strconv.Atoi(n)
+	if err != nil || !strings.HasPrefix(rest, `"`) {
+		return 0, "", 0, false
+	}
+	end := strings.LastIndexByte(rest, '"')
+	if end <= 0 {
+		return 0, "", 0, false
+	}
+	file = rest[1:end]
+	if strings.Contains(file, `\`) {
+		return 0, "", 0, false // an escaped name: never in the headers pyinc reads
+	}
+	for _, f := range strings.Fields(rest[end+1:]) {
+		switch f {
+		case "1":
+			flags |= markEnter
+		case "2":
+			flags |= markReturn
+		}
+	}
+	return num, file, flags, true
+}
+
+func cleanPath(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return p
+}
+
+// spliceFile is file's text with the #include line of each site replaced
+// by its chunk, between #line directives that name the chunk "<system>"
+// and then give the following lines their own numbers back.
+func spliceFile(file string, sites []site, chunks map[site][]byte) ([]byte, error) {
+	if strings.ContainsAny(file, "\"\\\n") {
+		return nil, fmt.Errorf("%q cannot be named in a #line directive", file)
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	lines := bytes.SplitAfter(text, []byte("\n"))
+	at := map[int]bool{}
+	for _, s := range sites {
+		at[s.line] = true
+	}
+	var b bytes.Buffer
+	b.Grow(len(text))
+	for i, l := range lines {
+		n := i + 1
+		if !at[n] {
+			b.Write(l)
+			continue
+		}
+		if !isIncludeLine(l) {
+			return nil, fmt.Errorf("%s:%d is not the #include the compiler entered", file, n)
+		}
+		fmt.Fprintf(&b, "#line 1 \"%s\"\n", systemName)
+		b.Write(chunks[site{file, n}])
+		fmt.Fprintf(&b, "#line %d \"%s\"\n", n+1, file)
+		delete(at, n)
+	}
+	if len(at) != 0 {
+		return nil, fmt.Errorf("%s is shorter than the compiler saw it", file)
+	}
+	return b.Bytes(), nil
+}
+
+// isIncludeLine reports a one-line #include directive.
+func isIncludeLine(l []byte) bool {
+	s := strings.TrimSpace(string(l))
+	if !strings.HasPrefix(s, "#") || strings.HasSuffix(s, `\`) {
+		return false
+	}
+	s = strings.TrimSpace(s[1:])
+	return strings.HasPrefix(s, "include") && !strings.HasPrefix(s, "include_next")
+}
+
+// overlayFS serves the overlay's files to cc/v4 by their absolute paths;
+// any other file is not there, and cc/v4 opens it from the disk.
+type overlayFS map[string][]byte
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	data, ok := o[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return &memFile{name: name, r: bytes.NewReader(data), size: int64(len(data))}, nil
+}
+
+type memFile struct {
+	name string
+	r    *bytes.Reader
+	size int64
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{f}, nil }
+func (f *memFile) Read(p []byte) (int, error) { return f.r.Read(p) }
+func (f *memFile) Close() error               { return nil }
+
+type memInfo struct{ f *memFile }
+
+func (i memInfo) Name() string       { return filepath.Base(i.f.name) }
+func (i memInfo) Size() int64        { return i.f.size }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }
+
+var _ io.Reader = (*memFile)(nil)
+
+// pruneDeclarations drops from preprocessed text the declarations that
+// declare no type: function prototypes and definitions and extern objects,
+// which are most of the C library's headers and none of what the include
+// is made of (the front end does not check function bodies, and a call is
+// no constant). Kept are the directives (#define, #undef, #pragma: in
+// their places), typedefs, struct, union and enum definitions, tag
+// declarations (struct X;) and static assertions.
+func pruneDeclarations(text []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(text) / 3)
+	start := 0            // where the current declaration starts
+	depth := 0            // ( [ { nesting
+	hasBody := false      // a { in the current declaration
+	function := false     // and that { opened a function's body
+	hasDirective := false // a directive within the current declaration
+	lineStart := true     // only spaces since the last newline
+	end := func(i int, keep bool) {
+		switch decl := text[start:i]; {
+		case keep:
+			out.Write(decl)
+			out.WriteByte('\n')
+		case hasDirective:
+			writeDirectives(&out, decl) // they stay, in order
+		}
+		start, depth, hasBody, function, hasDirective = i, 0, false, false, false
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '\n':
+			lineStart = true
+			continue
+		case c == ' ' || c == '\t':
+			continue
+		case c == '#' && lineStart:
+			eol := bytes.IndexByte(text[i:], '\n')
+			if eol < 0 {
+				eol = len(text) - i
+			}
+			if len(bytes.TrimSpace(text[start:i])) == 0 {
+				// Between declarations: written now.
+				out.Write(text[i : i+eol])
+				out.WriteByte('\n')
+				start = i + eol
+			} else {
+				hasDirective = true // within one: it goes with it
+			}
+			i += eol - 1
+			continue
+		case c == '"' || c == '\'':
+			i = skipLiteral(text, i)
+		case c == '{' && depth == 0 && !hasBody:
+			function = opensFunctionBody(text[start:i])
+			hasBody = true
+			depth++
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == '}' && depth == 1 && function:
+			end(i+1, false) // an inline function's definition: no type
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == ';' && depth == 0:
+			end(i+1, keepDeclaration(text[start:i+1], hasBody))
+		}
+		lineStart = false
+	}
+	out.Write(text[start:]) // an unfinished declaration: kept as it is
+	return out.Bytes()
+}
+
+// writeDirectives writes the directive lines of text.
+func writeDirectives(out *bytes.Buffer, text []byte) {
+	for _, l := range bytes.Split(text, []byte("\n")) {
+		if t := bytes.TrimLeft(l, " \t"); len(t) > 0 && t[0] == '#' {
+			out.Write(t)
+			out.WriteByte('\n')
+		}
+	}
+}
+
+// opensFunctionBody reports whether the { that follows head starts a
+// function's body rather than a struct, union or enum: it follows a
+// parameter list, after any __attribute__((...)) or __asm__(...).
+func opensFunctionBody(head []byte) bool {
+	j := len(head)
+	for {
+		for j > 0 && isSpace(head[j-1]) {
+			j--
+		}
+		if j == 0 || head[j-1] != ')' {
+			return false // "struct X {", "enum {", "struct __attribute__((p)) {"
+		}
+		open := matchingParen(head, j-1)
+		if open < 0 {
+			return false
+		}
+		k := open
+		for k > 0 && isSpace(head[k-1]) {
+			k--
+		}
+		w := k
+		for w > 0 && (isWordByte(head[w-1])) {
+			w--
+		}
+		switch string(head[w:k]) {
+		case "__attribute__", "__attribute", "__asm__", "__asm", "asm":
+			j = w
+			continue
+		}
+		return true
+	}
+}
+
+// matchingParen is the index of the ( that the ) at close closes, or -1.
+func matchingParen(b []byte, close int) int {
+	depth := 0
+	for i := close; i >= 0; i-- {
+		switch b[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' }
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// skipLiteral returns the index of the quote that closes the string or
+// character literal opened at text[i].
+func skipLiteral(text []byte, i int) int {
+	q := text[i]
+	for j := i + 1; j < len(text) && text[j] != '\n'; j++ {
+		switch text[j] {
+		case '\\':
+			j++
+		case q:
+			return j
+		}
+	}
+	return i
+}
+
+// keepDeclaration decides for one declaration (its text up to and with
+// its ';').
+func keepDeclaration(decl []byte, hasBody bool) bool {
+	if hasBody {
+		return true
+	}
+	f := strings.Fields(strings.TrimSuffix(string(decl), ";"))
+	if len(f) > 0 && f[0] == "__extension__" {
+		f = f[1:]
+	}
+	switch {
+	case len(f) == 0:
+		return false
+	case f[0] == "typedef" || f[0] == "_Static_assert":
+		return true
+	case len(f) == 2 && (f[0] == "struct" || f[0] == "union" || f[0] == "enum"):
+		return true
+	}
+	return false
+}
