@@ -13,7 +13,9 @@ import (
 // packaging times pyinc build of ext/ (include from the warm cache, nasm,
 // cc, the ELF checks, the manylinux judgement and the wheel) against the
 // same nasm and cc commands run by hand on an include already written:
-// what packaging and checking add. The goal is at most 20%.
+// what packaging and checking add. The goal is at most 20%. pyinc build
+// gives nasm the include cut to what refext.asm uses (package inccut);
+// by hand, nasm reads the whole include, as a user's own command would.
 func packaging(pys []python, tmp string) {
 	fmt.Printf("\n4. Packaging: pyinc build of ext/ against the same nasm and cc by hand (seconds)\n")
 	p, ok := hostPython(pys)

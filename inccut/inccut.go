@@ -349,12 +349,19 @@ func dynamic(text string) bool {
 
 // Uses are the identifiers of the sources and of every file they
 // %include, found as nasm finds them when it runs in workDir: in workDir,
-// then in each of incDirs (nasm's -I prefixes, relative to workDir). ok is
+// then in each of incDirs (nasm's -I directories, relative to workDir). ok is
 // false when a source builds names out of pieces or includes a file that
 // cannot be found: the whole include must be used then. The generated
 // include (IncludeName) is not read.
 func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
-	dirs := append([]string{""}, incDirs...)
+	dirs := []string{""}
+	for _, d := range incDirs {
+		// nasm 2.14 and newer end each -I with a separator.
+		if !strings.HasSuffix(d, string(filepath.Separator)) {
+			d += string(filepath.Separator)
+		}
+		dirs = append(dirs, d)
+	}
 	seen := map[string]bool{}
 	var walk func(path string) bool
 	walk = func(path string) bool {
