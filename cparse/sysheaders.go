@@ -73,11 +73,15 @@ func systemOverlay(compiler string, u *Unit, src string) (*overlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s -E: %v: %s", compiler, err, firstLine(stderr.String()))
 	}
-	chunks, read, err := splitSystem(out, u.IsPythonHeader)
+	c, err := splitSystem(out, u.IsPythonHeader)
 	if err != nil {
 		return nil, err
 	}
-	o := &overlay{files: map[string][]byte{}, read: read}
+	chunks := c.chunks
+	for st, text := range chunks {
+		chunks[st] = unevaluated(text, c.outside)
+	}
+	o := &overlay{files: map[string][]byte{}, read: c.read}
 	bySite := map[string][]site{}
 	for s := range chunks {
 		bySite[s.file] = append(bySite[s.file], s)
@@ -103,11 +107,22 @@ type frame struct {
 	python bool
 }
 
+// compiled is what splitSystem reads from the compiler's output.
+type compiled struct {
+	chunks map[site][]byte // by site, what the compiler made of it
+	read   []string        // every system header read
+	// outside holds the macros defined or undefined anywhere but in the
+	// system headers: the Python headers, the unit's source, the
+	// compiler's own.
+	outside map[string]bool
+}
+
 // splitSystem reads the compiler's output and returns, for each #include
 // in a Python header that entered a system header, the text that #include
 // produced (pruned of function declarations), and every system header read.
-func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []string, error) {
+func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
 	chunks := map[site][]byte{}
+	outside := map[string]bool{}
 	seen := map[string]bool{}
 	var read []string
 	var stack []frame
@@ -121,6 +136,8 @@ func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []str
 			if depth > 0 {
 				chunk.Write(line)
 				chunk.WriteByte('\n')
+			} else if _, name, _, ok := directive(line); ok {
+				outside[name] = true
 			}
 			continue
 		}
@@ -133,7 +150,7 @@ func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []str
 				read = append(read, file)
 			}
 			if depth > 0 && py {
-				return nil, nil, fmt.Errorf("%s is included from a system header", file)
+				return nil, fmt.Errorf("%s is included from a system header", file)
 			}
 			if depth > 0 || !py && len(stack) > 0 && stack[len(stack)-1].python {
 				depth++
@@ -141,7 +158,7 @@ func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []str
 			stack = append(stack, frame{file, py})
 		case flags&markReturn != 0:
 			if len(stack) < 2 || stack[len(stack)-2].file != file {
-				return nil, nil, fmt.Errorf("the compiler's line markers do not nest at %q", line)
+				return nil, fmt.Errorf("the compiler's line markers do not nest at %q", line)
 			}
 			stack = stack[:len(stack)-1]
 			if depth > 0 {
@@ -149,7 +166,7 @@ func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []str
 				if depth == 0 {
 					s := site{file, num - 1}
 					if _, twice := chunks[s]; twice {
-						return nil, nil, fmt.Errorf("%s:%d is included twice", file, s.line)
+						return nil, fmt.Errorf("%s:%d is included twice", file, s.line)
 					}
 					chunks[s] = pruneDeclarations(bytes.Clone(chunk.Bytes()))
 					chunk.Reset()
@@ -161,13 +178,13 @@ func splitSystem(out []byte, isPython func(string) bool) (map[site][]byte, []str
 			stack = append(stack[:0], frame{file, false})
 		case stack[len(stack)-1].file != file:
 			// A marker that renames an included file: not from cc -E.
-			return nil, nil, fmt.Errorf("unexpected line marker %q", line)
+			return nil, fmt.Errorf("unexpected line marker %q", line)
 		}
 	}
 	if depth != 0 {
-		return nil, nil, errors.New("the compiler's output ends inside a system header")
+		return nil, errors.New("the compiler's output ends inside a system header")
 	}
-	return chunks, read, nil
+	return &compiled{chunks, read, outside}, nil
 }
 
 // The flags of a line marker: 1 enters a file, 2 returns to one.
@@ -464,4 +481,51 @@ func keepDeclaration(decl []byte, hasBody bool) bool {
 		return true
 	}
 	return false
+}
+
+// unevaluated puts an #undef before each #define in a site's text of a
+// macro that only the system headers define. The front end evaluates
+// every macro defined once (Config.EvalAllMacros), some 2,500 of them the
+// system headers', whose values the include never uses; one that was
+// ever #undef'd counts as defined more than once, and is expanded as
+// before but not evaluated. A macro the Python headers (or the unit's
+// source, or the compiler) also define keeps its evaluation: the #undef
+// would make theirs count as redefined too.
+func unevaluated(text []byte, outside map[string]bool) []byte {
+	var out bytes.Buffer
+	out.Grow(len(text) + len(text)/4)
+	for len(text) > 0 {
+		var line []byte
+		line, text, _ = bytes.Cut(text, []byte("\n"))
+		if verb, name, _, ok := directive(line); ok && verb == "define" && !outside[name] {
+			out.WriteString("#undef ")
+			out.WriteString(name)
+			out.WriteByte('\n')
+		}
+		out.Write(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}
+
+// directive parses "#define NAME..." or "#undef NAME", as cc -E -dD
+// writes them.
+func directive(line []byte) (verb, name string, rest []byte, ok bool) {
+	var r []byte
+	switch {
+	case bytes.HasPrefix(line, []byte("#define ")):
+		verb, r = "define", line[len("#define "):]
+	case bytes.HasPrefix(line, []byte("#undef ")):
+		verb, r = "undef", line[len("#undef "):]
+	default:
+		return "", "", nil, false
+	}
+	j := 0
+	for j < len(r) && isWordByte(r[j]) {
+		j++
+	}
+	if j == 0 {
+		return "", "", nil, false
+	}
+	return verb, string(r[:j]), r[j:], true
 }

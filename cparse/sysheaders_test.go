@@ -118,9 +118,18 @@ extern int printf (const char *, ...);
 
 func TestSplitSystem(t *testing.T) {
 	isPython := func(p string) bool { return strings.HasPrefix(p, "/py/") }
-	chunks, read, err := splitSystem([]byte(cppOutput), isPython)
+	c, err := splitSystem([]byte(cppOutput), isPython)
 	if err != nil {
 		t.Fatal(err)
+	}
+	chunks, read := c.chunks, c.read
+	for _, name := range []string{"__STDC__", "Py_PYTHON_H"} {
+		if !c.outside[name] {
+			t.Errorf("%s, defined by the compiler or a Python header, is not in outside", name)
+		}
+	}
+	if c.outside["_STDIO_H"] || c.outside["INT_MAX"] {
+		t.Errorf("outside %v holds system macros", c.outside)
 	}
 	want := map[site]string{
 		{"/py/Python.h", 2}: "#define _STDIO_H 1\ntypedef long __off_t;\n",
@@ -145,9 +154,17 @@ func TestSplitSystem(t *testing.T) {
 		"renamed":            strings.Replace(cppOutput, "typedef long __off_t;", "# 3 \"/usr/include/other.h\" 3 4", 1),
 		"entered twice":      strings.Replace(cppOutput, `# 1 "/py/pyport.h" 1`, "# 1 \"/usr/include/stdio.h\" 1 3 4\n# 3 \"/py/Python.h\" 2\n# 1 \"/py/pyport.h\" 1", 1),
 	} {
-		if _, _, err := splitSystem([]byte(bad), isPython); err == nil {
+		if _, err := splitSystem([]byte(bad), isPython); err == nil {
 			t.Errorf("%s: splitSystem accepted it", name)
 		}
+	}
+}
+
+func TestUnevaluated(t *testing.T) {
+	in := "#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#define F(x) (x)\n"
+	want := "#undef A\n#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#undef F\n#define F(x) (x)\n"
+	if got := string(unevaluated([]byte(in), map[string]bool{"Py_X": true})); got != want {
+		t.Errorf("unevaluated:\n%s\nwant:\n%s", got, want)
 	}
 }
 
