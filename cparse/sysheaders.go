@@ -35,7 +35,9 @@ import (
 // show, a Python header included from a system one, a site entered twice)
 // or a failure of either front end sends the parse down the plain path:
 // the overlay is a shortcut, never a different answer. The snapshot tests
-// (every include byte-identical) and the gcc cross-checks hold it to that.
+// (every include byte-identical), a test that makes every Python's include
+// both ways and compares (internal/pipeline) and the gcc cross-checks hold
+// it to that.
 
 // systemName names the system headers' text in the front end's positions.
 const systemName = "<system>"
