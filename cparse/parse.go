@@ -97,7 +97,7 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	}
 	var ast *cc.AST
 	if useSystemOverlay {
-		if ov, err := systemOverlay(cfg.CC, u, src.String()); err == nil {
+		if ov, err := systemOverlay(cfg, u, src.String()); err == nil {
 			withOverlay := *cfg
 			withOverlay.FS = overlayFS(ov.files)
 			if ast, err = cc.Translate(&withOverlay, srcs); err == nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"modernc.org/cc/v4"
 )
 
 // Most of what a parse of Python.h reads is the C library's headers, and
@@ -59,8 +61,14 @@ type site struct {
 
 // systemOverlay preprocesses src (the unit's own source) with the host
 // compiler and returns the overlay, or an error saying why it cannot.
-func systemOverlay(compiler string, u *Unit, src string) (*overlay, error) {
+func systemOverlay(cfg *cc.Config, u *Unit, src string) (*overlay, error) {
+	compiler := cfg.CC
 	args := []string{"-E", "-dD"}
+	if isGCC(cfg.Predefined) {
+		// Where each token came from through macro expansions is for
+		// diagnostics; without it gcc preprocesses the unit a third faster.
+		args = append(args, "-ftrack-macro-expansion=0")
+	}
 	for _, d := range u.IncludeDirs {
 		args = append(args, "-I", d)
 	}
@@ -96,6 +104,12 @@ func systemOverlay(compiler string, u *Unit, src string) (*overlay, error) {
 		o.files[file] = text
 	}
 	return o, nil
+}
+
+// isGCC reports GCC itself by its predefined macros (clang defines
+// __GNUC__ too).
+func isGCC(predefined string) bool {
+	return strings.Contains(predefined, "#define __GNUC__ ") && !strings.Contains(predefined, "#define __clang__ ")
 }
 
 func firstLine(s string) string {

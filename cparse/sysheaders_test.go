@@ -160,6 +160,14 @@ func TestSplitSystem(t *testing.T) {
 	}
 }
 
+func TestIsGCC(t *testing.T) {
+	gcc := "#define __GNUC__ 12\n#define __x86_64__ 1\n"
+	clang := "#define __GNUC__ 4\n#define __clang__ 1\n"
+	if !isGCC(gcc) || isGCC(clang) || isGCC("") {
+		t.Errorf("isGCC: gcc %v, clang %v, nothing %v; want true, false, false", isGCC(gcc), isGCC(clang), isGCC(""))
+	}
+}
+
 func TestUnevaluated(t *testing.T) {
 	in := "#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#define F(x) (x)\n"
 	want := "#undef A\n#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#undef F\n#define F(x) (x)\n"
