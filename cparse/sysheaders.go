@@ -140,6 +140,7 @@ func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
 	chunks := map[site][]byte{}
 	outside := map[string]bool{}
 	seen := map[string]bool{}
+	entered := map[string]int{} // how often each Python header is read
 	var read []string
 	var stack []frame
 	var chunk bytes.Buffer
@@ -167,6 +168,9 @@ func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
 			}
 			if depth > 0 && py {
 				return nil, fmt.Errorf("%s is included from a system header", file)
+			}
+			if py {
+				entered[file]++
 			}
 			if depth > 0 || !py && len(stack) > 0 && stack[len(stack)-1].python {
 				depth++
@@ -199,6 +203,13 @@ func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
 	}
 	if depth != 0 {
 		return nil, errors.New("the compiler's output ends inside a system header")
+	}
+	for st := range chunks {
+		if entered[st.file] > 1 {
+			// One file serves every reading of it: its sites' text
+			// would be replayed where the compiler read nothing.
+			return nil, fmt.Errorf("%s, which includes system headers, is read more than once", st.file)
+		}
 	}
 	return &compiled{chunks, read, outside}, nil
 }
@@ -333,7 +344,8 @@ var _ io.Reader = (*memFile)(nil)
 // is made of (the front end does not check function bodies, and a call is
 // no constant). Kept are the directives (#define, #undef, #pragma: in
 // their places), typedefs, struct, union and enum definitions, tag
-// declarations (struct X;) and static assertions.
+// declarations (struct X;), static assertions and objects declared
+// without attributes.
 func pruneDeclarations(text []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(text) / 3)
@@ -494,6 +506,10 @@ func keepDeclaration(decl []byte, hasBody bool) bool {
 	case f[0] == "typedef" || f[0] == "_Static_assert":
 		return true
 	case len(f) == 2 && (f[0] == "struct" || f[0] == "union" || f[0] == "enum"):
+		return true
+	case !bytes.ContainsRune(decl, '('):
+		// An object (extern FILE *stdin;): a macro's value could
+		// take its size.
 		return true
 	}
 	return false

@@ -12,6 +12,7 @@ func TestPruneDeclarations(t *testing.T) {
 	in := `typedef unsigned long size_t;
 extern int printf (const char *__restrict __format, ...);
 extern struct _IO_FILE *stdin;
+extern int daylight __attribute__ ((__deprecated__));
 struct timespec
   {
     long tv_sec;
@@ -39,6 +40,7 @@ extern int stat (const char *__file) __asm__ ("" "stat64;{");
 _Static_assert (1, "one");
 extern char *tail (void)`
 	want := `typedef unsigned long size_t;
+extern struct _IO_FILE *stdin;
 struct timespec
   {
     long tv_sec;
@@ -152,6 +154,7 @@ func TestSplitSystem(t *testing.T) {
 		"python from system": strings.Replace(cppOutput, `# 1 "/usr/include/limits.h" 1 3 4`, "# 1 \"/usr/include/limits.h\" 1 3 4\n# 1 \"/py/inner.h\" 1\n# 2 \"/usr/include/limits.h\" 2 3 4", 1),
 		"unbalanced":         strings.Replace(cppOutput, `# 4 "/py/Python.h" 2`, "", 1),
 		"renamed":            strings.Replace(cppOutput, "typedef long __off_t;", "# 3 \"/usr/include/other.h\" 3 4", 1),
+		"python read twice":  strings.Replace(cppOutput, `# 4 "/py/Python.h" 2`, "# 4 \"/py/Python.h\" 2\n# 1 \"/py/pyport.h\" 1\n# 5 \"/py/Python.h\" 2", 1),
 		"entered twice":      strings.Replace(cppOutput, `# 1 "/py/pyport.h" 1`, "# 1 \"/usr/include/stdio.h\" 1 3 4\n# 3 \"/py/Python.h\" 2\n# 1 \"/py/pyport.h\" 1", 1),
 	} {
 		if _, err := splitSystem([]byte(bad), isPython); err == nil {

@@ -15,8 +15,8 @@ import (
 // TestAssemblerChoosesTheInclude: nasm gets the include cut to what a
 // source uses, and the whole include when the source builds names the cut
 // cannot follow, when the cut run fails or speaks (so that the messages
-// are the ones nasm gives by hand), and for a debug build. A nasm first on
-// PATH logs each run's include directory.
+// are the ones nasm gives by hand), for a debug build, and when NASMENV
+// adds options. A nasm first on PATH logs each run's include directory.
 func TestAssemblerChoosesTheInclude(t *testing.T) {
 	testutil.NeedTools(t, "nasm")
 	real, _ := exec.LookPath("nasm")
@@ -49,8 +49,12 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 		{"fails with the cut", head + "PY_BF_LOAD xmm0, rdi, PyASCIIObject.state.kind\n", false,
 			[]string{"include.1/", "include/"}, "xmm0 is not a 32- or 64-bit general register"},
 		{"debug", head + "dq PyObject_size\n", true, []string{"include/"}, ""},
+		{"NASMENV", head + "dq PyObject_size\n", false, []string{"include/"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "NASMENV" {
+				t.Setenv("NASMENV", "-w+all") // options the cut cannot see
+			}
 			os.Remove(log)
 			dir, tmp := t.TempDir(), t.TempDir()
 			incDir := filepath.Join(tmp, "include")

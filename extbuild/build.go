@@ -228,7 +228,9 @@ func (a *assembler) source(src, obj string) error {
 // cutFor writes the include cut to what src uses into a directory of its
 // own and returns it; ok is false when src must have the whole include.
 func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
-	if a.cuts == nil {
+	if a.cuts == nil || os.Getenv("NASMENV") != "" {
+		// NASMENV can add options the cut cannot see: include
+		// directories, pre-included files.
 		return "", false
 	}
 	sep := string(filepath.Separator)

@@ -16,8 +16,8 @@
 // (PY_BF_LOAD rdi, eax, S.f reads S.f_SHIFT through %[%3]_SHIFT), and so
 // do the struct conventions (S gives S_size, S.m and S.m?). A source that
 // builds names in ways the cut cannot follow (%+, %[...], %{...}, %tok,
-// %deftok, a macro parameter glued to other characters, an %include that
-// cannot be found) gets no cut: For reports false and the caller uses the
+// %deftok, a macro parameter glued to other characters, a line continued
+// with a backslash, an %include that cannot be found) gets no cut: For reports false and the caller uses the
 // whole include. So does an include whose text this package does not know
 // how to split (a continued line, a case-insensitive definition).
 //
@@ -301,6 +301,23 @@ func scan(text string, ident func(string), code func(i int)) {
 	}
 }
 
+// hasFoldPrefix is strings.HasPrefix without regard to ASCII case.
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// continued reports a line that ends in a backslash: nasm joins it with
+// the next, and a name split across the two is no identifier the scan
+// sees.
+func continued(text string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasSuffix(strings.TrimRight(l, " \t\r"), `\`) {
+			return true
+		}
+	}
+	return false
+}
+
 // dynamic reports whether nasm text (outside comments and strings) builds
 // names out of pieces: %+, %[...], %{...}, %tok, %deftok, or a macro
 // parameter or name (%1, %-1, %?, %??, %*?) or anything else glued to an
@@ -322,7 +339,8 @@ func dynamic(text string) bool {
 			found = true // the concatenation operator
 		case rest[0] == '[' || rest[0] == '{':
 			found = true
-		case strings.HasPrefix(rest, "tok") || strings.HasPrefix(rest, "deftok"):
+		case hasFoldPrefix(rest, "tok") || hasFoldPrefix(rest, "deftok"):
+			// nasm's directives and functions ignore case: %DEFTOK too.
 			found = true
 		default:
 			j := 0
@@ -377,7 +395,7 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 			return false
 		}
 		code := string(data)
-		if dynamic(code) {
+		if dynamic(code) || continued(code) {
 			return false
 		}
 		ids = append(ids, identifiers(code)...)

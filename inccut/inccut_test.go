@@ -150,6 +150,8 @@ func TestDynamic(t *testing.T) {
 		"dq key%1\n":                               true,
 		"call %?_impl\n":                           true,
 		"dq %-1x\n":                                true,
+		"%DEFTOK T 'PyObject'\n":                   true,
+		"dq %TOK('PyObject')\n":                    true,
 	} {
 		if got := dynamic(text); got != want {
 			t.Errorf("dynamic(%q) = %v, want %v", text, got, want)
@@ -181,6 +183,7 @@ func TestUsesFollowsIncludes(t *testing.T) {
 	write("src/bad.asm", "%include \"missing.inc\"\n")
 	write("src/dyn.asm", "%include \"dyn.inc\"\n")
 	write("lib/dyn.inc", "dq PyObject%+_size\n")
+	write("src/cont.asm", "%ifdef HAVE_LO\\\nNG_LONG\n%endif\n")
 
 	ids, ok := Uses(dir, []string{"src/m.asm"}, []string{"lib/"})
 	if !ok || !slices.Contains(ids, "FromM") || !slices.Contains(ids, "FromDefs") {
@@ -189,7 +192,7 @@ func TestUsesFollowsIncludes(t *testing.T) {
 	if _, ok := Uses(dir, []string{"src/m.asm"}, nil); ok {
 		t.Error("Uses(m.asm) without lib/ on the path: want no cut, defs.inc cannot be found")
 	}
-	for _, src := range []string{"src/bad.asm", "src/dyn.asm", "src/none.asm"} {
+	for _, src := range []string{"src/bad.asm", "src/dyn.asm", "src/none.asm", "src/cont.asm"} {
 		if _, ok := Uses(dir, []string{src}, []string{"lib/"}); ok {
 			t.Errorf("Uses(%s): want no cut", src)
 		}
