@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -335,8 +334,6 @@ func (i memInfo) Mode() fs.FileMode  { return 0o444 }
 func (i memInfo) ModTime() time.Time { return time.Time{} }
 func (i memInfo) IsDir() bool        { return false }
 func (i memInfo) Sys() any           { return nil }
-
-var _ io.Reader = (*memFile)(nil)
 
 // pruneDeclarations drops from preprocessed text the declarations that
 // declare no type: function prototypes and definitions and extern objects,

@@ -205,7 +205,7 @@ func TestSystemOverlayIsUsed(t *testing.T) {
 		if len(u.systemRead) == 0 {
 			t.Errorf("Python %s (%s): parsed without the system overlay", py.Version, filepath.Dir(py.IncludeDirs[0]))
 		}
-		if !slices.Contains(u.Files(), "/usr/include/stdio.h") && !slices.ContainsFunc(u.Files(), func(f string) bool { return strings.HasSuffix(f, "/stdio.h") }) {
+		if !slices.ContainsFunc(u.Files(), func(f string) bool { return strings.HasSuffix(f, "/stdio.h") }) {
 			t.Errorf("Python %s: the unit's files leave out stdio.h, which the compiler read", py.Version)
 		}
 	}

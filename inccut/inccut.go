@@ -68,6 +68,9 @@ type Include struct {
 	blocks []block
 	byName map[string][]int // name -> the blocks that define it
 	names  []string         // every defined name, sorted, for prefix lookups
+	// always are the identifiers of the structural lines, which every
+	// cut keeps: what they use is used (the guard's name).
+	always []string
 }
 
 // Parse splits text into blocks. ok is false when the text has a construct
@@ -117,6 +120,11 @@ func Parse(text string) (inc *Include, ok bool) {
 	}
 	for n := range inc.byName {
 		inc.names = append(inc.names, n)
+	}
+	for _, b := range inc.blocks {
+		if b.names == nil {
+			inc.always = append(inc.always, identifiers(b.text)...)
+		}
 	}
 	sort.Strings(inc.names)
 	return inc, true
@@ -198,12 +206,7 @@ func (inc *Include) add(names []string, lines []string) {
 // need, directly or through other kept blocks, and every structural line.
 func (inc *Include) Cut(uses []string) []byte {
 	kept := make([]bool, len(inc.blocks))
-	queue := append([]string{}, uses...)
-	for _, b := range inc.blocks {
-		if b.names == nil { // kept, so what it uses is used: the guard's name
-			queue = append(queue, identifiers(b.text)...)
-		}
-	}
+	queue := append(append([]string{}, uses...), inc.always...)
 	seen := map[string]bool{}
 	for len(queue) > 0 {
 		t := queue[len(queue)-1]
