@@ -286,8 +286,8 @@ func (p *Probe) Run(u *cparse.Unit, include []byte, dir string) ([]Mismatch, err
 }
 
 // compileRun compiles the C file src with gcc as u's headers are parsed,
-// into exe, and runs it.
-func compileRun(u *cparse.Unit, src, exe string) ([]byte, error) {
+// links it with the objects objs into exe, and runs it.
+func compileRun(u *cparse.Unit, src, exe string, objs ...string) ([]byte, error) {
 	// gcc's default language mode, as the front end's predefined macros are.
 	args := []string{"-w", "-o", exe}
 	for _, d := range u.IncludeDirs {
@@ -296,13 +296,13 @@ func compileRun(u *cparse.Unit, src, exe string) ([]byte, error) {
 	for _, d := range u.AfterDirs {
 		args = append(args, "-idirafter", d)
 	}
-	args = append(args, src)
+	args = append(append(args, src), objs...)
 	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("gcc: %v\n%s", err, firstLines(out, 20))
 	}
 	out, err := exec.Command(exe).Output()
 	if err != nil {
-		return nil, fmt.Errorf("running the C probe: %v", err)
+		return out, fmt.Errorf("running the C probe: %v", err) // what it printed says why
 	}
 	return out, nil
 }
@@ -310,12 +310,14 @@ func compileRun(u *cparse.Unit, src, exe string) ([]byte, error) {
 // RunC compiles a C program made of u's source (the headers with u's
 // defines) followed by body with gcc, runs it and returns what it printed:
 // for tests that ask gcc one question. dir is a scratch directory.
-func RunC(u *cparse.Unit, body, dir string) ([]byte, error) {
+// The program is linked with the objects objs (NASM's, for tests that
+// set the include's macros against the headers' own).
+func RunC(u *cparse.Unit, body, dir string, objs ...string) ([]byte, error) {
 	src := filepath.Join(dir, "question.c")
 	if err := os.WriteFile(src, []byte(u.CSource()+"\n#include <stddef.h>\n#include <stdio.h>\n#include <string.h>\n"+body), 0o644); err != nil {
 		return nil, err
 	}
-	return compileRun(u, src, filepath.Join(dir, "question"))
+	return compileRun(u, src, filepath.Join(dir, "question"), objs...)
 }
 
 func dataSection(obj string) ([]byte, error) {

@@ -42,9 +42,11 @@ func (e *nasm) refcount() {
 		e.p("%%%%alive:\n%%endmacro\n")
 	case layout.RefSplit:
 		// The low 32 bits saturate: at 0xFFFFFFFF the object is immortal
-		// and the count is left as it is.
-		e.p("%%macro Py_INCREF 1\n    add dword [%%1 + PyObject.%s], 1\n    jnc %%%%done\n", rc.Field)
-		e.p("    dec dword [%%1 + PyObject.%s] ; immortal: undo\n%%%%done:\n%%endmacro\n", rc.Field)
+		// and is not written at all, as the headers' Py_INCREF does: an
+		// increment undone after would race with other interpreters'
+		// threads and dirty pages shared after fork.
+		e.p("%%macro Py_INCREF 1\n    cmp dword [%%1 + PyObject.%s], -1\n    je %%%%done ; immortal\n", rc.Field)
+		e.p("    inc dword [%%1 + PyObject.%s]\n%%%%done:\n%%endmacro\n", rc.Field)
 		e.p("%%macro Py_DECREF 1\n    cmp dword [%%1 + PyObject.%s], 0\n    jl %%%%alive ; immortal\n", rc.Field)
 		e.p("    dec qword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
 		e.dealloc(rc)

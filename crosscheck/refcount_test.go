@@ -1,0 +1,215 @@
+package crosscheck
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/internal/testutil"
+	"github.com/pyinc/pyinc/layout"
+)
+
+// refcountAsm wraps the include's macros in functions C can call.
+const refcountAsm = `%include "python.inc"
+section .text
+global asm_incref, asm_decref, asm_xincref, asm_xdecref
+asm_incref:
+    Py_INCREF rdi
+    ret
+asm_xincref:
+    Py_XINCREF rdi
+    ret
+asm_decref:
+    sub rsp, 8                  ; a call to the deallocator needs rsp aligned
+    Py_DECREF rdi
+    add rsp, 8
+    ret
+asm_xdecref:
+    sub rsp, 8
+    Py_XDECREF rdi
+    add rsp, 8
+    ret
+`
+
+// refcountStub stands in for libpython's _Py_Dealloc, which the headers'
+// Py_DECREF and the include's call at zero from 3.8 on; it is a file of its
+// own because older headers define _Py_Dealloc as a macro.
+const refcountStub = `extern int deallocs;
+void _Py_Dealloc(void *op) { deallocs++; }
+`
+
+// refcountProgram sets the headers' Py_INCREF and Py_DECREF, compiled by
+// gcc, against the include's, from raw 64-bit counts at every boundary the
+// schemes have: the 32-bit halves, 3.14's immortal start (3 << 30), 3.12's
+// saturated low half (0xFFFFFFFF). Both must leave the same 8 bytes and
+// call the deallocator alike; and where C does not write the object (an
+// immortal one), neither may NASM: each side also runs, in a child
+// process, on an object in a read-only page, and NASM may fault only where
+// C does. Writing an immortal object, even to undo the write, races with
+// other interpreters' threads and dirties memory shared after fork.
+const refcountProgram = `
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void asm_incref(PyObject *), asm_xincref(PyObject *), asm_decref(PyObject *), asm_xdecref(PyObject *);
+static void c_incref(PyObject *op) { Py_INCREF(op); }
+static void c_xincref(PyObject *op) { Py_XINCREF(op); }
+static void c_decref(PyObject *op) { Py_DECREF(op); }
+static void c_xdecref(PyObject *op) { Py_XDECREF(op); }
+
+int deallocs;
+static void count_dealloc(PyObject *op) { deallocs++; }
+static PyTypeObject fake_type; /* what a Py_DECREF at zero reaches through ob_type */
+
+static void set_count(PyObject *op, uint64_t count)
+{
+    memset(op, 0, sizeof *op);
+    memcpy((char *)op + offsetof(PyObject, ob_refcnt), &count, 8);
+    op->ob_type = &fake_type;
+}
+
+static uint64_t count_of(PyObject *op)
+{
+    uint64_t c;
+    memcpy(&c, (char *)op + offsetof(PyObject, ob_refcnt), 8);
+    return c;
+}
+
+/* faults runs f on an object with the count in a read-only page, in a
+ * child, and reports whether it died. */
+static int faults(void (*f)(PyObject *), uint64_t count)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        PyObject *op = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        set_count(op, count);
+        mprotect(op, 4096, PROT_READ);
+        f(op);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static const uint64_t counts[] = {
+    1, 2, 3, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001, 0xbfffffff, 0xc0000000,
+    0xc0000001, 0xfffffffe, 0xffffffff, 0x100000000, 0x100000001, 0x1fffffffe, 0x1ffffffff,
+    0x7fffffff00000000, 0x7ffffffffffffffe,
+};
+
+static int bad, checked, readonly;
+
+static void compare(const char *what, void (*c)(PyObject *), void (*nasm)(PyObject *), uint64_t count)
+{
+    PyObject a, b;
+    set_count(&a, count);
+    set_count(&b, count);
+    deallocs = 0;
+    c(&a);
+    int c_deallocs = deallocs;
+    deallocs = 0;
+    nasm(&b);
+    checked++;
+    if (count_of(&a) != count_of(&b) || c_deallocs != deallocs) {
+        printf("%s from count %#llx: C leaves %#llx (%d dealloc), NASM %#llx (%d dealloc)\n", what,
+               (unsigned long long)count, (unsigned long long)count_of(&a), c_deallocs,
+               (unsigned long long)count_of(&b), deallocs);
+        bad = 1;
+    }
+    if (!faults(c, count)) {
+        readonly++;
+        if (faults(nasm, count)) {
+            printf("%s from count %#llx: C leaves the object unwritten, NASM writes it\n", what, (unsigned long long)count);
+            bad = 1;
+        }
+    }
+}
+
+int main(void)
+{
+    fake_type.tp_dealloc = count_dealloc;
+    c_xincref(NULL), asm_xincref(NULL), c_xdecref(NULL), asm_xdecref(NULL); /* no crash */
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        compare("Py_INCREF", c_incref, asm_incref, counts[i]);
+        compare("Py_XINCREF", c_xincref, asm_xincref, counts[i]);
+        compare("Py_DECREF", c_decref, asm_decref, counts[i]);
+        compare("Py_XDECREF", c_xdecref, asm_xdecref, counts[i]);
+    }
+    printf("checked %d, %d of them read-only\n", checked, readonly);
+    return bad;
+}
+`
+
+// TestRefcountMacros checks the include's inline reference counting
+// against gcc for every Python found, the tree's too: refcountProgram.
+// Each Python is checked as built and with Py_TRACE_REFS; schemes that
+// call the exported functions (debug builds) have nothing inline to check.
+func TestRefcountMacros(t *testing.T) {
+	needTools(t, "gcc", "nasm")
+	kinds := map[layout.RefKind]bool{}
+	check := func(t *testing.T, pys []*cparse.Python) {
+		for _, py := range pys {
+			// Py_TRACE_REFS puts two pointers before the count; from 3.12
+			// it no longer implies calls.
+			for _, v := range []struct {
+				name    string
+				defines []cparse.Define
+			}{{"", nil}, {"/tracerefs", []cparse.Define{{Name: "Py_TRACE_REFS", Value: "1"}}}} {
+				r, err := pipeline.Run(py, v.defines)
+				if err != nil && strings.Contains(err.Error(), "refuse this configuration") {
+					t.Run(testName(py)+v.name, func(t *testing.T) { t.Skipf("the headers refuse it: %v", err) })
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				rc := r.Model.RefCount
+				if rc == nil || rc.Kind == layout.RefCall {
+					continue
+				}
+				kinds[rc.Kind] = true
+				t.Run(testName(py)+v.name, func(t *testing.T) {
+					t.Parallel()
+					checkRefcount(t, r.Unit, r.Include, rc.Kind != layout.RefPlain)
+				})
+			}
+		}
+	}
+	check(t, installed(t))
+	t.Run("tree", func(t *testing.T) { check(t, testutil.TreePythons(t)) })
+	for k, name := range map[layout.RefKind]string{layout.RefPlain: "plain", layout.RefSplit: "3.12-split", layout.RefU32: "3.14-u32"} {
+		if !kinds[k] {
+			t.Run("missing-"+name, func(t *testing.T) { t.Skipf("no Python here counts references the %s way: not checked", name) })
+		}
+	}
+}
+
+// checkRefcount runs refcountProgram for one include; immortal says the
+// scheme has immortal objects, so that some counts must leave C's object
+// unwritten.
+func checkRefcount(t *testing.T, u *cparse.Unit, inc []byte, immortal bool) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{"python.inc": string(inc), "rc.asm": refcountAsm, "stub.c": refcountStub} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Run(t, dir, nil, "nasm", "-w+error", "-f", "elf64", "-o", "rc.o", "rc.asm")
+	testutil.Run(t, dir, nil, "gcc", "-c", "-o", "stub.o", "stub.c")
+	out, err := RunC(u, refcountProgram, dir, filepath.Join(dir, "rc.o"), filepath.Join(dir, "stub.o"))
+	text := strings.TrimSpace(string(out))
+	if err != nil {
+		t.Fatalf("the include's refcount macros disagree with the headers':\n%s\n%v", text, err)
+	}
+	if !strings.HasPrefix(text, "checked 72, ") || immortal == strings.HasPrefix(text, "checked 72, 0 ") {
+		t.Fatalf("too little was checked: %s", text)
+	}
+	t.Log(text)
+}
