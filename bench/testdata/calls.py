@@ -1,11 +1,13 @@
 """Calls per second of refext (NASM) and cref (C, gcc -O2), for make bench.
 
-Prints one JSON object: {"function": [asm_rate, c_rate], ...}. The rounds
-of the two sides alternate, so that both see the same machine; each rate
+Prints one JSON object: {"row": [rate, rate compared with], ...}, mostly
+{"function": [NASM rate, C rate]}. The rounds of the sides alternate, so
+that all see the same machine; each rate
 is the best round of N calls from a local loop, which costs the same for
 both, timed in CPU time of the process (time.process_time), so that other
-work on a shared machine counts as little as it can. "multiply_fast/compact" sets refext.multiply_fast against C that reads
-ints with PyUnstable_Long_IsCompact and PyUnstable_Long_CompactValue (3.12+);
+work on a shared machine counts as little as it can. "multiply_fast/compact"
+sets refext.multiply_fast against C that reads ints with
+PyUnstable_Long_IsCompact and PyUnstable_Long_CompactValue (3.12+);
 "Counter.increment" is c.increment() on a Counter of each module.
 """
 import json
@@ -16,7 +18,7 @@ import cref
 import refext
 
 N = 50000
-ROUNDS = 31
+ROUNDS = 101
 clock = time.process_time
 
 
@@ -45,21 +47,55 @@ def increment_round(counter, args):
     return N / (clock() - t0)
 
 
+ARGS = (123456, 789)
+
+# Each group's sides alternate round by round, so that they see the same
+# machine. Rows: name -> (side, side it is compared with).
+# "multiply_fast/ceiling" sets cref.multiply_no_conversion, which returns the
+# same product without reading its arguments, against C's multiply_fast: no
+# way of reading ints can beat it. "Counter.increment/C against C" sets two
+# cref Counters against each other: the same code on both sides, so its
+# distance from 1 is what noise alone does to a ratio in this run.
+GROUPS = [
+    ("multiply", ARGS, two_args_round,
+     {"NASM": (refext, "multiply"), "C": (cref, "multiply")},
+     {"multiply": ("NASM", "C")}),
+    ("multiply_fast", ARGS, two_args_round,
+     {"NASM": (refext, "multiply_fast"), "C": (cref, "multiply_fast"),
+      "compact": (cref, "multiply_compact"), "none": (cref, "multiply_no_conversion")},
+     {"multiply_fast": ("NASM", "C"), "multiply_fast/compact": ("NASM", "compact"),
+      "multiply_fast/ceiling": ("none", "C")}),
+    ("identity", (object(),), one_arg_round,  # not immortal: its count changes
+     {"NASM": (refext, "identity"), "C": (cref, "identity")},
+     {"identity": ("NASM", "C")}),
+    ("Counter.increment", (), increment_round,
+     {"NASM": (refext, "Counter"), "C": (cref, "Counter"), "C again": (cref, "Counter")},
+     {"Counter.increment": ("NASM", "C"), "Counter.increment/C against C": ("C again", "C")}),
+]
+
+
+def sides_of(group, run):
+    """The callables of a group that both modules have, by side name."""
+    sides = {}
+    for side, (module, attr) in group.items():
+        if hasattr(module, attr):
+            sides[side] = getattr(module, attr)
+            if run is increment_round:
+                sides[side] = sides[side](0)
+    return sides
+
+
+if hasattr(cref, "multiply_no_conversion") and cref.multiply_no_conversion(*ARGS) != ARGS[0] * ARGS[1]:
+    sys.exit("calls.py: cref.c's CALLS_PRODUCT is not the product of ARGS")
+
 out = {}
-for name, asm_name, c_name, args, run in [
-        ("multiply", "multiply", "multiply", (123456, 789), two_args_round),
-        ("multiply_fast", "multiply_fast", "multiply_fast", (123456, 789), two_args_round),
-        ("multiply_fast/compact", "multiply_fast", "multiply_compact", (123456, 789), two_args_round),
-        ("identity", "identity", "identity", (out,), one_arg_round),
-        ("Counter.increment", "Counter", "Counter", (), increment_round)]:
-    if not (hasattr(refext, asm_name) and hasattr(cref, c_name)):
-        continue
-    sides = [getattr(refext, asm_name), getattr(cref, c_name)]
-    if run is increment_round:
-        sides = [cls(0) for cls in sides]
-    best = [0.0, 0.0]
+for name, args, run, group, rows in GROUPS:
+    sides = sides_of(group, run)
+    best = dict.fromkeys(sides, 0.0)
     for _ in range(ROUNDS):
-        for i, side in enumerate(sides):
-            best[i] = max(best[i], run(side, args))
-    out[name] = best
+        for side, fn in sides.items():
+            best[side] = max(best[side], run(fn, args))
+    for row, (a, b) in rows.items():
+        if a in best and b in best:
+            out[row] = [best[a], best[b]]
 sys.stdout.write(json.dumps(out) + "\n")
