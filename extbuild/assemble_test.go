@@ -16,7 +16,8 @@ import (
 // source uses, and the whole include when the source builds names the cut
 // cannot follow, when the cut run fails or speaks (so that the messages
 // are the ones nasm gives by hand), for a debug build, and when NASMENV
-// adds options. A nasm first on PATH logs each run's include directory.
+// adds options; nasm's warnings are passed on. A nasm first on PATH logs
+// each run's include directory.
 func TestAssemblerChoosesTheInclude(t *testing.T) {
 	testutil.NeedTools(t, "nasm")
 	real, _ := exec.LookPath("nasm")
@@ -42,14 +43,16 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 		debug     bool
 		want      []string // the include directories nasm got, in order
 		fails     string
+		warnings  []string // what the build passes on of nasm's warnings
 	}{
-		{"uses names", head + "dq PyObject_size\n", false, []string{"include.1/"}, ""},
-		{"builds names", head + "dq PyObject%+_size\n", false, []string{"include/"}, ""},
-		{"warns with the cut", head + "dq PyObject_size\n%warning look\n", false, []string{"include.1/", "include/"}, ""},
+		{"uses names", head + "dq PyObject_size\n", false, []string{"include.1/"}, "", nil},
+		{"builds names", head + "dq PyObject%+_size\n", false, []string{"include/"}, "", nil},
+		{"warns with the cut", head + "dq PyObject_size\n%warning look\ndb 300\n", false, []string{"include.1/", "include/"}, "",
+			[]string{"m.asm:4: look [-w+user]", "m.asm:5: byte data exceeds bounds [-w+number-overflow]"}},
 		{"fails with the cut", head + "PY_BF_LOAD xmm0, rdi, PyASCIIObject.state.kind\n", false,
-			[]string{"include.1/", "include/"}, "xmm0 is not a 32- or 64-bit general register"},
-		{"debug", head + "dq PyObject_size\n", true, []string{"include/"}, ""},
-		{"NASMENV", head + "dq PyObject_size\n", false, []string{"include/"}, ""},
+			[]string{"include.1/", "include/"}, "xmm0 is not a 32- or 64-bit general register", nil},
+		{"debug", head + "dq PyObject_size\n", true, []string{"include/"}, "", nil},
+		{"NASMENV", head + "dq PyObject_size\n", false, []string{"include/"}, "", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.name == "NASMENV" {
@@ -76,6 +79,9 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 			}
 			if strings.Join(got, " ") != strings.Join(c.want, " ") {
 				t.Errorf("nasm got the include from %q, want %q", got, c.want)
+			}
+			if strings.Join(a.warnings, "\n") != strings.Join(c.warnings, "\n") {
+				t.Errorf("nasm's warnings passed on as %q, want %q", a.warnings, c.warnings)
 			}
 		})
 	}

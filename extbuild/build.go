@@ -120,6 +120,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		}
 		r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
 	}
+	r.Warnings = append(as.warnings, r.Warnings...)
 	plat, why := Platform(links...)
 	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
 	r.NotManylinux = why
@@ -192,6 +193,9 @@ type assembler struct {
 	// every source gets the whole include).
 	cuts *inccut.Include
 	n    int // sources assembled, for unique file names in tmp
+	// warnings are nasm's warnings on sources it assembled, from the run
+	// with the whole include, as "file:line: message [-w+class]".
+	warnings []string
 }
 
 // module assembles each of m's sources into an object in tmp.
@@ -219,10 +223,24 @@ func (a *assembler) source(src, obj string) error {
 			return nil
 		}
 	}
-	if out, err := a.nasm(a.incDir, srcDir, src, obj); err != nil {
+	out, err := a.nasm(a.incDir, srcDir, src, obj)
+	if err != nil {
 		return errorf("%s", firstMatch(out, "error", err))
 	}
+	a.warnings = append(a.warnings, nasmWarnings(out)...)
 	return nil
+}
+
+// nasmWarnings are the warning lines of nasm's output, without the word
+// "warning", which the caller's own prefix says.
+func nasmWarnings(out string) []string {
+	var ws []string
+	for _, l := range strings.Split(out, "\n") {
+		if where, what, ok := strings.Cut(l, ": warning: "); ok {
+			ws = append(ws, where+": "+what)
+		}
+	}
+	return ws
 }
 
 // cutFor writes the include cut to what src uses into a directory of its

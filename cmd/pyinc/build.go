@@ -286,9 +286,13 @@ func writeBuilds(builds []*built, quiet bool) ([]string, error) {
 		return nil, fail("%v", err)
 	}
 	var paths []string
+	warned := map[string]bool{} // a source's warning is the same for every Python
 	for _, b := range builds {
 		for _, w := range b.res.Warnings {
-			fmt.Fprintf(os.Stderr, "pyinc build: warning: %s\n", w)
+			if !warned[w] {
+				warned[w] = true
+				fmt.Fprintf(os.Stderr, "pyinc build: warning: %s\n", w)
+			}
 		}
 		for _, of := range b.files {
 			path := filepath.Join(of.dir, of.name)

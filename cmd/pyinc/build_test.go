@@ -220,6 +220,33 @@ func TestBuildScaffold(t *testing.T) {
 	}
 }
 
+// TestBuildPassesOnNasmWarnings: nasm's warnings reach stderr once, even
+// when the build is for several Pythons, and the build goes on.
+func TestBuildPassesOnNasmWarnings(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	var args []string
+	for _, py := range testutil.Pythons(t) {
+		if py.Interpreter != "" && strings.HasPrefix(py.Version, "3.") && len(args) < 4 {
+			args = append(args, "--python", py.Interpreter)
+		}
+	}
+	if len(args) < 4 {
+		t.Skip("fewer than two Python 3 interpreters are installed")
+	}
+	dir := scaffold(t, "warns")
+	src := filepath.Join(dir, "warns.asm")
+	text := strings.Replace(string(read(t, src)), "section .data\n", "section .data\n    db 300\n", 1)
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(text[:strings.Index(text, "db 300")], "\n") + 1
+	stdout, stderr, code := pyincIn(t, dir, append([]string{"build", "--inplace", "-q"}, args...)...)
+	want := fmt.Sprintf("pyinc build: warning: warns.asm:%d: byte data exceeds bounds [-w+number-overflow]\n", line)
+	if code != 0 || strings.Count(stdout, "\n") != 2 || stderr != want {
+		t.Errorf("build: exit %d, stdout %q, stderr %q; want stderr %q", code, stdout, stderr, want)
+	}
+}
+
 // TestDevelop installs the project into a venv with pyinc develop.
 func TestDevelop(t *testing.T) {
 	testutil.NeedTools(t, "nasm", "cc")
