@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/inccut"
 	"github.com/pyinc/pyinc/internal/testutil"
 	"github.com/pyinc/pyinc/project"
@@ -84,5 +85,26 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 				t.Errorf("nasm's warnings passed on as %q, want %q", a.warnings, c.warnings)
 			}
 		})
+	}
+}
+
+// TestNotShadowed: a python.inc in the project directory stops the build
+// unless it is the include being built with.
+func TestNotShadowed(t *testing.T) {
+	py := &cparse.Python{Version: "3.12.1"}
+	include := []byte("; the include\n")
+	dir := t.TempDir()
+	if err := notShadowed(dir, include, py); err != nil {
+		t.Errorf("no python.inc: %v", err)
+	}
+	own := filepath.Join(dir, inccut.IncludeName)
+	os.WriteFile(own, include, 0o644)
+	if err := notShadowed(dir, include, py); err != nil {
+		t.Errorf("the same python.inc: %v", err)
+	}
+	os.WriteFile(own, []byte("; another Python's include\n"), 0o644)
+	err := notShadowed(dir, include, py)
+	if err == nil || !strings.Contains(err.Error(), "not the include for CPython 3.12.1") {
+		t.Errorf("another python.inc: %v", err)
 	}
 }

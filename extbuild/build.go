@@ -78,6 +78,9 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err != nil {
 		return nil, errorf("Python %s: %v", py.Version, err)
 	}
+	if err := notShadowed(p.Dir, gen.Include, py); err != nil {
+		return nil, err
+	}
 	tmp, done, err := outfile.TempDir("pyinc-build")
 	if err != nil {
 		return nil, err
@@ -125,6 +128,20 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
 	r.NotManylinux = why
 	return r, nil
+}
+
+// notShadowed refuses a build that nasm would make with the project's own
+// python.inc instead of the generated one: nasm looks for an %include in
+// its working directory, the project's, before any -I directory, so a
+// python.inc left there (by pyinc gen -o python.inc, say) would build every
+// Python's module with one Python's layouts. The same content is no harm.
+func notShadowed(dir string, include []byte, py *cparse.Python) error {
+	own, err := os.ReadFile(filepath.Join(dir, inccut.IncludeName))
+	if err != nil || bytes.Equal(own, include) {
+		return nil
+	}
+	return errorf("%s in the project directory is not the include for CPython %s, and nasm would read it instead of the one pyinc makes (nasm looks in its working directory first): move it out of the project directory or delete it",
+		inccut.IncludeName, py.Version)
 }
 
 // needTools finds nasm and cc, or says how to install them.
