@@ -1,6 +1,7 @@
 package crosscheck
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,24 +13,38 @@ import (
 	"github.com/pyinc/pyinc/layout"
 )
 
-// refcountAsm wraps the include's macros in functions C can call.
+// refcountAsm wraps the include's macros in functions C can call, each
+// macro with the object in rdi and in another register: at zero,
+// Py_DECREF moves its register into rdi for the deallocator.
 const refcountAsm = `%include "python.inc"
 section .text
-global asm_incref, asm_decref, asm_xincref, asm_xdecref
+global asm_incref, asm_incref_rax, asm_xincref_rsi, asm_decref, asm_decref_rax, asm_xdecref_rsi
 asm_incref:
     Py_INCREF rdi
     ret
-asm_xincref:
-    Py_XINCREF rdi
+asm_incref_rax:
+    mov rax, rdi
+    Py_INCREF rax
+    ret
+asm_xincref_rsi:
+    mov rsi, rdi
+    Py_XINCREF rsi
     ret
 asm_decref:
     sub rsp, 8                  ; a call to the deallocator needs rsp aligned
     Py_DECREF rdi
     add rsp, 8
     ret
-asm_xdecref:
+asm_decref_rax:
     sub rsp, 8
-    Py_XDECREF rdi
+    mov rax, rdi
+    Py_DECREF rax
+    add rsp, 8
+    ret
+asm_xdecref_rsi:
+    sub rsp, 8
+    mov rsi, rdi
+    Py_XDECREF rsi
     add rsp, 8
     ret
 `
@@ -38,14 +53,26 @@ asm_xdecref:
 // Py_DECREF and the include's call at zero from 3.8 on; it is a file of its
 // own because older headers define _Py_Dealloc as a macro.
 const refcountStub = `extern int deallocs;
-void _Py_Dealloc(void *op) { deallocs++; }
+extern void *deallocated;
+void _Py_Dealloc(void *op) { deallocs++; deallocated = op; }
 `
 
+// refcounts are the raw 64-bit counts each macro starts from: the
+// boundaries of every scheme (the 32-bit halves; 3.14's immortal start,
+// 3 << 30; 3.12's saturated low half, 0xFFFFFFFF) and their neighbours.
+var refcounts = []uint64{
+	1, 2, 3, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001, 0xbfffffff, 0xc0000000,
+	0xc0000001, 0xfffffffe, 0xffffffff, 0x100000000, 0x100000001, 0x1fffffffe, 0x1ffffffff,
+	0x7fffffff00000000, 0x7ffffffffffffffe,
+}
+
+// refcountMacros are the pairs refcountProgram compares per count.
+const refcountMacros = 6
+
 // refcountProgram sets the headers' Py_INCREF and Py_DECREF, compiled by
-// gcc, against the include's, from raw 64-bit counts at every boundary the
-// schemes have: the 32-bit halves, 3.14's immortal start (3 << 30), 3.12's
-// saturated low half (0xFFFFFFFF). Both must leave the same 8 bytes and
-// call the deallocator alike; and where C does not write the object (an
+// gcc, against the include's, from each of refcounts (the C array COUNTS).
+// Both must leave the same object, byte for byte, and call the deallocator
+// alike, on that object; and where C does not write the object (an
 // immortal one), neither may NASM: each side also runs, in a child
 // process, on an object in a read-only page, and NASM may fault only where
 // C does. Writing an immortal object, even to undo the write, races with
@@ -56,14 +83,16 @@ const refcountProgram = `
 #include <sys/wait.h>
 #include <unistd.h>
 
-void asm_incref(PyObject *), asm_xincref(PyObject *), asm_decref(PyObject *), asm_xdecref(PyObject *);
+void asm_incref(PyObject *), asm_incref_rax(PyObject *), asm_xincref_rsi(PyObject *);
+void asm_decref(PyObject *), asm_decref_rax(PyObject *), asm_xdecref_rsi(PyObject *);
 static void c_incref(PyObject *op) { Py_INCREF(op); }
 static void c_xincref(PyObject *op) { Py_XINCREF(op); }
 static void c_decref(PyObject *op) { Py_DECREF(op); }
 static void c_xdecref(PyObject *op) { Py_XDECREF(op); }
 
 int deallocs;
-static void count_dealloc(PyObject *op) { deallocs++; }
+void *deallocated;
+static void count_dealloc(PyObject *op) { deallocs++; deallocated = op; }
 static PyTypeObject fake_type; /* what a Py_DECREF at zero reaches through ob_type */
 
 static void set_count(PyObject *op, uint64_t count)
@@ -84,7 +113,6 @@ static uint64_t count_of(PyObject *op)
  * child, and reports whether it died. */
 static int faults(void (*f)(PyObject *), uint64_t count)
 {
-    fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         PyObject *op = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -98,12 +126,7 @@ static int faults(void (*f)(PyObject *), uint64_t count)
     return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static const uint64_t counts[] = {
-    1, 2, 3, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001, 0xbfffffff, 0xc0000000,
-    0xc0000001, 0xfffffffe, 0xffffffff, 0x100000000, 0x100000001, 0x1fffffffe, 0x1ffffffff,
-    0x7fffffff00000000, 0x7ffffffffffffffe,
-};
-
+static const uint64_t counts[] = {COUNTS};
 static int bad, checked, readonly;
 
 static void compare(const char *what, void (*c)(PyObject *), void (*nasm)(PyObject *), uint64_t count)
@@ -111,16 +134,22 @@ static void compare(const char *what, void (*c)(PyObject *), void (*nasm)(PyObje
     PyObject a, b;
     set_count(&a, count);
     set_count(&b, count);
-    deallocs = 0;
+    deallocs = 0, deallocated = NULL;
     c(&a);
     int c_deallocs = deallocs;
-    deallocs = 0;
+    void *c_deallocated = deallocated;
+    deallocs = 0, deallocated = NULL;
     nasm(&b);
     checked++;
-    if (count_of(&a) != count_of(&b) || c_deallocs != deallocs) {
-        printf("%s from count %#llx: C leaves %#llx (%d dealloc), NASM %#llx (%d dealloc)\n", what,
+    if (memcmp(&a, &b, sizeof a) != 0 || c_deallocs != deallocs) {
+        printf("%s from count %#llx: C leaves count %#llx (%d dealloc), NASM %#llx (%d dealloc)%s\n", what,
                (unsigned long long)count, (unsigned long long)count_of(&a), c_deallocs,
-               (unsigned long long)count_of(&b), deallocs);
+               (unsigned long long)count_of(&b), deallocs, count_of(&a) == count_of(&b) ? ", and other bytes differ" : "");
+        bad = 1;
+    }
+    if (c_deallocated != (deallocs ? (void *)&a : NULL) || deallocated != (deallocs ? (void *)&b : NULL)) {
+        printf("%s from count %#llx: the deallocator got %p from C (object %p), %p from NASM (object %p)\n", what,
+               (unsigned long long)count, c_deallocated, (void *)&a, deallocated, (void *)&b);
         bad = 1;
     }
     if (!faults(c, count)) {
@@ -134,13 +163,16 @@ static void compare(const char *what, void (*c)(PyObject *), void (*nasm)(PyObje
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0); /* what is printed survives a crash */
     fake_type.tp_dealloc = count_dealloc;
-    c_xincref(NULL), asm_xincref(NULL), c_xdecref(NULL), asm_xdecref(NULL); /* no crash */
+    c_xincref(NULL), asm_xincref_rsi(NULL), c_xdecref(NULL), asm_xdecref_rsi(NULL); /* no crash */
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         compare("Py_INCREF", c_incref, asm_incref, counts[i]);
-        compare("Py_XINCREF", c_xincref, asm_xincref, counts[i]);
+        compare("Py_INCREF rax", c_incref, asm_incref_rax, counts[i]);
+        compare("Py_XINCREF rsi", c_xincref, asm_xincref_rsi, counts[i]);
         compare("Py_DECREF", c_decref, asm_decref, counts[i]);
-        compare("Py_XDECREF", c_xdecref, asm_xdecref, counts[i]);
+        compare("Py_DECREF rax", c_decref, asm_decref_rax, counts[i]);
+        compare("Py_XDECREF rsi", c_xdecref, asm_xdecref_rsi, counts[i]);
     }
     printf("checked %d, %d of them read-only\n", checked, readonly);
     return bad;
@@ -150,7 +182,8 @@ int main(void)
 // TestRefcountMacros checks the include's inline reference counting
 // against gcc for every Python found, the tree's too: refcountProgram.
 // Each Python is checked as built and with Py_TRACE_REFS; schemes that
-// call the exported functions (debug builds) have nothing inline to check.
+// call the exported functions (debug, free-threaded and limited-API builds)
+// have nothing inline to check.
 func TestRefcountMacros(t *testing.T) {
 	needTools(t, "gcc", "nasm")
 	kinds := map[layout.RefKind]bool{}
@@ -193,7 +226,7 @@ func TestRefcountMacros(t *testing.T) {
 
 // checkRefcount runs refcountProgram for one include; immortal says the
 // scheme has immortal objects, so that some counts must leave C's object
-// unwritten.
+// unwritten (and none may in a plain count).
 func checkRefcount(t *testing.T, u *cparse.Unit, inc []byte, immortal bool) {
 	dir := t.TempDir()
 	for name, text := range map[string]string{"python.inc": string(inc), "rc.asm": refcountAsm, "stub.c": refcountStub} {
@@ -203,13 +236,23 @@ func checkRefcount(t *testing.T, u *cparse.Unit, inc []byte, immortal bool) {
 	}
 	testutil.Run(t, dir, nil, "nasm", "-w+error", "-f", "elf64", "-o", "rc.o", "rc.asm")
 	testutil.Run(t, dir, nil, "gcc", "-c", "-o", "stub.o", "stub.c")
-	out, err := RunC(u, refcountProgram, dir, filepath.Join(dir, "rc.o"), filepath.Join(dir, "stub.o"))
+	var counts []string
+	for _, c := range refcounts {
+		counts = append(counts, fmt.Sprintf("%#x", c))
+	}
+	program := strings.Replace(refcountProgram, "COUNTS", strings.Join(counts, ", "), 1)
+	out, err := RunC(u, program, dir, filepath.Join(dir, "rc.o"), filepath.Join(dir, "stub.o"))
 	text := strings.TrimSpace(string(out))
 	if err != nil {
-		t.Fatalf("the include's refcount macros disagree with the headers':\n%s\n%v", text, err)
+		t.Fatalf("the refcount check failed (what it printed, then the error):\n%s\n%v", text, err)
 	}
-	if !strings.HasPrefix(text, "checked 72, ") || immortal == strings.HasPrefix(text, "checked 72, 0 ") {
-		t.Fatalf("too little was checked: %s", text)
+	var checked, readonly int
+	fmt.Sscanf(text, "checked %d, %d of them read-only", &checked, &readonly)
+	if want := refcountMacros * len(refcounts); checked != want {
+		t.Fatalf("%d cases checked, want %d: %s", checked, want, text)
+	}
+	if immortal != (readonly > 0) {
+		t.Fatalf("%d cases left C's object unwritten; want them %s for this scheme", readonly, map[bool]string{true: "some", false: "none"}[immortal])
 	}
 	t.Log(text)
 }

@@ -88,6 +88,40 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 	}
 }
 
+// TestAssemblerNamesTheInclude: nasm's messages about the include name it
+// as the user knows it, not by the build's temporary directory.
+func TestAssemblerNamesTheInclude(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	text, err := os.ReadFile(filepath.Join("..", "snapshots", "python3.12.inc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	incDir := filepath.Join(tmp, "include")
+	os.Mkdir(incDir, 0o755)
+	if err := os.WriteFile(filepath.Join(incDir, inccut.IncludeName), text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The include's own Py_XINCREF then redefines the source's: a warning
+	// at a line of the include.
+	src := "%macro Py_XINCREF 1\n%endmacro\n%include \"python.inc\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "m.asm"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := assembler{dir: dir, incDir: incDir, tmp: tmp, incLabel: "python.inc (CPython 3.12.1)"}
+	if _, err := a.module(project.Module{Name: "m", Sources: []string{"m.asm"}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.warnings) == 0 {
+		t.Fatal("no warning for a macro the include redefines")
+	}
+	for _, w := range a.warnings {
+		if !strings.HasPrefix(w, "python.inc (CPython 3.12.1):") || strings.Contains(w, tmp) {
+			t.Errorf("warning %q: want it to name python.inc (CPython 3.12.1), not a temporary path", w)
+		}
+	}
+}
+
 // TestNotShadowed: a python.inc in the project directory stops the build
 // unless it is the include being built with.
 func TestNotShadowed(t *testing.T) {
@@ -98,13 +132,23 @@ func TestNotShadowed(t *testing.T) {
 		t.Errorf("no python.inc: %v", err)
 	}
 	own := filepath.Join(dir, inccut.IncludeName)
-	os.WriteFile(own, include, 0o644)
+	if err := os.WriteFile(own, include, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := notShadowed(dir, include, py); err != nil {
 		t.Errorf("the same python.inc: %v", err)
 	}
-	os.WriteFile(own, []byte("; another Python's include\n"), 0o644)
+	if err := os.WriteFile(own, []byte("; another Python's include\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	err := notShadowed(dir, include, py)
 	if err == nil || !strings.Contains(err.Error(), "not the include for CPython 3.12.1") {
 		t.Errorf("another python.inc: %v", err)
+	}
+	// One that cannot be read is in nasm's way too.
+	os.Remove(own)
+	os.Mkdir(own, 0o755)
+	if err := notShadowed(dir, include, py); err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("a directory named python.inc: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +96,8 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	}
 	r := &Result{}
 	var links []*Linkage
-	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug}
+	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug,
+		incLabel: fmt.Sprintf("%s (CPython %s)", inccut.IncludeName, py.Version)}
 	if !o.Debug {
 		// A debugger and nasm's messages name the whole include, as
 		// the user has it; a build without them reads only what its
@@ -137,8 +139,12 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 // Python's module with one Python's layouts. The same content is no harm.
 func notShadowed(dir string, include []byte, py *cparse.Python) error {
 	own, err := os.ReadFile(filepath.Join(dir, inccut.IncludeName))
-	if err != nil || bytes.Equal(own, include) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && bytes.Equal(own, include) {
 		return nil
+	}
+	if err != nil {
+		return errorf("%s in the project directory cannot be read (%v), and nasm would try it before the include pyinc makes: move it out of the project directory or delete it",
+			inccut.IncludeName, outfile.Reason(err))
 	}
 	return errorf("%s in the project directory is not the include for CPython %s, and nasm would read it instead of the one pyinc makes (nasm looks in its working directory first): move it out of the project directory or delete it",
 		inccut.IncludeName, py.Version)
@@ -213,6 +219,9 @@ type assembler struct {
 	// warnings are nasm's warnings on sources it assembled, from the run
 	// with the whole include, as "file:line: message [-w+class]".
 	warnings []string
+	// incLabel names the whole include in nasm's messages in place of its
+	// path, a temporary directory gone after the build.
+	incLabel string
 }
 
 // module assembles each of m's sources into an object in tmp.
@@ -241,6 +250,9 @@ func (a *assembler) source(src, obj string) error {
 		}
 	}
 	out, err := a.nasm(a.incDir, srcDir, src, obj)
+	if a.incLabel != "" {
+		out = strings.ReplaceAll(out, filepath.Join(a.incDir, inccut.IncludeName), a.incLabel)
+	}
 	if err != nil {
 		return errorf("%s", firstMatch(out, "error", err))
 	}

@@ -75,7 +75,8 @@ GROUPS = [
 
 
 def sides_of(group, run):
-    """The callables of a group that both modules have, by side name."""
+    """The callables of a group that exist here, by side name (a Counter
+    of each class for increment_round)."""
     sides = {}
     for side, (module, attr) in group.items():
         if hasattr(module, attr):

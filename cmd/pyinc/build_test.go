@@ -136,7 +136,11 @@ func replace2(file, from, to string) func(string) {
 }
 
 func writeFile(file, text string) func(string) {
-	return func(dir string) { os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644) }
+	return func(dir string) {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+			panic(err)
+		}
+	}
 }
 
 func appendTo(file, text string) func(string) {
