@@ -333,8 +333,8 @@ func calls(pys []python, tmp string) {
 		}
 	}
 	fmt.Printf("multiply_fast/ceiling: C that returns the product without reading its arguments, against C's\n")
-	fmt.Printf("multiply_fast: what no way of reading ints can pass. Counter.increment/C against C: two cref\n")
-	fmt.Printf("Counters, the same code on both sides: how far noise alone moves a ratio in this run.\n")
+	fmt.Printf("multiply_fast: what no way of reading ints can pass by more than noise. Counter.increment/C\n")
+	fmt.Printf("against C: two cref Counters, the same code on both sides: how far noise alone moves a ratio.\n")
 	goals.report()
 }
 
