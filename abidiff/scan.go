@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/nasmlex"
 	"github.com/pyinc/pyinc/internal/outfile"
 )
 
@@ -64,7 +65,7 @@ func (sc *scanner) file(name, text string) {
 	}
 	depth := 0 // nesting of %if blocks
 	for n, line := range strings.Split(text, "\n") {
-		if inc, ok := includeOf(line); ok {
+		if inc, ok := nasmlex.Include(line); ok {
 			sc.include(name, n+1, inc)
 			continue
 		}
@@ -84,7 +85,7 @@ func (sc *scanner) file(name, text string) {
 		case directive == "%endif" && depth > 0:
 			depth--
 		}
-		for _, id := range identifiers(line) {
+		for _, id := range nasmlex.Identifiers(line) {
 			sites := sc.uses[id]
 			if len(sites) == 0 || sites[len(sites)-1] != site {
 				sc.uses[id] = append(sites, site)
@@ -128,79 +129,4 @@ func (sc *scanner) include(from string, n int, inc string) {
 	if filepath.Base(inc) != "python.inc" && sc.warn != nil {
 		sc.warn(fmt.Sprintf("%s:%d: %%include %q not found beside it or in the current directory: what it uses is not checked", from, n, inc))
 	}
-}
-
-// includeOf is the file an %include line names.
-func includeOf(line string) (string, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "%include")
-	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
-		return "", false
-	}
-	rest = strings.TrimSpace(rest)
-	if len(rest) < 2 {
-		return "", false
-	}
-	end := map[byte]byte{'"': '"', '\'': '\'', '<': '>'}[rest[0]]
-	if i := strings.IndexByte(rest[1:], end); end != 0 && i >= 0 {
-		return rest[1 : 1+i], true
-	}
-	return "", false
-}
-
-// identifiers lists the NASM identifiers of a line, outside comments and
-// strings, without the $ that marks an identifier that is also a keyword.
-func identifiers(line string) []string {
-	var out []string
-	for i := 0; i < len(line); {
-		c := line[i]
-		switch {
-		case c == ';':
-			return out
-		case c == '"' || c == '\'' || c == '`':
-			i = skipString(line, i)
-		case isDigit(c):
-			// A number, with its suffix or hex digits: not an identifier.
-			for i < len(line) && isIdentChar(line[i]) {
-				i++
-			}
-		case c == '$' && i+1 < len(line) && isIdentStart(line[i+1]), isIdentStart(c):
-			if c == '$' {
-				i++
-			}
-			j := i
-			for j < len(line) && isIdentChar(line[j]) {
-				j++
-			}
-			out = append(out, line[i:j])
-			i = j
-		default:
-			i++
-		}
-	}
-	return out
-}
-
-// skipString returns the index after the string that starts at i.
-func skipString(line string, i int) int {
-	q := line[i]
-	for j := i + 1; j < len(line); j++ {
-		if q == '`' && line[j] == '\\' {
-			j++
-			continue
-		}
-		if line[j] == q {
-			return j + 1
-		}
-	}
-	return len(line)
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isIdentStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == '?'
-}
-
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || isDigit(c) || c == '$' || c == '#' || c == '@' || c == '~'
 }

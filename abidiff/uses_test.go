@@ -11,34 +11,6 @@ import (
 	"github.com/pyinc/pyinc/emit"
 )
 
-func TestIdentifiers(t *testing.T) {
-	for line, want := range map[string][]string{
-		"    mov rax, [rdi + PyObject.ob_type] ; PyTypeObject.tp_flags": {"mov", "rax", "rdi", "PyObject.ob_type"},
-		`label: db "Py_None", 'x', ` + "`a\\`b`" + `, 0x1F, 10h ; c`:    {"label", "db"},
-		"    at PyMethodDef.ml_flags, dd METH_O|$Py_DEBUG":              {"at", "PyMethodDef.ml_flags", "dd", "METH_O", "Py_DEBUG"},
-		"%ifdef METH_FASTCALL":                       {"ifdef", "METH_FASTCALL"},
-		"    and eax, PyASCIIObject.state.kind_MASK": {"and", "eax", "PyASCIIObject.state.kind_MASK"},
-	} {
-		if got := identifiers(line); !reflect.DeepEqual(got, want) {
-			t.Errorf("%q: got %q, want %q", line, got, want)
-		}
-	}
-}
-
-func TestIncludeOf(t *testing.T) {
-	for line, want := range map[string]string{
-		`%include "python.inc"`:     "python.inc",
-		`  %include 'a/b.inc' ; x`:  "a/b.inc",
-		`%include <c.inc>`:          "c.inc",
-		`%includex "d"`:             "",
-		`mov rax, 1 ; %include "e"`: "",
-	} {
-		if got, _ := includeOf(line); got != want {
-			t.Errorf("%q: got %q, want %q", line, got, want)
-		}
-	}
-}
-
 // TestScan: the sources and what they include, except pyinc's include and
 // with a warning for what is not found.
 func TestScan(t *testing.T) {

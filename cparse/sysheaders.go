@@ -152,7 +152,7 @@ func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
 			if depth > 0 {
 				chunk.Write(line)
 				chunk.WriteByte('\n')
-			} else if _, name, _, ok := directive(line); ok {
+			} else if _, name, ok := directive(line); ok {
 				outside[name] = true
 			}
 			continue
@@ -313,13 +313,12 @@ func (o overlayFS) Open(name string) (fs.File, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	return &memFile{name: name, r: bytes.NewReader(data), size: int64(len(data))}, nil
+	return &memFile{name: name, r: bytes.NewReader(data)}, nil
 }
 
 type memFile struct {
 	name string
 	r    *bytes.Reader
-	size int64
 }
 
 func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{f}, nil }
@@ -329,7 +328,7 @@ func (f *memFile) Close() error               { return nil }
 type memInfo struct{ f *memFile }
 
 func (i memInfo) Name() string       { return filepath.Base(i.f.name) }
-func (i memInfo) Size() int64        { return i.f.size }
+func (i memInfo) Size() int64        { return i.f.r.Size() }
 func (i memInfo) Mode() fs.FileMode  { return 0o444 }
 func (i memInfo) ModTime() time.Time { return time.Time{} }
 func (i memInfo) IsDir() bool        { return false }
@@ -526,7 +525,7 @@ func unevaluated(text []byte, outside map[string]bool) []byte {
 	for len(text) > 0 {
 		var line []byte
 		line, text, _ = bytes.Cut(text, []byte("\n"))
-		if verb, name, _, ok := directive(line); ok && verb == "define" && !outside[name] {
+		if verb, name, ok := directive(line); ok && verb == "define" && !outside[name] {
 			out.WriteString("#undef ")
 			out.WriteString(name)
 			out.WriteByte('\n')
@@ -539,7 +538,7 @@ func unevaluated(text []byte, outside map[string]bool) []byte {
 
 // directive parses "#define NAME..." or "#undef NAME", as cc -E -dD
 // writes them.
-func directive(line []byte) (verb, name string, rest []byte, ok bool) {
+func directive(line []byte) (verb, name string, ok bool) {
 	var r []byte
 	switch {
 	case bytes.HasPrefix(line, []byte("#define ")):
@@ -547,14 +546,14 @@ func directive(line []byte) (verb, name string, rest []byte, ok bool) {
 	case bytes.HasPrefix(line, []byte("#undef ")):
 		verb, r = "undef", line[len("#undef "):]
 	default:
-		return "", "", nil, false
+		return "", "", false
 	}
 	j := 0
 	for j < len(r) && isWordByte(r[j]) {
 		j++
 	}
 	if j == 0 {
-		return "", "", nil, false
+		return "", "", false
 	}
-	return verb, string(r[:j]), r[j:], true
+	return verb, string(r[:j]), true
 }

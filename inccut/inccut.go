@@ -17,9 +17,10 @@
 // do the struct conventions (S gives S_size, S.m and S.m?). A source that
 // builds names in ways the cut cannot follow (%+, %[...], %{...}, %tok,
 // %deftok, a macro parameter glued to other characters, a line continued
-// with a backslash, an %include that cannot be found) gets no cut: For reports false and the caller uses the
-// whole include. So does an include whose text this package does not know
-// how to split (a continued line, a case-insensitive definition).
+// with a backslash, an %include that cannot be found) gets no cut: Uses
+// reports false and the caller uses the whole include. So does an include
+// whose text this package does not know how to split (Parse: a continued
+// line, a case-insensitive definition).
 //
 // Keeping more than needed costs a little time; keeping less would change
 // what nasm assembles. What is kept is in the include's own order, so
@@ -29,10 +30,11 @@ package inccut
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/pyinc/pyinc/internal/nasmlex"
 )
 
 // block is one piece of the include: the names it defines (none for a
@@ -40,23 +42,6 @@ import (
 type block struct {
 	names []string
 	text  string
-}
-
-// includeRE: an %include directive and the file it names.
-var includeRE = regexp.MustCompile(`(?i)^\s*%include\s+(?:"([^"]*)"|'([^']*)'|<([^>]*)>|(\S+))`)
-
-// includes are the %include directives of nasm text, each as includeRE's
-// submatches.
-func includes(text string) [][]string {
-	var r [][]string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.Contains(strings.ToLower(l), "%include") {
-			if m := includeRE.FindStringSubmatch(l); m != nil {
-				r = append(r, m)
-			}
-		}
-	}
-	return r
 }
 
 // IncludeName is the file name sources include the generated include by.
@@ -160,19 +145,11 @@ func caseFolding(directive string) bool {
 func name(s string) string {
 	s = strings.TrimPrefix(s, "$")
 	for i := 0; i < len(s); i++ {
-		if !isIdentChar(s[i]) {
+		if !nasmlex.IsIdentChar(s[i]) {
 			return s[:i]
 		}
 	}
 	return s
-}
-
-func isIdentStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == '?' || c == '@'
-}
-
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || c >= '0' && c <= '9' || c == '$' || c == '#' || c == '~'
 }
 
 // endOf is the index of the first line from start whose text, trimmed of
@@ -252,56 +229,13 @@ func (inc *Include) namesUsedBy(t string) []string {
 func identifiers(text string) []string {
 	seen := map[string]bool{}
 	var r []string
-	scan(text, func(id string) {
+	nasmlex.Scan(text, func(id string) {
 		if !seen[id] {
 			seen[id] = true
 			r = append(r, id)
 		}
 	}, nil)
 	return r
-}
-
-// scan calls ident for each identifier of nasm text and code, when not
-// nil, for each byte outside comments and strings. A comment runs from ';'
-// to the end of the line; a string from a quote (' " or `) to the same
-// quote on the same line, and in a backquoted string a backslash escapes
-// the next character. A number's letters (0x1F, 10h) are no identifier.
-func scan(text string, ident func(string), code func(i int)) {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c == ';':
-			for i+1 < len(text) && text[i+1] != '\n' {
-				i++
-			}
-		case c == '\'' || c == '"' || c == '`':
-			for i+1 < len(text) && text[i+1] != '\n' {
-				i++
-				if text[i] == '\\' && c == '`' && i+1 < len(text) && text[i+1] != '\n' {
-					i++
-				} else if text[i] == c {
-					break
-				}
-			}
-		case c >= '0' && c <= '9':
-			for i+1 < len(text) && isIdentChar(text[i+1]) {
-				i++
-			}
-		case isIdentStart(c) || c == '$' && i+1 < len(text) && isIdentStart(text[i+1]):
-			j := i + 1
-			for j < len(text) && isIdentChar(text[j]) {
-				j++
-			}
-			if ident != nil {
-				ident(strings.TrimPrefix(text[i:j], "$"))
-			}
-			i = j - 1
-		default:
-			if code != nil {
-				code(i)
-			}
-		}
-	}
 }
 
 // hasFoldPrefix is strings.HasPrefix without regard to ASCII case.
@@ -327,12 +261,12 @@ func continued(text string) bool {
 // identifier by a % on either side.
 func dynamic(text string) bool {
 	found := false
-	scan(text, nil, func(i int) {
+	nasmlex.Scan(text, nil, func(i int) {
 		if text[i] != '%' || found {
 			return
 		}
 		rest := text[i+1:]
-		if i > 0 && isIdentChar(text[i-1]) {
+		if i > 0 && nasmlex.IsIdentChar(text[i-1]) {
 			found = true // foo%1, foo%[x], a%b
 			return
 		}
@@ -360,7 +294,7 @@ func dynamic(text string) bool {
 					return
 				}
 			}
-			if k < len(rest) && isIdentChar(rest[k]) {
+			if k < len(rest) && nasmlex.IsIdentChar(rest[k]) {
 				found = true // %1_size, %?_impl
 			}
 		}
@@ -402,9 +336,9 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 			return false
 		}
 		ids = append(ids, identifiers(code)...)
-		for _, m := range includes(code) {
-			name := m[1] + m[2] + m[3] + m[4]
-			if filepath.Base(name) == IncludeName {
+		for _, l := range strings.Split(code, "\n") {
+			name, isInclude := nasmlex.Include(l)
+			if !isInclude || filepath.Base(name) == IncludeName {
 				continue
 			}
 			found := find(workDir, name, dirs)

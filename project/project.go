@@ -7,7 +7,6 @@ package project
 import (
 	"errors"
 	"fmt"
-	"github.com/pyinc/pyinc/internal/outfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/pyinc/pyinc/internal/outfile"
 )
 
 // Project is a checked pyproject.toml.
@@ -205,10 +206,10 @@ func (p *Project) readme(path string, r any) error {
 	default:
 		return errorf("%s: [project] readme must be a file name or a table", path)
 	}
-	if p.Readme != "" && !inside(p.Readme) {
-		return errorf("%s: [project] readme %s must be inside the project", path, p.Readme)
-	}
 	if p.Readme != "" {
+		if !inside(p.Readme) {
+			return errorf("%s: [project] readme %s must be inside the project", path, p.Readme)
+		}
 		b, err := os.ReadFile(filepath.Join(p.Dir, p.Readme))
 		if err != nil {
 			return errorf("%s: [project] readme %s: %v: create it or fix the name", path, p.Readme, outfile.Reason(err))

@@ -2,15 +2,15 @@ package main
 
 import (
 	"errors"
-	"github.com/spf13/cobra"
-	"strings"
-
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/outfile"
@@ -113,15 +113,24 @@ func runGen(f genFlags) error {
 // outputPath is the file -o names: DIR/python.inc for an existing
 // directory, or for a name that ends in "/" (a directory made if missing).
 func outputPath(o string) (string, error) {
-	if strings.HasSuffix(o, "/") {
-		if err := os.MkdirAll(o, 0o755); err != nil {
-			return "", fail("cannot create %s: %v", o, outfile.Reason(err))
-		}
+	if err := makeIfSlashed(o); err != nil {
+		return "", err
 	}
 	if st, err := os.Stat(o); err == nil && st.IsDir() {
 		return filepath.Join(o, "python.inc"), nil
 	}
 	return o, nil
+}
+
+// makeIfSlashed makes the directory an -o value ending in "/" names.
+func makeIfSlashed(o string) error {
+	if !strings.HasSuffix(o, "/") {
+		return nil
+	}
+	if err := os.MkdirAll(o, 0o755); err != nil {
+		return fail("cannot create %s: %v", o, outfile.Reason(err))
+	}
+	return nil
 }
 
 func summarize(name string, r *pipeline.Result, d time.Duration) {
@@ -143,10 +152,8 @@ func genAll(f genFlags) error {
 	if dir == "python.inc" {
 		dir = "."
 	}
-	if strings.HasSuffix(dir, "/") {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fail("cannot create %s: %v", dir, outfile.Reason(err))
-		}
+	if err := makeIfSlashed(dir); err != nil {
+		return err
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fail("--all writes into a directory: %s is not one (a name ending in / is made)", dir)
