@@ -15,7 +15,9 @@
 #                    (twine, meson-python, build, venv), and the shells and
 #                    man the command-line tests use, when missing
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
-#                    and 3.15 (release and debug), for their tests
+#                    and 3.15 (release and debug), for their tests, and
+#                    CPython's source from Debian's source packages in
+#                    .cache/src (Windows configuration headers)
 
 GO      ?= go
 BUILD   := build
@@ -78,6 +80,7 @@ deps:
 
 pythons:
 	@./scripts/pythons.sh
+	@./scripts/cpython-src.sh
 
 test: deps pythons
 	$(GO) test -timeout 80m ./...

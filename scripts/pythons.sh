@@ -8,6 +8,7 @@
 # they skip. It never fails the build: without the archive those tests skip.
 set -u
 cd "$(dirname "$0")/.."
+. scripts/mirror.sh
 root=$PWD/.cache/sid
 status=$PWD/.cache/pythons.status
 pkgs="python3.14 python3.14-dev python3.14-dbg python3.15 python3.15-dev python3.15-dbg"
@@ -51,8 +52,12 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 if [ ! -x "$root/usr/bin/apt-get" ]; then
 	rm -rf "$root"
-	echo "pythons: debootstrap --variant=minbase sid $root" >&2
-	if ! debootstrap --variant=minbase sid "$root" http://deb.debian.org/debian >.cache/debootstrap.log 2>&1; then
+	if ! mirror=$(debian_mirror); then
+		say "failed: no Debian mirror in the machine's apt configuration (/etc/apt/sources.list.d/*.sources or /etc/apt/sources.list)"
+		exit 0
+	fi
+	echo "pythons: debootstrap --variant=minbase sid $root $mirror" >&2
+	if ! debootstrap --variant=minbase sid "$root" "$mirror" >.cache/debootstrap.log 2>&1; then
 		say "failed: debootstrap could not fetch Debian unstable (see .cache/debootstrap.log: $(tail -n 1 .cache/debootstrap.log))"
 		exit 0
 	fi
