@@ -109,6 +109,27 @@ var reproducers = []func(g *ProtoGen){
 		g.Func(scalar("long double"), false, dd, scalar("long double"))
 		g.Func(dd, false, dd, dd, dd, dd, dd)
 	},
+	func(g *ProtoGen) { // issue 24: records gcc counts empty are never returned and take no stack slot
+		l, f := scalar("long"), scalar("float")
+		e1 := g.Agg("E1", false, "", bitfield("", "unsigned short", 11))
+		e2 := g.Agg("E2", false, " __attribute__((packed))", bitfield("", "_Bool", 1), field("m1", f, 0))
+		anon := g.Agg("EA", false, "", cMember{t: &cType{leaf: aggLeaf, members: []cMember{bitfield("", "int", 3)}}, bits: -1})
+		u := g.Agg("EU", true, "", bitfield("", "long", 5))
+		nest := g.Agg("EN", false, "", field("a", e1, 2), field("u", u), field("z", scalar("char"), 0), field("e", e2, 3))
+		al := g.Agg("EAL", false, " __attribute__((aligned(16)))", bitfield("", "int", 3))
+		big := g.Agg("EBIG", false, "", field("a", e1, 40))
+		two := g.Agg("E16", false, "", bitfield("", "long", 64), bitfield("", "long", 64))
+		// Not empty: a named member, or a flexible array's unknown length.
+		named := g.Agg("NB", false, "", bitfield("b", "int", 1))
+		g.Func(e1, false)
+		g.Func(e1, false, e1, l, e2, l)                    // e1 takes rdi, e2 nothing
+		g.Func(nil, false, l, l, l, l, l, l, e2, l, e1, l) // after the registers, no slot
+		g.Func(e2, false, l, e2, f)
+		for _, e := range []*cType{anon, u, nest, al, big, named} {
+			g.Func(e, false, l, l, l, l, l, e, l, e, l, f)
+		}
+		g.Func(two, false, l, l, l, l, l, two, l, l) // two eightbytes, one register left: no slot
+	},
 }
 
 // protoCase builds the header for seed: a reproducer for seeds -1, -2,

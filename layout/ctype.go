@@ -169,6 +169,7 @@ func (b *builder) abiType(t cc.Type) *abi.Type {
 			f := abi.Field{BitOffset: p.bitOff, Flexible: isFlexible(p.f)}
 			if p.f.IsBitfield() {
 				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
+				f.Padding = p.f.Name() == ""
 			} else {
 				f.Type = b.abiType(p.f.Type())
 			}
