@@ -80,8 +80,12 @@ type Field struct {
 	Bitfield  bool
 	Width     int64 // for a bitfield, in bits; 0 for zero-width ones
 	Padding   bool  // an unnamed bitfield: no data (gcc's DECL_PADDING_P)
-	Type      *Type // nil for a bitfield
-	Flexible  bool  // flexible array member: no storage, ignored
+	// Ordinary: a bitfield gcc made an ordinary member of the integer type
+	// of its width (stor-layout.cc, layout_decl), which it classifies as
+	// one: misaligned inside an outer value, it means memory.
+	Ordinary bool
+	Type     *Type // nil for a bitfield
+	Flexible bool  // flexible array member: no storage, ignored
 }
 
 // Classify returns the classes of the eightbytes of a value of type t, as
@@ -181,7 +185,10 @@ func classifyAggregate(t *Type, bitOffset, words int64) []Class {
 				continue
 			}
 			at := f.BitOffset + bitOffset%64
-			if f.Bitfield { // always INTEGER, over every eightbyte it touches
+			ft := f.Type
+			if f.Bitfield && f.Ordinary {
+				ft = &Type{Kind: Int, Size: f.Width / 8}
+			} else if f.Bitfield { // always INTEGER, over every eightbyte it touches
 				if f.Width == 0 {
 					continue // since gcc 12.1, a zero-width one is not seen in a struct
 				}
@@ -190,7 +197,7 @@ func classifyAggregate(t *Type, bitOffset, words int64) []Class {
 				}
 				continue
 			}
-			sub := classify(f.Type, (f.BitOffset+bitOffset)%512)
+			sub := classify(ft, (f.BitOffset+bitOffset)%512)
 			if sub == nil {
 				return nil
 			}

@@ -140,6 +140,13 @@ func TestLocateAgainstGCC(t *testing.T) {
 		{"void f(long x 5, struct {long :64; long :64}, long)", locate(nil, tLong, tLong, tLong, tLong, tLong, e16, tLong),
 			"rdi, rsi, rdx, rcx, r8, nothing, r9 -> nothing"},
 		{"an empty 80-byte struct f(it, long)", locate(eBig, eBig, tLong), "nothing, rdi -> nothing"},
+		// A bitfield as wide as an integer type, at a multiple of that
+		// width, is an ordinary member of that type to gcc: misaligned in
+		// a packed outer struct, it means memory; in a packed struct it
+		// stays a bitfield.
+		{"void f(packed {char; struct {int x :32}}, long)", locate(nil, st(5, member(0, tChar), member(1, st(4, ord(0, 32)))), tLong), "stack, rdi -> nothing"},
+		{"void f(packed {char; packed {int x :32}}, long)", locate(nil, st(5, member(0, tChar), member(1, st(4, named(0, 32)))), tLong), "rdi, rsi -> nothing"},
+		{"void f(struct {struct {char :3} a; struct {long :32} b}, long)", locate(nil, st(5, member(0, st(1, bits(0, 3))), member(1, st(4, ordPad(0, 32)))), tLong), "nothing, rdi -> nothing"},
 		// Not empty: a named bitfield; a flexible array member (gcc sees
 		// its length as unknown) after an empty member.
 		{"struct {int b :1} f(long x 6, it)", locate(st(4, named(0, 1)), tLong, tLong, tLong, tLong, tLong, tLong, st(4, named(0, 1))),
@@ -252,4 +259,18 @@ func TestMergeAndNames(t *testing.T) {
 	if X87Up.String() != "X87UP" || Class(99).String() != "Class(99)" {
 		t.Errorf("class names: %v, %v", X87Up, Class(99))
 	}
+}
+
+// ord is a named bitfield gcc made an ordinary member (Field.Ordinary);
+// ordPad an unnamed one.
+func ord(bitOff, width int64) Field {
+	f := named(bitOff, width)
+	f.Ordinary = true
+	return f
+}
+
+func ordPad(bitOff, width int64) Field {
+	f := bits(bitOff, width)
+	f.Ordinary = true
+	return f
 }

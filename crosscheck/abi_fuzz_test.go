@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -129,6 +130,24 @@ var reproducers = []func(g *ProtoGen){
 			g.Func(e, false, l, l, l, l, l, e, l, e, l, f)
 		}
 		g.Func(two, false, l, l, l, l, l, two, l, l) // two eightbytes, one register left: no slot
+	},
+	func(g *ProtoGen) { // a bitfield as wide as an integer type, at a multiple of it, is an ordinary member to gcc
+		l, c := scalar("long"), scalar("char")
+		in32 := g.Agg("I32", false, "", bitfield("x", "int", 32))
+		in31 := g.Agg("I31", false, "", bitfield("x", "int", 31))
+		in32p := g.Agg("I32P", false, " __attribute__((packed))", bitfield("x", "int", 32))
+		in16 := g.Agg("I16", false, "", bitfield("q", "short", 16))
+		after := g.Agg("CI32", false, "", field("c", c), bitfield("x", "int", 32))  // moved to bit 32: ordinary
+		at8 := g.Agg("CI16", false, "", field("c", c), bitfield("x", "int", 16))    // at bit 8: a bitfield
+		at16 := g.Agg("CS16", false, "", field("c", c), bitfield("x", "short", 16)) // moved to bit 16: ordinary
+		pad := g.Agg("E8", false, "", bitfield("", "unsigned char", 3))
+		u32 := g.Agg("U32", false, "", bitfield("", "unsigned long", 32))
+		for _, in := range []*cType{in32, in31, in32p, in16, after, at8, at16} {
+			p := g.Agg("P"+strings.TrimPrefix(in.name, g.prefix), false, " __attribute__((packed))", field("a", c), field("s", in))
+			g.Func(p, false, p, l)
+		}
+		e := g.Agg("EM", false, "", field("a", pad), field("b", u32)) // empty, and memory: nothing
+		g.Func(e, false, e, l)
 	},
 }
 

@@ -18,6 +18,9 @@ type placed struct {
 	f      *cc.Field
 	bitOff int64 // from the start of the aggregate
 	size   int64 // bytes; for bitfields the width is f.ValueBits()
+	// ordinary: a bitfield gcc turns into an ordinary member of the
+	// integer type of its width (asOrdinary).
+	ordinary bool
 }
 
 // aggLayout is an aggregate's size, alignment and members.
@@ -64,6 +67,9 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 	if l, ok := b.layouts[key]; ok && key != "" {
 		return l, nil
 	}
+	if err := b.tooWide(t); err != nil {
+		return nil, err
+	}
 	fields, union, _ := aggregate(t)
 	packed := isPacked(t)
 	l := &aggLayout{align: 1}
@@ -103,7 +109,7 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 				pos = roundUp(pos, user*8)
 				l.align = max(l.align, user)
 			}
-			l.fields = append(l.fields, placed{f: f, bitOff: pos})
+			l.fields = append(l.fields, placed{f: f, bitOff: pos, ordinary: asOrdinary(w, pos, packed)})
 			l.all = append(l.all, l.fields[len(l.fields)-1])
 			pos += w
 			end = max(end, pos)
@@ -277,4 +283,40 @@ func (b *builder) dependsOnSuspect(toks []cc.Token, suspect map[string]string) s
 		return hit
 	}
 	return ""
+}
+
+// tooWide says why t cannot be laid out when it declares a bitfield wider
+// than the C front end reads (cparse.WideBitfield): the front end read it
+// as 64 bits wide, so the layout pyinc would compute is not gcc's.
+func (b *builder) tooWide(t cc.Type) error {
+	key := structKey(t)
+	for _, w := range b.u.WideBitfields {
+		st := w.Struct.Type()
+		if st != t && (key == "" || structKey(st) != key) {
+			continue
+		}
+		member := "an unnamed bitfield"
+		if w.Name != "" {
+			member = "bitfield " + w.Name
+		}
+		return fmt.Errorf("left out: its %s (%s) is %d bits wide, wider than the C front end reads (64 bits), so pyinc cannot lay it out as gcc does",
+			member, w.Where, w.Width)
+	}
+	return nil
+}
+
+// asOrdinary says whether gcc makes a bitfield of width w placed at bit
+// pos an ordinary member of the integer type of that width (stor-layout.cc,
+// layout_decl): when w is the width of such a type and pos a multiple of
+// it, unless the member is packed and wider than a byte (crosscheck's
+// FuzzABI reproducers hold this to gcc's code). The layout is the same; the ABI
+// classifier is not: an ordinary member misaligned inside an outer value
+// sends that value to memory, where a bitfield is INTEGER wherever it is.
+func asOrdinary(w, pos int64, packed bool) bool {
+	switch w {
+	case 8, 16, 32, 64, 128:
+	default:
+		return false
+	}
+	return (pos == 0 || pos%w == 0) && (!packed || w == 8)
 }

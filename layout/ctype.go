@@ -170,6 +170,7 @@ func (b *builder) abiType(t cc.Type) *abi.Type {
 			if p.f.IsBitfield() {
 				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
 				f.Padding = p.f.Name() == ""
+				f.Ordinary = p.ordinary
 			} else {
 				f.Type = b.abiType(p.f.Type())
 			}
