@@ -14,12 +14,13 @@ import (
 
 // gcc accepts bitfields of __int128 up to 128 bits wide; cc/v4 refuses any
 // width over 64 with an error, and that error fails the whole unit. So
-// that such a header costs the user only the struct holding one, Parse
+// that such a header costs the user no more than that bitfield, Parse
 // reads the front end's errors: when each is such a width, written as a
 // number in a Python header, it parses again with those widths written as
 // 64 in a copy of the header (served through Config.FS, every other byte
-// where it was) and lists them in Unit.WideBitfields. The layout the front
-// end then has of their structs is not gcc's: layout leaves them out.
+// where it was) and lists them in Unit.WideBitfields. The front end's
+// layout of their structs is then not gcc's: layout lays a named one out
+// with its true width and leaves out a struct with an unnamed one.
 
 // WideBitfield is a bitfield wider than 64 bits that the front end read
 // as 64 bits wide.
@@ -215,7 +216,7 @@ func parseNarrowed(cfg *cc.Config, srcs []cc.Source, err error, u *Unit) *cc.AST
 // said as such.
 func frontEndMessage(line string) string {
 	if m := wideErrorRE.FindStringSubmatch(line); m != nil {
-		return fmt.Sprintf("%s:%s:%s: a bitfield %s bits wide, wider than the C front end reads (%d bits; pyinc leaves a struct with one out when the width is a number written in the member's declaration)",
+		return fmt.Sprintf("%s:%s:%s: a bitfield %s bits wide, wider than the C front end reads (%d bits; pyinc reads past it when the width is a number written in the member's declaration)",
 			m[1], m[2], m[3], m[4], frontEndWidth)
 	}
 	return frontEndOrigin.ReplaceAllString(line, "")

@@ -409,7 +409,7 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 		ft := f.Type()
 		name := f.Name()
 		if f.IsBitfield() {
-			w := int(f.ValueBits())
+			w := int(p.bits)
 			lo := base*8 + p.bitOff
 			lf := leaf{nested: nested, bitLo: lo, bitHi: lo + int64(w)}
 			lf.bf = &Bitfield{}
