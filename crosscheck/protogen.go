@@ -88,6 +88,7 @@ var protoBitTypes = []struct {
 }{
 	{"int", 32}, {"unsigned int", 32}, {"char", 8}, {"unsigned char", 8}, {"short", 16},
 	{"long", 64}, {"unsigned long", 64}, {"long long", 64}, {"_Bool", 1},
+	{"__int128", 128}, {"unsigned __int128", 128},
 }
 
 // NewProtoGen makes a generator for seed.
@@ -219,8 +220,10 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 	case k < 22:
 		bt := protoBitTypes[g.pick(len(protoBitTypes))]
 		m := cMember{name: name, bits: g.pick(bt.bits + 1), btype: bt.name}
-		if m.bits == 0 || g.chance(15) {
-			m.name = "" // zero-width bitfields are unnamed, and some others
+		// Zero-width bitfields are unnamed, and some others; not one wider
+		// than 64 bits, whose struct pyinc leaves out (an unknown location).
+		if m.bits == 0 || m.bits <= 64 && g.chance(15) {
+			m.name = ""
 		}
 		return m
 	case k < 30 && depth < 2: // an aggregate defined in place, anonymous or named
@@ -247,7 +250,7 @@ func (g *ProtoGen) emptyMember(name string, depth int) cMember {
 	switch k := g.pick(100); {
 	case k < 35:
 		bt := protoBitTypes[g.pick(len(protoBitTypes))]
-		return cMember{btype: bt.name, bits: g.pick(bt.bits + 1)}
+		return cMember{btype: bt.name, bits: g.pick(min(bt.bits, 64) + 1)} // see member
 	case k < 60:
 		m := g.member(name, depth)
 		if m.bits >= 0 || m.t.def == "" && m.t.leaf == aggLeaf && m.name == "" {

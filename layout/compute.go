@@ -295,14 +295,46 @@ func (b *builder) dependsOnSuspect(toks []cc.Token, suspect map[string]string) s
 
 // wideIn returns the wide bitfields t declares.
 func (b *builder) wideIn(t cc.Type) []cparse.WideBitfield {
-	key := structKey(t)
 	var out []cparse.WideBitfield
 	for _, w := range b.u.WideBitfields {
-		if st := w.Struct.Type(); st == t || key != "" && structKey(st) == key {
+		if sameDefinition(w.Struct.Type(), t) {
 			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// sameDefinition says whether a and b are one struct or union definition,
+// however often cc/v4 cloned its type: by structKey, or for one without a
+// named member (whose key is empty) by the same members, which can only
+// make pyinc leave out one more struct, never lay one out wrong.
+func sameDefinition(a, b cc.Type) bool {
+	if a == b {
+		return true
+	}
+	ka, kb := structKey(a), structKey(b)
+	if ka != "" || kb != "" {
+		return ka == kb
+	}
+	fa, ua, oka := aggregate(a)
+	fb, ub, okb := aggregate(b)
+	if !oka || !okb || ua != ub || len(fa) != len(fb) {
+		return false
+	}
+	for i := range fa {
+		if fa[i].IsBitfield() != fb[i].IsBitfield() || fa[i].ValueBits() != fb[i].ValueBits() ||
+			fa[i].Type().Kind() != fb[i].Type().Kind() || !sameDefinitionOrScalar(fa[i].Type(), fb[i].Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameDefinitionOrScalar(a, b cc.Type) bool {
+	if _, _, ok := aggregate(a); ok {
+		return sameDefinition(a, b)
+	}
+	return a.Size() == b.Size()
 }
 
 // bitWidth is the width of the bitfield f of t as the header writes it.
