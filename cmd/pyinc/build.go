@@ -204,6 +204,7 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 		wg.Add(1)
 		go func(b *built) {
 			defer wg.Done()
+			defer recovered(&b.err)
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()

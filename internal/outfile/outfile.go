@@ -98,10 +98,24 @@ func Run(cmd *exec.Cmd) error {
 func TempDir(pattern string) (dir string, done func(), err error) {
 	dir, err = os.MkdirTemp("", pattern)
 	if err != nil {
-		return "", nil, err
+		return "", nil, tempDirError(err)
 	}
 	forget := Track(dir)
 	return dir, func() { os.RemoveAll(dir); forget() }, nil
+}
+
+// tempDirError names the temporary directory and how to choose another:
+// a TMPDIR that is gone gives "stat /nonexistent" otherwise.
+func tempDirError(err error) error {
+	tmp := os.TempDir()
+	where := tmp
+	if os.Getenv("TMPDIR") != "" {
+		where = "TMPDIR=" + tmp
+	}
+	if st, serr := os.Stat(tmp); serr != nil || !st.IsDir() {
+		return fmt.Errorf("the temporary directory %s is not a directory: point TMPDIR at a writable directory", where)
+	}
+	return fmt.Errorf("cannot make a directory in the temporary directory %s: %v: point TMPDIR at a writable directory", where, Reason(err))
 }
 
 // Write writes data to path through a temporary file in the same directory
