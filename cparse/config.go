@@ -74,6 +74,10 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 // and returns X.
 func limitedMinor(v string, py *Python) (int, error) {
 	m := limitedRE.FindStringSubmatch(v)
+	if m != nil && len(m[1]) > 1 && m[1][0] == '0' {
+		// 3.08 would be read as 3.8 here and tagged cp308 by a wheel.
+		return 0, configError(LimitedAPIPart, v, "write the minor version without a leading zero: 3.%s", strings.TrimLeft(m[1], "0"))
+	}
 	if m == nil {
 		return 0, configError(LimitedAPIPart, v, "pass a Python 3 version such as 3.6")
 	}
