@@ -98,9 +98,12 @@ func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 	if b, ok := store.Get(key); ok && json.Unmarshal(b, &h) == nil && h.CC != "" {
 		return h, nil
 	}
+	if err := haveCompiler(); err != nil {
+		return h, err
+	}
 	cfg, err := cc.NewConfig("linux", "amd64")
 	if err != nil {
-		return h, fmt.Errorf("cannot configure the C front end: %v", err)
+		return h, fmt.Errorf("cannot learn the C compiler's configuration (which pyinc needs for the system headers): %s: check that cc (or $CC) compiles C", firstLine(err.Error()))
 	}
 	h = hostCompiler{CC: cfg.CC, Predefined: cfg.Predefined, HostIncludePaths: cfg.HostIncludePaths, HostSysIncludes: cfg.HostSysIncludePaths}
 	if stdcVersion(h.Predefined) >= 202000 {
@@ -112,6 +115,23 @@ func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 		store.Put(key, b)
 	}
 	return h, nil
+}
+
+// haveCompiler says, when there is no C compiler cc/v4 could ask, which
+// to install: cc/v4's own error names its source file instead.
+func haveCompiler() error {
+	if c := os.Getenv("CC"); c != "" {
+		if _, err := exec.LookPath(strings.Fields(c + " x")[0]); err != nil {
+			return fmt.Errorf("CC=%s is not a program on PATH: pyinc asks the C compiler for the system headers' configuration; point CC at one, or unset it to use cc", c)
+		}
+		return nil
+	}
+	for _, name := range []string{"cc", "gcc"} {
+		if _, err := exec.LookPath(name); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("no C compiler (cc or gcc) on PATH: pyinc asks it for the system headers' configuration; install gcc (Debian/Ubuntu: apt-get install gcc)")
 }
 
 // config rebuilds the configuration cc.NewConfig makes from the compiler's
