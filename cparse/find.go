@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // Python describes one Python installation: where its headers and
@@ -197,13 +199,13 @@ var (
 // headerConfig reads the build configuration macros pyconfig.h defines,
 // following Debian's redirect to /usr/include/<multiarch>/pythonX.Y.
 func headerConfig(dir string) []string {
-	b, err := os.ReadFile(filepath.Join(dir, "pyconfig.h"))
+	b, err := infile.Read(filepath.Join(dir, "pyconfig.h"), infile.HeaderLimit)
 	if err != nil {
 		return nil
 	}
 	if m := configIncludeRE.FindSubmatch(b); m != nil {
 		for _, sys := range []string{filepath.Dir(dir), "/usr/include"} {
-			if real, err := os.ReadFile(filepath.Join(sys, string(m[1]))); err == nil {
+			if real, err := infile.Read(filepath.Join(sys, string(m[1])), infile.HeaderLimit); err == nil {
 				b = append(b, real...)
 				break
 			}
@@ -221,7 +223,7 @@ func headerConfig(dir string) []string {
 var pyVersionRE = regexp.MustCompile(`(?m)^#define\s+PY_VERSION\s+"([0-9]+\.[0-9]+\.[0-9]+)[^"]*"`)
 
 func headerVersion(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "patchlevel.h"))
+	b, err := infile.Read(filepath.Join(dir, "patchlevel.h"), infile.HeaderLimit)
 	if err != nil {
 		return "", fmt.Errorf("no patchlevel.h in %s: not a CPython include directory", dir)
 	}

@@ -27,7 +27,7 @@ type Error struct {
 	Reason string
 }
 
-func (e *Error) Error() string { return e.Path + ": " + e.Reason }
+func (e *Error) Error() string { return e.Path + " " + e.Reason }
 
 // Read returns the content of the regular file at path, at most limit
 // bytes. A FIFO, device, socket or directory is refused without being
@@ -63,7 +63,7 @@ func Check(path string, st fs.FileInfo, limit int64) error {
 		return &Error{path, "is a directory, not a file"}
 	}
 	if !st.Mode().IsRegular() {
-		return &Error{path, fmt.Sprintf("is not a regular file (%v): pyinc reads only regular files", st.Mode().Type())}
+		return &Error{path, fmt.Sprintf("is not a regular file but %s: pyinc reads only regular files", kind(st.Mode()))}
 	}
 	if st.Size() > limit {
 		return tooLarge(path, limit)
@@ -79,4 +79,19 @@ func tooLarge(path string, limit int64) error {
 func IsRefused(err error) bool {
 	var e *Error
 	return errors.As(err, &e)
+}
+
+// kind names a file type that is not a regular file.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
