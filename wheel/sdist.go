@@ -129,4 +129,3 @@ func tarGz(top string, files []File, epoch time.Time) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
