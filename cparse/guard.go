@@ -115,8 +115,9 @@ func includeDepthError(stderr string, dirs []string) (error, bool) {
 }
 
 // checkHeaderFiles refuses a Python include directory holding a header
-// that is not a regular file: the host compiler, run before the front
-// end, would wait forever on a FIFO. Two levels are looked at (cpython/,
+// that is not a regular file, or one over the limit: the host compiler,
+// run before the front end, would wait forever on a FIFO, and its output
+// for a huge header is as huge. Two levels are looked at (cpython/,
 // internal/), where CPython keeps its headers.
 func checkHeaderFiles(dirs []string) error {
 	for _, d := range dirs {
@@ -146,8 +147,10 @@ func checkHeaderDir(dir string, depth int) error {
 			continue
 		}
 		st, err := os.Stat(path) // through a link; a FIFO is not opened
-		if err == nil && !st.IsDir() && !st.Mode().IsRegular() {
-			return infile.Check(path, st, infile.HeaderLimit)
+		if err == nil && !st.IsDir() {
+			if err := infile.Check(path, st, infile.HeaderLimit); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
