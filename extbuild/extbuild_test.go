@@ -46,6 +46,8 @@ func TestTagsRefused(t *testing.T) {
 		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "4.1", "Python 3 version"},
 		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.1", "from 3.2"},
 		{cparse.Python{Version: "3.12.1"}, "", "EXT_SUFFIX"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.08", "without a leading zero: 3.8"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".so/../../../tmp/planted"}, "", "EXT_SUFFIX"},
 	}
 	for _, c := range cases {
 		_, _, _, err := Tags(&c.py, c.limited)
