@@ -187,18 +187,21 @@ func TestHostileQueries(t *testing.T) {
 		name   string
 		args   []string
 		stderr string
+		env    []string
 	}{
-		{"faked suffix", []string{"gen", "--python", fake("suffix", "echo version=3.98.0\necho ext_suffix=.so/../../../tmp/planted\n")}, `EXT_SUFFIX ".so/../../../tmp/planted", which is not one file name's suffix`},
-		{"garbage", []string{"gen", "--python", fake("garbage", "echo hello\n")}, "has no version X.Y.Z"},
-		{"relative include", []string{"gen", "--python", fake("relinc", "echo version=3.98.0\necho include=inc\n")}, `include "inc", which is not an absolute path`},
-		{"limited API 3.08", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "--limited-api", "3.08"}, "--limited-api 3.08: write the minor version without a leading zero: 3.8"},
-		{"-D Py_DEBUG=0", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", "Py_DEBUG=0"}, "--define Py_DEBUG=0: the headers test only whether Py_DEBUG is defined"},
-		{"-D with a quote", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", `X=a"b`}, `--define X=a"b: the value`},
-		{"-D ending in a backslash", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", `PY_SSIZE_T_CLEAN=\`}, "is not a C number or name"},
+		{"no C compiler", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n")}, "no C compiler (cc or gcc) on PATH", []string{"PATH=" + t.TempDir(), "CC="}},
+		{"CC not a program", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n")}, "CC=no-such-cc is not a program on PATH", []string{"CC=no-such-cc"}},
+		{"faked suffix", []string{"gen", "--python", fake("suffix", "echo version=3.98.0\necho ext_suffix=.so/../../../tmp/planted\n")}, `EXT_SUFFIX ".so/../../../tmp/planted", which is not one file name's suffix`, nil},
+		{"garbage", []string{"gen", "--python", fake("garbage", "echo hello\n")}, "has no version X.Y.Z", nil},
+		{"relative include", []string{"gen", "--python", fake("relinc", "echo version=3.98.0\necho include=inc\n")}, `include "inc", which is not an absolute path`, nil},
+		{"limited API 3.08", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "--limited-api", "3.08"}, "--limited-api 3.08: write the minor version without a leading zero: 3.8", nil},
+		{"-D Py_DEBUG=0", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", "Py_DEBUG=0"}, "--define Py_DEBUG=0: the headers test only whether Py_DEBUG is defined", nil},
+		{"-D with a quote", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", `X=a"b`}, `--define X=a"b: the value`, nil},
+		{"-D ending in a backslash", []string{"gen", "--include-dir", headerDir(t, "typedef struct S { int a; } S;\n"), "-D", `PY_SSIZE_T_CLEAN=\`}, "is not a C number or name", nil},
 	}
 	for _, c := range cases {
 		out := filepath.Join(t.TempDir(), "python.inc")
-		_, stderr, code := run(t, dir, nil, append(c.args, "-o", out)...)
+		_, stderr, code := run(t, dir, c.env, append(c.args, "-o", out)...)
 		oneLineError(t, c.name, stderr, code, c.stderr)
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%s: wrote %s", c.name, out)
