@@ -198,7 +198,14 @@ func destination(path string) (dest string, direct bool, err error) {
 	case m&fs.ModeNamedPipe != 0, m&fs.ModeCharDevice != 0:
 		return path, true, nil
 	default:
-		return "", false, fmt.Errorf("it is not a regular file (%v), which pyinc does not replace: pick another name", m.Type())
+		what := "a special file"
+		switch {
+		case m&fs.ModeSocket != 0:
+			what = "a socket"
+		case m&fs.ModeDevice != 0:
+			what = "a block device"
+		}
+		return "", false, fmt.Errorf("it is not a regular file but %s, which pyinc does not replace: pick another name", what)
 	}
 }
 
