@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -207,6 +208,14 @@ func TestHostileQueries(t *testing.T) {
 			t.Errorf("%s: wrote %s", c.name, out)
 		}
 	}
+	// build --inplace with the faked suffix: refused, the project as it was.
+	proj := scaffold(t, "m")
+	before := treeState(t, proj)
+	_, stderr, code := run(t, proj, nil, "build", "--inplace", "--python", filepath.Join(dir, "suffix"))
+	oneLineError(t, "build --inplace with a faked suffix", stderr, code, "EXT_SUFFIX")
+	if after := treeState(t, proj); after != before {
+		t.Errorf("the refused build changed the project:\n%s", after)
+	}
 	if _, err := os.Stat("/tmp/planted"); err == nil {
 		t.Errorf("/tmp/planted exists")
 	}
@@ -393,6 +402,27 @@ func TestHostileEnvironment(t *testing.T) {
 	oneLineError(t, "missing TMPDIR", stderr, code, "the temporary directory TMPDIR=/nonexistent is not a directory: point TMPDIR at a writable directory")
 	if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
 		t.Errorf("a refused build wrote dist/")
+	}
+	// Concurrent builds of one project: each succeeds, and the wheel is
+	// whole.
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, codes[i] = run(t, dir, nil, "build", "-q")
+		}()
+	}
+	wg.Wait()
+	wheels, _ := filepath.Glob(filepath.Join(dir, "dist", "*.whl"))
+	if !slices.Equal(codes, []int{0, 0}) || len(wheels) != 1 {
+		t.Fatalf("concurrent builds: exits %v, wheels %v", codes, wheels)
+	}
+	if zr, err := zip.OpenReader(wheels[0]); err != nil {
+		t.Errorf("the wheel of concurrent builds: %v", err)
+	} else {
+		zr.Close()
 	}
 	// A read-only project with --inplace is not told to use -o.
 	if os.Geteuid() != 0 {
