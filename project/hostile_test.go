@@ -49,6 +49,7 @@ func TestHostileProject(t *testing.T) {
 		{name: "dependency with a bad marker", from: `dependencies = ["numpy>=1.20"]`, to: `dependencies = ["numpy; python_versoin < '3.9'"]`, want: `"python_versoin" is not an environment marker`},
 		{name: "extra name", from: `test = [`, to: `"bad extra" = [`, want: `optional-dependencies: "bad extra" is not an extra name`},
 		{name: "typo in [project]", from: `requires-python = ">=3.8"`, to: `requires_python = ">=3.8"`, want: `unknown key "requires_python" in [project]; did you mean requires-python?`},
+		{name: "standard key not supported", from: `requires-python = ">=3.8"`, to: "requires-python = \">=3.8\"\nscripts = {x = \"m:f\"}", want: "[project] scripts is a standard key pyinc does not support"},
 		{name: "typo in [tool.pyinc]", from: `sdist-include = ["tests/*.py"]`, to: `sdist-includes = ["tests/*.py"]`, want: `unknown key "sdist-includes" in [tool.pyinc]; did you mean sdist-include?`},
 		{name: "typo in a module", from: `sources = [`, to: `srcs = [`, want: `unknown key "srcs" in [tool.pyinc.modules]; did you mean sources?`},
 		{name: "readme file and text", from: `readme = "README.rst"`, to: `readme = {file = "README.rst", text = "hi"}`, want: "readme has both file and text: keep one"},

@@ -19,6 +19,9 @@ func unknownKeys(path string, undecoded []toml.Key) error {
 			continue
 		}
 		table, key := k[:len(k)-1], k[len(k)-1]
+		if len(table) == 1 && table[0] == "project" && standardUnsupported[key] {
+			return errorf("%s: [project] %s is a standard key pyinc does not support (an extension module has no entry points to install): remove it", path, key)
+		}
 		known := knownKeys(table)
 		if known == nil {
 			continue // inside a value pyinc reads whole (a map of strings)
@@ -27,6 +30,11 @@ func unknownKeys(path string, undecoded []toml.Key) error {
 	}
 	return nil
 }
+
+// standardUnsupported are keys the pyproject.toml specification defines
+// for [project] that pyinc does not write into the metadata.
+var standardUnsupported = map[string]bool{"scripts": true, "gui-scripts": true, "entry-points": true,
+	"import-names": true, "import-namespaces": true}
 
 // tableKeys refuses a key of a table pyinc reads by hand (readme,
 // license) that is not one of known.
