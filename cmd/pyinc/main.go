@@ -88,15 +88,15 @@ func handleInterrupts() {
 // panic becomes one line and exit status 2: no Go stack trace reaches a
 // user.
 func execute(args []string) (status int) {
+	var bug error
 	defer func() {
-		var err error
-		recovered(&err)
-		if err != nil {
-			outfile.Abandon()
-			fmt.Fprintf(os.Stderr, "pyinc: %s\n", err)
+		if bug != nil {
+			outfile.Cleanup()
+			fmt.Fprintf(os.Stderr, "pyinc: %s\n", bug)
 			status = exitError
 		}
 	}()
+	defer recovered(&bug) // recover works only in the deferred call itself
 	root := newRootCmd()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()

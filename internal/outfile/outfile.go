@@ -48,6 +48,19 @@ func Abandon() {
 	}
 }
 
+// Cleanup is Abandon for a run that failed from a bug (a panic) rather
+// than a signal: it stops the programs and removes what is tracked, and
+// releases the lock again.
+func Cleanup() {
+	mu.Lock()
+	defer mu.Unlock()
+	killRunning()
+	for p := range tracked {
+		os.RemoveAll(p)
+		delete(tracked, p)
+	}
+}
+
 // killRunning stops every program Run started, with the programs they
 // started: each runs in a process group of its own (cc's collect2 and ld,
 // pip's children). They get SIGTERM first, on which cc and collect2
