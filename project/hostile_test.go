@@ -47,6 +47,8 @@ func TestHostileProject(t *testing.T) {
 		{name: "requires-python bad version", from: `requires-python = ">=3.8"`, to: `requires-python = ">=3.x"`, want: `">=3.x" is not a PEP 440 version specifier set`},
 		{name: "dependency not PEP 508", from: `dependencies = ["numpy>=1.20"]`, to: `dependencies = ["not a requirement!!"]`, want: `dependencies: "not a requirement!!" is not a PEP 508 requirement`},
 		{name: "dependency with a bad marker", from: `dependencies = ["numpy>=1.20"]`, to: `dependencies = ["numpy; python_versoin < '3.9'"]`, want: `"python_versoin" is not an environment marker`},
+		{name: "requirement forging a field", from: `dependencies = ["numpy>=1.20"]`, to: `dependencies = ["x; os_name == 'a\rRequires-Dist: evil'"]`, want: "holds a line break"},
+		{name: "specifier forging a field", from: `requires-python = ">=3.8"`, to: `requires-python = "===3.8\rRequires-Dist: evil"`, want: "holds a line break"},
 		{name: "extra name", from: `test = [`, to: `"bad extra" = [`, want: `optional-dependencies: "bad extra" is not an extra name`},
 		{name: "typo in [project]", from: `requires-python = ">=3.8"`, to: `requires_python = ">=3.8"`, want: `unknown key "requires_python" in [project]; did you mean requires-python?`},
 		{name: "standard key not supported", from: `requires-python = ">=3.8"`, to: "requires-python = \">=3.8\"\nscripts = {x = \"m:f\"}", want: "[project] scripts is a standard key pyinc does not support"},

@@ -30,6 +30,9 @@ func CheckSpecifierSet(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return fmt.Errorf("%q is empty: write a version specifier such as >=3.8", s)
 	}
+	if hasLineBreak(s) {
+		return fmt.Errorf("%q holds a line break, which would end its metadata field", s)
+	}
 	for _, one := range strings.Split(s, ",") {
 		if err := checkSpecifier(strings.TrimSpace(one)); err != nil {
 			return fmt.Errorf("%q is not a PEP 440 version specifier set: %v", s, err)
@@ -83,6 +86,9 @@ func checkSpecifier(s string) error {
 // CheckRequirement checks a PEP 508 dependency specifier, such as
 // `numpy[extra] >=1.20; python_version < "3.12"`.
 func CheckRequirement(s string) error {
+	if hasLineBreak(s) {
+		return fmt.Errorf("%q holds a line break, which would end its metadata field", s)
+	}
 	r := &reqParser{s: s}
 	if err := r.requirement(); err != nil {
 		return fmt.Errorf("%q is not a PEP 508 requirement: %v", s, err)
