@@ -260,6 +260,11 @@ func runIsolated(interp, script string) ([]byte, error) {
 }
 
 func runScript(interp string, opts []string, script string) ([]byte, error) {
+	// The working directory is neutralDir: a relative path would be
+	// looked for there.
+	if abs, err := filepath.Abs(interp); err == nil {
+		interp = abs
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, interp, append(opts, "-c", script)...)

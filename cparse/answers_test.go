@@ -156,6 +156,12 @@ func TestQueryIsolated(t *testing.T) {
 	if b, _ := os.ReadFile(args); string(b) != "-I /\n" {
 		t.Errorf("the query ran as %q, want -I in /", b)
 	}
+	// A relative path names the file from the user's directory, not
+	// from the neutral one the query runs in.
+	t.Chdir(dir)
+	if p, err := Query("./python3.97"); err != nil || p.Version != "3.97.0" {
+		t.Errorf("Query(./python3.97) = %v, %v", p, err)
+	}
 	old := script("python2.7", `if [ "$1" = -I ]; then echo "Unknown option: -I" >&2; exit 2; fi
 echo "$1 $2 $(pwd)" > `+args+`; echo version=2.7.18`+"\n")
 	if p, err := Query(old); err != nil || p.Version != "2.7.18" {

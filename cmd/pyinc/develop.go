@@ -56,11 +56,20 @@ stderr; the installed wheel's name is printed on stdout.`,
 			if err != nil {
 				return err
 			}
+			// pip and the import check run from the root directory: every
+			// path they get is absolute.
+			interp, err := filepath.Abs(py.Interpreter)
+			if err != nil {
+				return fail("%s: %v", py.Interpreter, err)
+			}
 			for _, w := range paths {
-				if err := pipInstall(py.Interpreter, w); err != nil {
+				if w, err = filepath.Abs(w); err != nil {
+					return fail("%v", err)
+				}
+				if err := pipInstall(interp, w); err != nil {
 					return err
 				}
-				if err := checkImports(py.Interpreter, p.Modules); err != nil {
+				if err := checkImports(interp, p.Modules); err != nil {
 					return err
 				}
 				fmt.Println(filepath.Base(w))
