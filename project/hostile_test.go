@@ -110,7 +110,8 @@ func TestLicenseFilesOnce(t *testing.T) {
 func TestGlob(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "proj[x]")
-	files := []string{"pyproject.toml", "tests/a.py", "tests/sub/b.py", "tests/sub/deep/c.py", "tests/sub/data.txt", "docs/x.md", ".hidden"}
+	files := []string{"pyproject.toml", "tests/a.py", "tests/sub/b.py", "tests/sub/deep/c.py", "tests/sub/data.txt", "docs/x.md", ".hidden",
+		".venv/lib/site.py", "tests/.cache/c.py"}
 	for _, f := range files {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
 		os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
@@ -128,12 +129,15 @@ func TestGlob(t *testing.T) {
 		want    []string
 		err     string
 	}{
-		{pattern: "tests", want: []string{"tests/a.py", "tests/sub/b.py", "tests/sub/data.txt", "tests/sub/deep/c.py"}},
+		{pattern: "tests", want: []string{"tests/.cache/c.py", "tests/a.py", "tests/sub/b.py", "tests/sub/data.txt", "tests/sub/deep/c.py"}},
 		{pattern: "tests/**/*.py", want: []string{"tests/a.py", "tests/sub/b.py", "tests/sub/deep/c.py"}},
 		{pattern: "tests/*.py", want: []string{"tests/a.py"}},
 		{pattern: "**/b.py", want: []string{"alias/sub/b.py", "tests/sub/b.py"}},
 		{pattern: "./docs/../docs/*.md", want: []string{"docs/x.md"}},
 		{pattern: ".hid*", want: []string{".hidden"}},
+		{pattern: "*hidden", err: "matches no file"},
+		{pattern: "**/site.py", err: "matches no file"},
+		{pattern: ".venv/**/*.py", want: []string{".venv/lib/site.py"}},
 		{pattern: "alias/a.py", want: []string{"alias/a.py"}},
 		{pattern: "nothing*", err: "matches no file"},
 		{pattern: "tests/*.c", err: "matches no file"},

@@ -119,7 +119,9 @@ func (p *Project) ReadFile(rel string) ([]byte, error) {
 // slash-separated, sorted: pattern is matched part by part against the
 // project's own entries (never against the project directory's path, so
 // that a directory named "proj[x]" is no pattern), "**" matches any
-// number of directories, and a directory matched means every file in it.
+// number of directories (not hidden ones), a part matches a hidden name
+// only when it starts with "." itself, and a directory matched means
+// every file in it.
 // A pattern that matches no file is an error.
 func (p *Project) Glob(pattern string) ([]string, error) {
 	c, err := cleanRel(pattern)
@@ -169,8 +171,10 @@ func (g *globber) match(dir string, segs []string) error {
 			return err
 		}
 		return g.eachEntry(dir, func(name string, isDir bool, linkErr error) error {
-			if !isDir || linkErr != nil {
-				return nil // a link leaving the project is not descended into
+			if !isDir || linkErr != nil || strings.HasPrefix(name, ".") {
+				// A link leaving the project is not descended into, nor
+				// a hidden directory (.git, .venv), as glob's ** does not.
+				return nil
 			}
 			return g.match(join(dir, name), segs)
 		})
@@ -178,6 +182,9 @@ func (g *globber) match(dir string, segs []string) error {
 	return g.eachEntry(dir, func(name string, isDir bool, linkErr error) error {
 		if ok, _ := path.Match(seg, name); !ok {
 			return nil
+		}
+		if strings.HasPrefix(name, ".") && !strings.HasPrefix(seg, ".") {
+			return nil // a wildcard matches a hidden name only when it starts with "." too, as in a shell
 		}
 		if linkErr != nil {
 			return linkErr
