@@ -3,7 +3,7 @@ package cparse
 import (
 	"bytes"
 	"fmt"
-	"os"
+	"io"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -77,7 +77,7 @@ func narrow(files overlayFS, wide []WideBitfield) bool {
 	for _, w := range wide {
 		src, ok := files[w.Pos.File]
 		if !ok {
-			b, err := os.ReadFile(w.Pos.File)
+			b, err := readGuarded(w.Pos.File)
 			if err != nil {
 				return false
 			}
@@ -192,7 +192,7 @@ func parseNarrowed(cfg *cc.Config, srcs []cc.Source, err error, u *Unit) *cc.AST
 		}
 		all = append(all, wide...)
 		withFiles := *cfg
-		withFiles.FS = files
+		withFiles.FS = &guardFS{overlay: files}
 		ast, again := cc.Translate(&withFiles, srcs)
 		if again != nil {
 			err = again
@@ -220,4 +220,15 @@ func frontEndMessage(line string) string {
 			m[1], m[2], m[3], m[4], frontEndWidth)
 	}
 	return frontEndOrigin.ReplaceAllString(line, "")
+}
+
+// readGuarded reads a header as the front end does, through guardFS: a
+// file the checks refuse is not read.
+func readGuarded(path string) ([]byte, error) {
+	f, err := (&guardFS{}).Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }
