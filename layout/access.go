@@ -238,7 +238,7 @@ func (b *builder) unicode() *Unicode {
 	}
 	if u.Ready {
 		// The headers' PyUnicode_READY: ready, or _PyUnicode_Ready(op).
-		if !mentions(b.definition("PyUnicode_READY"), "_PyUnicode_Ready") || !b.exported("_PyUnicode_Ready") {
+		if !has(b.definitions("PyUnicode_READY"), "_PyUnicode_Ready") || !b.exported("_PyUnicode_Ready") {
 			b.omit("strings may be not ready, and the headers' PyUnicode_READY calls no exported _PyUnicode_Ready", what...)
 			return nil
 		}
@@ -253,7 +253,7 @@ func (b *builder) strLength(u *Unicode) *Getter {
 	switch {
 	case u != nil:
 		return &Getter{Field: u.Length}
-	case b.structNamed("PyASCIIObject") == nil && b.exported("PyUnicode_GetLength"):
+	case b.exported("PyUnicode_GetLength"):
 		return &Getter{Call: "PyUnicode_GetLength"}
 	}
 	b.omit("neither the str's layout nor an exported PyUnicode_GetLength", "PyUnicode_GET_LENGTH")
