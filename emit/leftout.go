@@ -56,10 +56,3 @@ func leftOutNames(s string) []string {
 	return names
 }
 
-// nameList writes names as LeftOut reads them: "A", "A and B", "A, B and C".
-func nameList(names ...string) string {
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}

@@ -1,6 +1,7 @@
 package extbuild
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 				a.cuts = cuts
 			}
 			_, err := a.module(project.Module{Name: "m", Sources: []string{"m.asm"}})
-			if c.fails == "" && err != nil || c.fails != "" && (err == nil || !strings.Contains(err.Error(), c.fails)) {
+			if c.fails == "" && err != nil || c.fails != "" && (err == nil || !strings.Contains(everything(err), c.fails)) {
 				t.Errorf("error %v, want %q", err, c.fails)
 			}
 			logged, _ := os.ReadFile(log)
@@ -151,4 +152,14 @@ func TestNotShadowed(t *testing.T) {
 	if err := notShadowed(dir, include, py); err == nil || !strings.Contains(err.Error(), "cannot be read") {
 		t.Errorf("a directory named python.inc: %v", err)
 	}
+}
+
+// everything is what a build error shows: nasm's other messages, then
+// the error.
+func everything(err error) string {
+	var be *Error
+	if errors.As(err, &be) {
+		return strings.Join(append(be.Notes, be.Msg), "\n")
+	}
+	return err.Error()
 }

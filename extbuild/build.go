@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/inccut"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
@@ -24,12 +25,17 @@ import (
 )
 
 // Error is a build failure the user must fix (their source, their tools,
-// their choice of Python): one line naming it and the fix.
-type Error struct{ Msg string }
+// their choice of Python): one line naming it and the fix. Notes are what
+// nasm said besides, in its order (warnings before the error they
+// explain), each a line to show before Msg.
+type Error struct {
+	Msg   string
+	Notes []string
+}
 
 func (e *Error) Error() string { return e.Msg }
 
-func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
 // limitedErr is a limited API version that cannot be built, as the
 // cparse.ConfigError a configuration refused in the headers would be.
@@ -97,7 +103,8 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	r := &Result{}
 	var links []*Linkage
 	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug,
-		incLabel: fmt.Sprintf("%s (CPython %s)", inccut.IncludeName, py.Version)}
+		incLabel: fmt.Sprintf("%s (CPython %s)", inccut.IncludeName, py.Version),
+		leftOut:  emit.LeftOut(string(gen.Include)), scope: scope(py, o.LimitedAPI)}
 	if !o.Debug {
 		// A debugger and nasm's messages name the whole include, as
 		// the user has it; a build without them reads only what its
@@ -115,7 +122,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		}
 		rep, err := CheckModule(so, m.Name, objs)
 		if err != nil {
-			return nil, &Error{err.Error()}
+			return nil, &Error{Msg: err.Error()}
 		}
 		r.Warnings = append(r.Warnings, rep.Warnings...)
 		links = append(links, rep.Linkage)
@@ -130,6 +137,15 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
 	r.NotManylinux = why
 	return r, nil
+}
+
+// scope says for what a macro left out is not available: "with the
+// limited API 3.8", "for CPython 3.12.1".
+func scope(py *cparse.Python, limited string) string {
+	if limited != "" {
+		return "with the limited API " + limited
+	}
+	return "for CPython " + py.Version
 }
 
 // notShadowed refuses a build that nasm would make with the project's own
@@ -222,6 +238,11 @@ type assembler struct {
 	// incLabel names the whole include in nasm's messages in place of its
 	// path, a temporary directory gone after the build.
 	incLabel string
+	// leftOut are the macros the include leaves out, with its reasons
+	// (emit.LeftOut), and scope says for what: a source using one is told
+	// so at its line.
+	leftOut map[string]string
+	scope   string
 }
 
 // module assembles each of m's sources into an object in tmp.
@@ -253,23 +274,23 @@ func (a *assembler) source(src, obj string) error {
 	if a.incLabel != "" {
 		out = strings.ReplaceAll(out, filepath.Join(a.incDir, inccut.IncludeName), a.incLabel)
 	}
+	ms := a.messages(out)
 	if err != nil {
-		return errorf("%s", firstMatch(out, "error", err))
+		return a.failure(ms, out, err)
 	}
-	a.warnings = append(a.warnings, nasmWarnings(out)...)
-	return nil
-}
-
-// nasmWarnings are the warning lines of nasm's output, without the word
-// "warning", which the caller's own prefix says.
-func nasmWarnings(out string) []string {
-	var ws []string
-	for _, l := range strings.Split(out, "\n") {
-		if where, what, ok := strings.Cut(l, ": warning: "); ok {
-			ws = append(ws, where+": "+what)
+	for _, m := range ms {
+		if m.unavail != "" {
+			// A left-out macro alone on its line assembles as a label.
+			return a.failure(ms, out, err)
 		}
 	}
-	return ws
+	for _, m := range ms {
+		if m.kind == "warning" {
+			// Without the word "warning", which the caller's prefix says.
+			a.warnings = append(a.warnings, strings.TrimPrefix(m.String(a.scope), "warning: "))
+		}
+	}
+	return nil
 }
 
 // cutFor writes the include cut to what src uses into a directory of its

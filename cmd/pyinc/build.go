@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,22 +140,53 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 		opt.CacheDir = pipeline.CacheDir()
 	}
 	builds := buildAll(p, pys, opt, f, out, epoch)
-	var failed []string
-	for _, b := range builds {
-		if b.err != nil {
-			failed = append(failed, configFail(b.err, "").Error())
-		}
-	}
-	if len(failed) == 1 {
-		return nil, fail("%s", failed[0])
-	}
-	if len(failed) > 1 {
-		for _, m := range failed {
-			fmt.Fprintf(os.Stderr, "pyinc build: %s\n", oneLine(m))
-		}
-		return nil, fail("%d of %d Pythons failed; nothing written", len(failed), len(builds))
+	if err := reportFailures(builds); err != nil {
+		return nil, err
 	}
 	return writeBuilds(builds, f.quiet)
+}
+
+// reportFailures shows what failed, each message once across Pythons:
+// nasm's messages (warnings before the error they explain) as they came,
+// then each failure with the Pythons it failed for when more than one
+// was built.
+func reportFailures(builds []*built) error {
+	var msgs []string
+	fors := map[string][]string{} // message -> the Pythons it failed for
+	shown := map[string]bool{}
+	for _, b := range builds {
+		if b.err == nil {
+			continue
+		}
+		var be *extbuild.Error
+		if errors.As(b.err, &be) {
+			for _, n := range be.Notes {
+				if !shown[n] {
+					shown[n] = true
+					fmt.Fprintf(os.Stderr, "pyinc build: %s\n", n)
+				}
+			}
+		}
+		m := oneLine(configFail(b.err, "").Error())
+		if fors[m] == nil {
+			msgs = append(msgs, m)
+		}
+		fors[m] = append(fors[m], fmt.Sprintf("%s (%s)", b.py.Version, pyName(b.py)))
+	}
+	failed := 0
+	for _, m := range msgs {
+		failed += len(fors[m])
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case len(builds) == 1:
+		return fail("%s", msgs[0])
+	}
+	for _, m := range msgs {
+		fmt.Fprintf(os.Stderr, "pyinc build: for Python %s: %s\n", strings.Join(fors[m], ", "), m)
+	}
+	return fail("%d of %d Pythons failed; nothing written", failed, len(builds))
 }
 
 // buildTargets resolves the Pythons to build for.
@@ -210,9 +242,6 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 			b.res, b.err = extbuild.Build(p, b.py, opt)
 			if b.err == nil {
 				b.err = b.pack(p, f, out, epoch)
-			}
-			if b.err != nil && len(pys) > 1 {
-				b.err = fmt.Errorf("for Python %s (%s): %w", b.py.Version, pyName(b.py), b.err)
 			}
 			b.took = time.Since(t0)
 		}(builds[i])

@@ -344,3 +344,46 @@ func read(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestBuildExplainsNasmErrors: a failing build shows every message nasm
+// gave (the warning that explains the error first), once across Pythons;
+// a macro the include leaves out is named, with the include's reason, at
+// the source's line.
+func TestBuildExplainsNasmErrors(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	var args []string
+	for _, py := range testutil.Pythons(t) {
+		if py.Interpreter != "" && (py.Version >= "3.8" && py.Version < "3.9" || py.Version >= "3.12" && py.Version < "3.14") {
+			args = append(args, "--python", py.Interpreter)
+		}
+	}
+	if len(args) < 4 {
+		t.Skip("want two Pythons of 3.8, 3.12 and 3.13 with interpreters")
+	}
+	dir := scaffold(t, "explain")
+	src := filepath.Join(dir, "explain.asm")
+	text := strings.Replace(string(read(t, src)), "    Py_INCREF rsi\n", "    Py_INCREF rsi\n    PyUnicode_DATA r12\n", 1)
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(text[:strings.Index(text, "PyUnicode_DATA r12")], "\n") + 1
+	_, stderr, code := pyincIn(t, dir, append([]string{"build", "--inplace", "-q"}, args...)...)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	warning := fmt.Sprintf("pyinc build: warning: explain.asm:%d: multi-line macro `PyUnicode_DATA' exists, but not taking 1 parameter", line)
+	failure := fmt.Sprintf("explain.asm:%d: error: parser: instruction expected", line)
+	if code != 2 || len(lines) != 3 || !strings.HasPrefix(lines[0], warning) || !strings.Contains(lines[1], failure) ||
+		!strings.HasSuffix(lines[2], "Pythons failed; nothing written") {
+		t.Errorf("build: exit %d, stderr:\n%s\nwant the warning, then once the error for every Python, then the count", code, stderr)
+	}
+
+	// Under the limited API the include has no PyUnicode_DATA: it says so.
+	text = strings.Replace(text, "PyUnicode_DATA r12\n", "PyUnicode_DATA r12, r13\n", 1)
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = pyincIn(t, dir, "build", "--inplace", "-q", "--limited-api", "3.8", args[len(args)-2], args[len(args)-1])
+	want := fmt.Sprintf("pyinc build: explain.asm:%d: PyUnicode_DATA is not available with the limited API 3.8: the limited API hides the str's layout (no PyASCIIObject)\n", line)
+	if code != 2 || stderr != want {
+		t.Errorf("limited API: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}
