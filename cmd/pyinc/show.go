@@ -85,10 +85,24 @@ func show(o showOptions) error {
 	}
 	s := structview.Find(m, o.name)
 	if s == nil {
-		return fail("CPython %s has no struct or union %s: pass a typedef name or tag, as in the include", py.Version, o.name)
+		return notFound(py, o)
 	}
 	structview.Write(os.Stdout, s, "CPython "+py.Version+", "+describeConfig(m))
 	return nil
+}
+
+// notFound says why py has no struct o.name: the limited API hides it
+// (the full API of the same headers has it), or the headers have none.
+func notFound(py *cparse.Python, o showOptions) error {
+	if o.config.LimitedAPI != "" {
+		full := o.config
+		full.LimitedAPI = ""
+		if m, err := model(py, full); err == nil && structview.Find(m, o.name) != nil {
+			return fail("the limited API %s hides %s: CPython %s has it only in its full API, which an abi3 module cannot rely on; drop --limited-api to see its layout",
+				o.config.LimitedAPI, o.name, py.Version)
+		}
+	}
+	return fail("CPython %s has no struct or union %s: pass a typedef name or tag, as in the include", py.Version, o.name)
 }
 
 // model builds the layout model of py under the configuration flags.
