@@ -573,7 +573,11 @@ global PyInit_macros:function
 PyInit_macros:
     sub rsp, 8
     lea rdi, [moddef]
+%ifdef Py_LIMITED_API
+    mov esi, PYTHON_ABI_VERSION     ; an abi3 module, as the headers' PyModule_Create
+%else
     mov esi, PYTHON_API_VERSION
+%endif
     PY_CALL PyModule_Create2
     add rsp, 8
     ret

@@ -299,6 +299,19 @@ func dedupe(builds []*built, quiet bool) []*built {
 	return out
 }
 
+// tagNote is what a progress line says of the wheel tag: nothing for a
+// module written in place (it has none), the tag and why it is not
+// manylinux, if it is not, for a wheel.
+func (b *built) tagNote(name string) string {
+	if !strings.HasSuffix(name, ".whl") {
+		return ""
+	}
+	if b.res.NotManylinux != "" {
+		return fmt.Sprintf("%s (not manylinux: %s), ", b.res.Tag, b.res.NotManylinux)
+	}
+	return fmt.Sprintf("%s, ", b.res.Tag)
+}
+
 // writeBuilds writes every file, all or none, then prints warnings and
 // progress on stderr.
 func writeBuilds(builds []*built, quiet bool) ([]string, error) {
@@ -327,11 +340,7 @@ func writeBuilds(builds []*built, quiet bool) ([]string, error) {
 			path := filepath.Join(of.dir, of.name)
 			paths = append(paths, path)
 			if !quiet {
-				note := ""
-				if b.res.NotManylinux != "" {
-					note = " (not manylinux: " + b.res.NotManylinux + ")"
-				}
-				fmt.Fprintf(os.Stderr, "%s: CPython %s, %s, %.1f s%s\n", path, b.py.Version, b.res.Tag, b.took.Seconds(), note)
+				fmt.Fprintf(os.Stderr, "%s: CPython %s, %s%.1f s\n", path, b.py.Version, b.tagNote(of.name), b.took.Seconds())
 			}
 		}
 	}

@@ -387,3 +387,26 @@ func TestBuildExplainsNasmErrors(t *testing.T) {
 		t.Errorf("limited API: exit %d, stderr %q; want %q", code, stderr, want)
 	}
 }
+
+// TestBuildInplaceLimited: the scaffold built in place for the limited
+// API passes PYTHON_ABI_VERSION (3) to PyModule_Create2, as the headers'
+// PyModule_Create does there, and the progress line names no wheel tag
+// for the plain module it wrote.
+func TestBuildInplaceLimited(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc", "objdump")
+	py := python3(t)
+	dir := scaffold(t, "lim")
+	stdout, stderr, code := pyincIn(t, dir, "build", "--inplace", "--limited-api", "3.6", "--python", py)
+	so := strings.TrimSpace(stdout)
+	if code != 0 || !strings.HasSuffix(so, "lim.abi3.so") {
+		t.Fatalf("build: exit %d, stdout %q: %s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, "abi3-") || strings.Contains(stderr, "manylinux") || !strings.Contains(stderr, "lim.abi3.so: CPython") {
+		t.Errorf("progress %q: want the module and its Python, no wheel tag", stderr)
+	}
+	out := testutil.Run(t, dir, nil, "objdump", "-d", "--no-show-raw-insn", so)
+	_, init, _ := strings.Cut(out, "<PyInit_lim>:")
+	if !strings.Contains(init, "mov    $0x3,%esi") {
+		t.Errorf("PyInit_lim does not pass PYTHON_ABI_VERSION 3:\n%.600s", init)
+	}
+}
