@@ -84,18 +84,20 @@ func (e *nasm) typeChecks(checks []layout.TypeCheck, typ *layout.Getter) {
 ;   flags are gone, and the stack must be aligned as at a call. Where it does not call, it
 ;   clobbers r11 and flags only.
 ;   PY_JUMP_UNLESS rsi, PyLong_Check, .not_int
+; (Each check's two senses are the helpers CHECK.pyinc_if and CHECK.pyinc_unless, named
+; after the check so that a source naming the check names them too.)
 %%macro PY_JUMP_IF 3
-    %%ifnmacro _pyinc_if_%%2 2
+    %%ifnmacro %%2.pyinc_if 2
         %%error %%2 is not a type check of this include: see PY_JUMP_IF in it
     %%else
-        _pyinc_if_%%2 %%1, %%3
+        %%2.pyinc_if %%1, %%3
     %%endif
 %%endmacro
 %%macro PY_JUMP_UNLESS 3
-    %%ifnmacro _pyinc_unless_%%2 2
+    %%ifnmacro %%2.pyinc_unless 2
         %%error %%2 is not a type check of this include: see PY_JUMP_IF in it
     %%else
-        _pyinc_unless_%%2 %%1, %%3
+        %%2.pyinc_unless %%1, %%3
     %%endif
 %%endmacro
 `, wrapList(names))
@@ -141,16 +143,16 @@ func (e *nasm) typeCheck(c layout.TypeCheck) {
 	name := Name(c.Name)
 	switch {
 	case c.Flag != "":
-		e.p("%%macro _pyinc_if_%s 2 ; the headers test %s\n    PY_JUMP_IF_FLAG %%1, %s, %%2\n%%endmacro\n", name, c.Flag, Name(c.Flag))
-		e.p("%%macro _pyinc_unless_%s 2\n    PY_JUMP_UNLESS_FLAG %%1, %s, %%2\n%%endmacro\n", name, Name(c.Flag))
+		e.p("%%macro %s.pyinc_if 2 ; the headers test %s\n    PY_JUMP_IF_FLAG %%1, %s, %%2\n%%endmacro\n", name, c.Flag, Name(c.Flag))
+		e.p("%%macro %s.pyinc_unless 2\n    PY_JUMP_UNLESS_FLAG %%1, %s, %%2\n%%endmacro\n", name, Name(c.Flag))
 	case !c.Subtype:
-		e.p("%%macro _pyinc_if_%s 2 ; the headers compare the type with %s\n    _pyinc_type_is %%1, %s\n    je %%2\n%%endmacro\n", name, c.Type, Name(c.Type))
-		e.p("%%macro _pyinc_unless_%s 2\n    _pyinc_type_is %%1, %s\n    jne %%2\n%%endmacro\n", name, Name(c.Type))
+		e.p("%%macro %s.pyinc_if 2 ; the headers compare the type with %s\n    _pyinc_type_is %%1, %s\n    je %%2\n%%endmacro\n", name, c.Type, Name(c.Type))
+		e.p("%%macro %s.pyinc_unless 2\n    _pyinc_type_is %%1, %s\n    jne %%2\n%%endmacro\n", name, Name(c.Type))
 	default:
 		t := Name(c.Type)
-		e.p("%%macro _pyinc_if_%s 2 ; the headers accept %s and its subtypes\n", name, c.Type)
+		e.p("%%macro %s.pyinc_if 2 ; the headers accept %s and its subtypes\n", name, c.Type)
 		e.p("    _pyinc_type_is %%1, %s\n    je %%2\n    _pyinc_is_subtype %%1, %s\n    jnz %%2\n%%endmacro\n", t, t)
-		e.p("%%macro _pyinc_unless_%s 2\n    _pyinc_type_is %%1, %s\n    je %%%%yes\n", name, t)
+		e.p("%%macro %s.pyinc_unless 2\n    _pyinc_type_is %%1, %s\n    je %%%%yes\n", name, t)
 		e.p("    _pyinc_is_subtype %%1, %s\n    jz %%2\n%%%%yes:\n%%endmacro\n", t)
 	}
 }

@@ -25,9 +25,10 @@
 ;   make_unready(s)   up to 3.11: a copy of s made with the legacy
 ;                     PyUnicode_FromUnicode(NULL, n), not ready
 ;   is_type_if(o) ... PY_JUMP_IF_FLAG, the other sense of each flag function
-;   checks(o)         (if, unless, present): bit i set when PY_JUMP_IF, resp.
-;                     PY_JUMP_UNLESS, jumps for check i of CHECKS below, and
-;                     when the include has that check
+;   checks(o)         (if, unless): bit i set when PY_JUMP_IF, resp.
+;                     PY_JUMP_UNLESS, jumps for check i, in the order of
+;                     checks's CHECK_BIT lines (the include must have every
+;                     one: nasm stops otherwise)
 ;   raise_plain()     PY_RAISE: ValueError("macros: plain")
 ;   raise_fmt(o)      PY_RAISE_FMT with four arguments: TypeError
 ;   raise_fmt0()      PY_RAISE_FMT with none: KeyError
@@ -48,7 +49,7 @@ section .rodata
 modname:    db "macros", 0
 fmt_info:   db "(inN)", 0
 fmt_state:  db "(kkkkkii)", 0
-fmt_checks: db "(kkk)", 0
+fmt_checks: db "(kk)", 0
 
 section .data
 align 8
@@ -131,30 +132,31 @@ size_of:
     add rsp, 8
     PY_JMP PyLong_FromSsize_t
 
-; FLAG_FUNC name, FLAG: name(self, o) is True when type(o) has a bit of FLAG,
-; by PY_JUMP_UNLESS_FLAG; name_if(self, o) the same by PY_JUMP_IF_FLAG.
-%macro FLAG_FUNC 2
+; FLAG_FUNC name, name_if, FLAG: name(self, o) is True when type(o) has a
+; bit of FLAG, by PY_JUMP_UNLESS_FLAG; name_if(self, o) the same by
+; PY_JUMP_IF_FLAG.
+%macro FLAG_FUNC 3
 %1:
     sub rsp, 8
-    PY_JUMP_UNLESS_FLAG rsi, %2, %%no
+    PY_JUMP_UNLESS_FLAG rsi, %3, %%no
     add rsp, 8
     Py_RETURN_TRUE
 %%no:
     add rsp, 8
     Py_RETURN_FALSE
-%1_if:
+%2:
     sub rsp, 8
-    PY_JUMP_IF_FLAG rsi, %2, %%yes
+    PY_JUMP_IF_FLAG rsi, %3, %%yes
     add rsp, 8
     Py_RETURN_FALSE
 %%yes:
     add rsp, 8
     Py_RETURN_TRUE
 %endmacro
-    FLAG_FUNC is_type, Py_TPFLAGS_TYPE_SUBCLASS
-    FLAG_FUNC is_int, Py_TPFLAGS_LONG_SUBCLASS
-    FLAG_FUNC has_bit40, (1 << 40)
-    FLAG_FUNC is_type_or_bit40, (1 << 40) | Py_TPFLAGS_TYPE_SUBCLASS
+    FLAG_FUNC is_type, is_type_if, Py_TPFLAGS_TYPE_SUBCLASS
+    FLAG_FUNC is_int, is_int_if, Py_TPFLAGS_LONG_SUBCLASS
+    FLAG_FUNC has_bit40, has_bit40_if, (1 << 40)
+    FLAG_FUNC is_type_or_bit40, is_type_or_bit40_if, (1 << 40) | Py_TPFLAGS_TYPE_SUBCLASS
 
 ; has_wstr(self): whether PyASCIIObject has wstr, asked at assembly time.
 has_wstr:
@@ -457,17 +459,9 @@ make_unready:
 %endif
 
 
-; CHECKS: the type checks checks(o) tries, bit 0 first.
-%define CHECKS PyLong_Check, PyLong_CheckExact, PyUnicode_Check, PyUnicode_CheckExact, \
-    PyList_Check, PyList_CheckExact, PyTuple_Check, PyTuple_CheckExact, PyDict_Check, \
-    PyDict_CheckExact, PyBytes_Check, PyBytes_CheckExact, PyFloat_Check, PyFloat_CheckExact, \
-    PyType_Check, PyType_CheckExact
-
-; CHECK_BIT name, bit: r14 |= bit if the include has the check; r12 |= bit
-; if PY_JUMP_IF jumps for rbx, r13 |= bit if PY_JUMP_UNLESS does.
+; CHECK_BIT name, bit: r12 |= bit if PY_JUMP_IF jumps for rbx, r13 |= bit
+; if PY_JUMP_UNLESS does.
 %macro CHECK_BIT 2
- %ifmacro _pyinc_if_%1 2
-    or r14, 1 << %2
     PY_JUMP_IF rbx, %1, %%yes
     jmp %%unless
 %%yes:
@@ -478,37 +472,36 @@ make_unready:
 %%no:
     or r13, 1 << %2
 %%done:
- %endif
 %endmacro
-%macro ALL_CHECKS 1-*
- %assign %%bit 0
- %rep %0
-    CHECK_BIT %1, %%bit
-  %assign %%bit %%bit + 1
-  %rotate 1
- %endrep
-%endmacro
-
-; checks(self, o): (if, unless, present) as bit masks over CHECKS.
+; checks(self, o): (if, unless) as bit masks, bit i for the check of CHECK_BIT i.
 checks:
     push rbx
     push r12
-    push r13
-    push r14
-    sub rsp, 8                      ; aligned: a check may call
+    push r13                        ; aligned: a check may call
     mov rbx, rsi
     xor r12d, r12d
     xor r13d, r13d
-    xor r14d, r14d
-    ALL_CHECKS CHECKS
+    CHECK_BIT PyLong_Check, 0
+    CHECK_BIT PyLong_CheckExact, 1
+    CHECK_BIT PyUnicode_Check, 2
+    CHECK_BIT PyUnicode_CheckExact, 3
+    CHECK_BIT PyList_Check, 4
+    CHECK_BIT PyList_CheckExact, 5
+    CHECK_BIT PyTuple_Check, 6
+    CHECK_BIT PyTuple_CheckExact, 7
+    CHECK_BIT PyDict_Check, 8
+    CHECK_BIT PyDict_CheckExact, 9
+    CHECK_BIT PyBytes_Check, 10
+    CHECK_BIT PyBytes_CheckExact, 11
+    CHECK_BIT PyFloat_Check, 12
+    CHECK_BIT PyFloat_CheckExact, 13
+    CHECK_BIT PyType_Check, 14
+    CHECK_BIT PyType_CheckExact, 15
     lea rdi, [fmt_checks]
     mov rsi, r12
     mov rdx, r13
-    mov rcx, r14
     xor eax, eax
     PY_CALL Py_BuildValue
-    add rsp, 8
-    pop r14
     pop r13
     pop r12
     pop rbx

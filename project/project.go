@@ -47,7 +47,13 @@ type Project struct {
 	// BackendFile is the in-tree backend's file, relative to Dir, "" when
 	// the project names another backend.
 	BackendFile string
+	// IncludeName is the file name the sources %include the generated
+	// include by ([tool.pyinc] include-name): python.inc, asm/python.inc.
+	IncludeName string
 }
+
+// DefaultIncludeName is the include's name when the project names none.
+const DefaultIncludeName = "python.inc"
 
 // Module is one extension module: its import name and the assembly files
 // linked into it.
@@ -97,6 +103,7 @@ type pyproject struct {
 				Sources []string `toml:"sources"`
 			} `toml:"modules"`
 			SdistInclude []string `toml:"sdist-include"`
+			IncludeName  *string  `toml:"include-name"`
 		} `toml:"pyinc"`
 	} `toml:"tool"`
 }
@@ -180,6 +187,9 @@ func check(dir, path string, raw *pyproject) (*Project, error) {
 	sort.Slice(p.URLs, func(i, j int) bool { return p.URLs[i][0] < p.URLs[j][0] })
 	p.dependencies(rp.Dependencies, rp.OptionalDependencies)
 	if err := p.modules(path, raw); err != nil {
+		return nil, err
+	}
+	if err := p.includeName(path, raw.Tool.Pyinc.IncludeName); err != nil {
 		return nil, err
 	}
 	p.backend(raw)
@@ -332,6 +342,49 @@ func (p *Project) modules(path string, raw *pyproject) error {
 	}
 	p.SdistInclude = tp.SdistInclude
 	return nil
+}
+
+// includeName checks [tool.pyinc] include-name: a relative path, in /
+// form, that stays inside the directory nasm looks in, as an %include
+// names it.
+func (p *Project) includeName(path string, name *string) error {
+	p.IncludeName = DefaultIncludeName
+	if name == nil {
+		return nil
+	}
+	n := *name
+	switch {
+	case n == "" || strings.HasSuffix(n, "/"):
+		return errorf("%s: [tool.pyinc] include-name %q names no file: write the name your sources %%include, such as \"asm/python.inc\"", path, n)
+	case strings.ContainsAny(n, "\\\"'<>\n") || strings.ContainsRune(n, 0):
+		return errorf("%s: [tool.pyinc] include-name %q: use / between directories and no quotes", path, n)
+	case !inside(n) || filepath.Clean(n) != n:
+		return errorf("%s: [tool.pyinc] include-name %q must be a plain relative path, as the %%include line writes it (no .., no ./)", path, n)
+	}
+	p.IncludeName = n
+	return nil
+}
+
+// IncludeNameIn is the include-name of the project in dir, read without
+// checking the rest of its pyproject.toml (pyinc diff --uses skips that
+// include); the default when there is none or it is not valid.
+func IncludeNameIn(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "pyproject.toml"))
+	if err != nil {
+		return DefaultIncludeName
+	}
+	var raw struct {
+		Tool struct {
+			Pyinc struct {
+				IncludeName *string `toml:"include-name"`
+			} `toml:"pyinc"`
+		} `toml:"tool"`
+	}
+	p := &Project{}
+	if _, err := toml.Decode(string(b), &raw); err != nil || p.includeName("", raw.Tool.Pyinc.IncludeName) != nil {
+		return DefaultIncludeName
+	}
+	return p.IncludeName
 }
 
 // inside says whether the relative path rel stays inside the project: the
