@@ -410,3 +410,53 @@ func TestBuildInplaceLimited(t *testing.T) {
 		t.Errorf("PyInit_lim does not pass PYTHON_ABI_VERSION 3:\n%.600s", init)
 	}
 }
+
+// TestBuildIncludeName: a project whose source includes "asm/python.inc",
+// as hand-written NASM extensions do, builds unchanged once [tool.pyinc]
+// include-name names it, and its module works; without the key nasm
+// cannot find the file, and a hand-written asm/python.inc is refused.
+func TestBuildIncludeName(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	py := python3(t)
+	dir := scaffold(t, "named")
+	src := filepath.Join(dir, "src", "named.asm")
+	os.Mkdir(filepath.Dir(src), 0o755)
+	text := strings.Replace(string(read(t, filepath.Join(dir, "named.asm"))), `%include "python.inc"`, `%include "asm/python.inc"`, 1)
+	os.Remove(filepath.Join(dir, "named.asm"))
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	toml := filepath.Join(dir, "pyproject.toml")
+	conf := strings.Replace(string(read(t, toml)), `sources = ["named.asm"]`, `sources = ["src/named.asm"]`, 1)
+	if err := os.WriteFile(toml, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 2 || !strings.Contains(stderr, "unable to open include file `asm/python.inc'") {
+		t.Errorf("without include-name: exit %d, stderr %q; want nasm's missing include", code, stderr)
+	}
+
+	conf = strings.Replace(conf, "[tool.pyinc]\n", "[tool.pyinc]\ninclude-name = \"asm/python.inc\"\n", 1)
+	if err := os.WriteFile(toml, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 0 {
+		t.Fatalf("with include-name: exit %d: %s", code, stderr)
+	}
+	out := testutil.Run(t, dir, nil, py, "-c", "import named; print(named.add(40, 2))")
+	if strings.TrimSpace(out) != "42" || !strings.HasPrefix(filepath.Base(strings.TrimSpace(stdout)), "named.") {
+		t.Errorf("the module built with include-name: %q, stdout %q", out, stdout)
+	}
+	os.Remove(strings.TrimSpace(stdout))
+
+	// A hand-written asm/python.inc would be what nasm reads: refused.
+	os.Mkdir(filepath.Join(dir, "asm"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "asm", "python.inc"), []byte("; hand-written\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 2 || !strings.Contains(stderr, "asm/python.inc in the project is a hand-written include") {
+		t.Errorf("a hand-written asm/python.inc: exit %d, stderr %q", code, stderr)
+	}
+}
