@@ -53,6 +53,11 @@ func TestAssemblerChoosesTheInclude(t *testing.T) {
 			[]string{"m.asm:4: look [-w+user]", "m.asm:5: byte data exceeds bounds [-w+number-overflow]"}},
 		{"fails with the cut", head + "PY_BF_LOAD xmm0, rdi, PyASCIIObject.state.kind\n", false,
 			[]string{"include.1/", "include/"}, "xmm0 is not a 32- or 64-bit general register", nil},
+		// The checks' helpers are named after the check: the cut keeps them.
+		{"type checks with the cut", "%include \"python.inc\"\nsection .text\nPY_JUMP_IF rdi, PyFloat_Check, .x\nPY_JUMP_UNLESS rdi, PyLong_CheckExact, .x\n.x: ret\n",
+			false, []string{"include.1/"}, "", nil},
+		{"a check the include has not", "%include \"python.inc\"\nsection .text\nPY_JUMP_IF rdi, PyNope_Check, .x\n.x: ret\n",
+			false, []string{"include.1/", "include/"}, "PyNope_Check is not a type check of this include", nil},
 		{"debug", head + "dq PyObject_size\n", true, []string{"include/"}, "", nil},
 		{"NASMENV", head + "dq PyObject_size\n", false, []string{"include/"}, "", nil},
 	} {
