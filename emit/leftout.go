@@ -55,4 +55,3 @@ func leftOutNames(s string) []string {
 	}
 	return names
 }
-
