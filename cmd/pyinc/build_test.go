@@ -83,7 +83,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"module not identifier", replace(`name = "m"`+"\n"+`sources`, `name = "m-x"`+"\n"+`sources`), nil, nil, "not a Python identifier"},
 		{"assembly error", appendTo("m.asm", "    bogus rax, 1\n"), nil, nil, "m.asm:"},
 		{"no PyInit", replace2("m.asm", "PyInit_m", "PyInit_other"), nil, nil, "no PyInit_m"},
-		{"own python.inc", writeFile("python.inc", "%define PY_VERSION_HEX 0x03060000\n"), nil, nil, "python.inc in the project directory"},
+		{"own python.inc", writeFile("python.inc", "%define PY_VERSION_HEX 0x03060000\n"), nil, nil, "python.inc in the project is a hand-written include"},
 		{"python not there", nil, []string{"--python", "3.99"}, nil, "no Python 3.99"},
 		{"python path not there", nil, []string{"--python", "/nonexistent/python3"}, nil, "does not exist"},
 		{"outdir is a file", nil, []string{"-o", "pyproject.toml"}, nil, "not a directory"},
