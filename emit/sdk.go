@@ -82,7 +82,7 @@ func (e *nasm) typeChecks(checks []layout.TypeCheck, typ *layout.Getter) {
 ;   A check may call (PyType_IsSubtype for a check the headers make with PyObject_TypeCheck,
 ;   PyType_GetFlags or Py_TYPE where the headers call them): caller-saved registers and
 ;   flags are gone, and the stack must be aligned as at a call. Where it does not call, it
-;   clobbers r11 and flags only.
+;   clobbers r11 and flags only; obj is not r11.
 ;   PY_JUMP_UNLESS rsi, PyLong_Check, .not_int
 ; (Each check's two senses are the helpers CHECK.pyinc_if and CHECK.pyinc_unless, named
 ; after the check so that a source naming the check names them too.)
@@ -132,6 +132,7 @@ func (e *nasm) typeIs(typ *layout.Getter) {
 		e.p("    Py_TYPE rax, %%1\n    PY_ADDR r11, %%2\n    cmp rax, r11\n%%endmacro\n")
 	} else {
 		n, _ := e.field(typ.Field)
+		e.p("    %%ifidni %%1, r11\n        %%error a type check uses r11: the object must be in another register\n    %%endif\n")
 		e.p("    PY_ADDR r11, %%2\n    cmp r11, [%%1 + %s]\n%%endmacro\n", n)
 	}
 	e.p("%%macro _pyinc_is_subtype 2 ; obj, type object: ZF clear when Py_TYPE(obj) is a subtype\n")
