@@ -149,6 +149,7 @@ static inline int PyLong_CheckExact(PyObject *op) { return Py_TYPE(op) == &PyLon
 #define PyObject_TypeCheck(ob, tp) (Py_TYPE(ob) == (tp) || PyType_IsSubtype(Py_TYPE(ob), (tp)))
 #define PyFloat_Check(op) PyObject_TypeCheck(op, &PyFloat_Type)
 #define PyDict_Check(op) PyType_HasFeature(Py_TYPE(op), Py_TPFLAGS_DICT_SUBCLASS)
+#define PyBytes_Check PyLong_Check
 `)
 	got := map[string]layout.TypeCheck{}
 	for _, c := range m.Access.Checks {
@@ -158,6 +159,7 @@ static inline int PyLong_CheckExact(PyObject *op) { return Py_TYPE(op) == &PyLon
 		"PyLong_Check":      {Name: "PyLong_Check", Flag: "Py_TPFLAGS_LONG_SUBCLASS"},
 		"PyLong_CheckExact": {Name: "PyLong_CheckExact", Type: "PyLong_Type"},
 		"PyFloat_Check":     {Name: "PyFloat_Check", Type: "PyFloat_Type", Subtype: true},
+		"PyBytes_Check":     {Name: "PyBytes_Check", Flag: "Py_TPFLAGS_LONG_SUBCLASS"}, // an alias, as 2.7's
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("checks %+v, want %+v", got, want)

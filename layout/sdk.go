@@ -97,6 +97,13 @@ func (b *builder) typeCheck(name string, typ *Getter, flags *TypeFlags) (*TypeCh
 	if len(def) == 0 {
 		return nil, ""
 	}
+	// An alias (2.7: #define PyBytes_Check PyString_Check) tests what the
+	// check it names tests.
+	for seen := 0; len(def) == 1 && seen < 4; seen++ {
+		if next := b.definitions(def[0]); len(next) > 0 {
+			def = next
+		}
+	}
 	if typ == nil {
 		return nil, "no Py_TYPE"
 	}
