@@ -24,9 +24,12 @@ the bit (the storage unit drawn most significant bit first, the field's bits
 as #); union alternatives and members of anonymous structs and unions under
 the member whose bytes they share (marked |).
 
-With --across, one row per member and one column per Python found, oldest
-first: the member's offset in each (blank where it is absent; for a bitfield,
-its storage unit's offset and first bit, 32:7), the struct's size on top.`
+With --across, one row per member and one column per Python found that has
+the struct, oldest first: the member's offset in each (blank where it is
+absent; for a bitfield, its storage unit's offset and first bit, 32:7), the
+struct's size on top.
+
+Under --limited-api, a struct the limited API hides is said to be hidden.`
 
 const showExamples = `  pyinc show PyASCIIObject --python 3.12
   pyinc show PyObject --python 3.13 --define Py_GIL_DISABLED
