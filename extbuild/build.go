@@ -18,6 +18,7 @@ import (
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/inccut"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
@@ -121,7 +122,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := link(p.Dir, so, objs); err != nil {
+		if err := link(p.Dir, so, objs, tmp); err != nil {
 			return nil, err
 		}
 		rep, err := CheckModule(so, m.Name, objs)
@@ -198,7 +199,7 @@ func notOther(dir, rel string, include []byte, py *cparse.Python) error {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, rel)
 	}
-	own, err := os.ReadFile(path)
+	own, err := infile.Read(path, infile.ProjectLimit)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || err == nil && bytes.Equal(own, include):
 		return nil
@@ -259,6 +260,10 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		}
 		minor, err1 := strconv.Atoi(lm[1])
 		have, _ := strconv.Atoi(mm[1])
+		if err1 == nil && strconv.Itoa(minor) != lm[1] {
+			// The tag is made of the text: cp308 for 3.08, which no pip takes.
+			return "", "", "", limitedErr(limitedAPI, "write the minor version without a leading zero: 3.%d", minor)
+		}
 		if err1 != nil || minor < 2 {
 			return "", "", "", limitedErr(limitedAPI, "pass a Python 3 version from 3.2, such as 3.8")
 		}
@@ -273,7 +278,7 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		}
 		return "cp3" + lm[1], "abi3", ".abi3.so", nil
 	}
-	if py.ExtSuffix == "" {
+	if py.ExtSuffix == "" || py.ExtSuffix != filepath.Base(py.ExtSuffix) || strings.Contains(py.ExtSuffix, "..") {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]
@@ -314,15 +319,15 @@ type assembler struct {
 }
 
 // module assembles each of m's sources into an object in tmp.
-func (a *assembler) module(m project.Module) ([]string, error) {
-	var objs []string
+func (a *assembler) module(m project.Module) ([]Object, error) {
+	var objs []Object
 	for _, src := range m.Sources {
 		a.n++
 		obj := filepath.Join(a.tmp, fmt.Sprintf("%s.%d.o", m.Name, a.n))
 		if err := a.source(src, obj); err != nil {
 			return nil, err
 		}
-		objs = append(objs, obj)
+		objs = append(objs, Object{Path: obj, Source: src})
 	}
 	return objs, nil
 }
@@ -399,13 +404,22 @@ func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
 }
 
 // link makes the shared object without libpython: the interpreter that
-// imports it provides the API symbols, as manylinux requires.
-func link(dir, so string, objs []string) error {
-	args := append([]string{"-shared", "-o", so}, objs...)
+// imports it provides the API symbols, as manylinux requires. The
+// linker's messages name each object by its source and the module by its
+// file name, not by their temporary paths under tmp.
+func link(dir, so string, objs []Object, tmp string) error {
+	args := []string{"-shared", "-o", so}
+	var names []string
+	for _, o := range objs {
+		args = append(args, o.Path)
+		names = append(names, o.Path, o.Source+" (object)")
+	}
 	out, err := run(dir, "cc", args...)
 	if err == nil {
 		return nil
 	}
+	names = append(names, so, filepath.Base(so), tmp+string(filepath.Separator), "")
+	out = strings.NewReplacer(names...).Replace(out)
 	if strings.Contains(out, "-fPIC") || strings.Contains(out, "can not be used when making a shared object") {
 		return errorf("linking %s: a call or address is not position-independent: call API functions with PY_CALL and load API objects' addresses with PY_ADDR (%s)", filepath.Base(so), firstMatch(out, "relocation", err))
 	}

@@ -2,11 +2,12 @@ package extbuild
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // nasmMsgRE is one message of nasm: "file:line: kind: text".
@@ -72,7 +73,7 @@ func (a *assembler) leftOutAt(file string, n int) string {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(a.dir, path)
 	}
-	text, err := os.ReadFile(path)
+	text, err := infile.Read(path, infile.ProjectLimit)
 	if err != nil {
 		return ""
 	}

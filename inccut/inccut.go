@@ -34,6 +34,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/nasmlex"
 )
 
@@ -333,7 +334,7 @@ func UsesNamed(workDir string, sources, incDirs []string, includeName string) (i
 			return true
 		}
 		seen[path] = true
-		data, err := os.ReadFile(path)
+		data, err := infile.Read(path, infile.ProjectLimit)
 		if err != nil {
 			return false
 		}
