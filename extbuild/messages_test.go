@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/pyinc/pyinc/internal/testutil"
+	"github.com/pyinc/pyinc/project"
 )
 
 // TestNasmMessages: every message of a failing run is kept, in nasm's
@@ -40,5 +43,23 @@ func TestNasmMessages(t *testing.T) {
 	// Output without nasm's messages: its first line.
 	if err := a.failure(nil, "nasm: fatal-ish\n", errors.New("exit status 1")); err == nil || err.Error() != "nasm: fatal-ish" {
 		t.Errorf("no messages: %v", err)
+	}
+}
+
+// TestLeftOutAlone: a macro the include left out, alone on its line,
+// assembles as a label (nasm only warns); the build stops there, naming it.
+func TestLeftOutAlone(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	dir, tmp := t.TempDir(), t.TempDir()
+	incDir := filepath.Join(tmp, "include")
+	os.Mkdir(incDir, 0o755)
+	os.WriteFile(filepath.Join(incDir, "python.inc"), []byte("; nothing\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "m.asm"), []byte("%include \"python.inc\"\nsection .text\nf:\n    Py_RETURN_NONE\n"), 0o644)
+	a := assembler{dir: dir, incDir: incDir, tmp: tmp, scope: "for CPython 3.99.0",
+		leftOut: map[string]string{"Py_RETURN_NONE": "PyObject's count has a layout pyinc does not know"}}
+	_, err := a.module(project.Module{Name: "m", Sources: []string{"m.asm"}})
+	want := "m.asm:4: Py_RETURN_NONE is not available for CPython 3.99.0: PyObject's count has a layout pyinc does not know"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }
