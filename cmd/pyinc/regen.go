@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/target"
 )
 
 const regenText = `
@@ -56,7 +57,7 @@ func runRegen(dir string, roots []string) error {
 		if err != nil {
 			return fail("%s: %v", e.File, err)
 		}
-		r, err := generate(py, defines, true, true)
+		r, err := generate(py, defines, target.Default(), true, true)
 		if err != nil {
 			return err
 		}
