@@ -87,3 +87,35 @@ func makeView(src string, text []byte) (string, error) {
 	}
 	return dir, nil
 }
+
+// SourceConfigHeader finds the Windows configuration header of the
+// CPython source tree whose Include/ is includeDir: ../PC/pyconfig.h,
+// else ../PC/pyconfig.h.in (3.13 and later); "" when there is none.
+func SourceConfigHeader(includeDir string) string {
+	if filepath.Base(filepath.Clean(includeDir)) != "Include" {
+		return ""
+	}
+	pc := filepath.Join(filepath.Dir(filepath.Clean(includeDir)), "PC")
+	for _, name := range []string{"pyconfig.h", "pyconfig.h.in"} {
+		if isFile(filepath.Join(pc, name)) {
+			return filepath.Join(pc, name)
+		}
+	}
+	return ""
+}
+
+// FromSourceTree describes the Python of the CPython source tree at
+// root, seen with the tree's Windows configuration header: the headers a
+// Windows build of that version is compiled with.
+func FromSourceTree(root string) (*Python, error) {
+	inc := filepath.Join(root, "Include")
+	py, err := FromIncludeDir(inc)
+	if err != nil {
+		return nil, err
+	}
+	header := SourceConfigHeader(inc)
+	if header == "" {
+		return nil, fmt.Errorf("%s has no PC/pyconfig.h or PC/pyconfig.h.in", root)
+	}
+	return WithConfigHeader(py, header)
+}

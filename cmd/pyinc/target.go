@@ -31,25 +31,18 @@ func (c *configFlags) forTarget(py *cparse.Python) (*cparse.Python, target.Targe
 		if len(py.IncludeDirs) > 0 {
 			dir = py.IncludeDirs[0]
 		}
-		return nil, tg, fail("--%starget %s: %s have no Windows configuration header: pass --%spyconfig CPYTHON_SOURCE/PC/pyconfig.h (3.13 and later: PC/pyconfig.h.in), or --include-dir of a Windows Python's include/", c.prefix, tg.Name, dir, c.prefix)
+		return nil, tg, fail("--%starget %s: the headers in %s have no Windows configuration header: pass --%spyconfig FILE, CPython's PC/pyconfig.h (3.13 and later: PC/pyconfig.h.in) of the same version, or the include/ of a Windows Python", c.prefix, tg.Name, dir, c.prefix)
 	}
 	return py, tg, nil
 }
 
-// sourceConfigHeader finds the Windows configuration header of a
-// CPython source tree whose Include/ py's headers are: ../PC/pyconfig.h,
-// else ../PC/pyconfig.h.in; "" when there is none.
+// sourceConfigHeader is the Windows configuration header of the source
+// tree whose Include/ py's headers are, if they are one's.
 func sourceConfigHeader(py *cparse.Python) string {
-	if len(py.IncludeDirs) == 0 || filepath.Base(py.IncludeDirs[0]) != "Include" {
+	if len(py.IncludeDirs) == 0 {
 		return ""
 	}
-	pc := filepath.Join(filepath.Dir(py.IncludeDirs[0]), "PC")
-	for _, name := range []string{"pyconfig.h", "pyconfig.h.in"} {
-		if st, err := os.Stat(filepath.Join(pc, name)); err == nil && st.Mode().IsRegular() {
-			return filepath.Join(pc, name)
-		}
-	}
-	return ""
+	return cparse.SourceConfigHeader(py.IncludeDirs[0])
 }
 
 // windowsConfig reports whether the pyconfig.h py's headers include is
