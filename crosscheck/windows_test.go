@@ -3,6 +3,7 @@ package crosscheck
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -124,4 +125,86 @@ func TestGeneratedHeadersWindows(t *testing.T) {
 		}
 	}
 	t.Logf("%d generated structs and unions checked against %s: 0 mismatches", total, tg.CrossCC)
+}
+
+// windowsABISeeds is how many random headers of prototypes the Windows
+// location probe checks (each is one run under Wine); $PYINC_ABI_SEEDS
+// asks for more.
+const windowsABISeeds = 12
+
+// TestABIWindows holds the EXTERN comments of Windows includes to what
+// mingw gcc's code does with each argument and result, run under Wine:
+// the shapes the Microsoft convention treats apart (aggregates of 1, 2, 4
+// and 8 bytes and the rest, 16-byte integers, floats by position, a
+// result in memory) and random headers of prototypes.
+func TestABIWindows(t *testing.T) {
+	tg := target.Windows
+	needGCC(t, tg.CrossCC, "wine")
+	seeds := int64(windowsABISeeds)
+	if n, err := strconv.Atoi(os.Getenv("PYINC_ABI_SEEDS")); err == nil && n > 0 {
+		seeds = int64(n) // as TestABIMany: more random headers
+	}
+	for seed := int64(-1); seed <= seeds; seed++ {
+		if seed == 0 {
+			continue
+		}
+		t.Run(strconv.FormatInt(seed, 10), func(t *testing.T) {
+			g := NewProtoGenFor(seed, int(tg.LongSize*8), tg.LongDoubleSize == 8)
+			if seed < 0 {
+				msShapes(g)
+			} else {
+				g.Header(protoAggs, protoFuncs)
+			}
+			checkPrototypesFor(t, g, seed, tg)
+		})
+	}
+}
+
+// msShapes are the Microsoft convention's cases, one function each.
+func msShapes(g *ProtoGen) {
+	c, i, l, ll, d, f := scalar("char"), scalar("int"), scalar("long"), scalar("long long"), scalar("double"), scalar("float")
+	s3 := g.Agg("S3", false, "", field("a", c, 3))
+	s8 := g.Agg("S8", false, "", field("a", f), field("b", f))
+	s16 := g.Agg("S16", false, "", field("a", ll), field("b", ll))
+	s1 := g.Agg("S1", false, "", field("a", c))
+	sd := g.Agg("SD", false, "", field("a", d))
+	g.Func(nil, false, i, d, i, f, i, f)                                // floats by position, the rest on the stack
+	g.Func(s16, false, l, d, ll)                                        // a result in memory: rcx, the rest shift
+	g.Func(s8, false, s3, s8, s16, s1, s3, s16)                         // by value or by reference, in registers and on the stack
+	g.Func(sd, false, sd, scalar("__int128"), scalar("_Complex float")) // an aggregate of one double is an integer
+	g.Func(scalar("__int128"), false, scalar("_Complex double"))        // a 16-byte integer comes back in xmm0
+	g.Func(d, true, i, d, d)                                            // variadic: the named ones as usual
+}
+
+// checkPrototypesFor is checkPrototypes for the generator g and target tg.
+func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target) {
+	t.Helper()
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "python3.99")
+	if err := os.Mkdir(inc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	header := g.Text()
+	if err := os.WriteFile(filepath.Join(inc, "Python.h"), []byte(header), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	py := &cparse.Python{Version: "3.99.0", IncludeDirs: []string{inc}, Source: "fuzz"}
+	r, err := pipeline.RunFor(py, nil, tg)
+	if err != nil {
+		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
+	}
+	n, bad, err := CheckLocationsMS(tg, g.Funcs, inc, r.Include, dir, seed)
+	if err != nil {
+		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
+	}
+	for _, b := range bad {
+		t.Errorf("seed %d: %s", seed, b)
+	}
+	if len(bad) > 0 {
+		t.Fatalf("seed %d: %d mismatches with %s\nheader:\n%s", seed, len(bad), tg.CrossCC, header)
+	}
+	if n.Functions != len(g.Funcs) || n.Functions == 0 {
+		t.Fatalf("seed %d: checked %d functions of %d", seed, n.Functions, len(g.Funcs))
+	}
+	t.Logf("seed %d: %d prototypes, %d arguments, %d results: as %s's code has them", seed, n.Functions, n.Args, n.Results, tg.CrossCC)
 }
