@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/pyinc/pyinc/target"
 )
@@ -84,6 +85,25 @@ static void ldfix(void *p) { (void)p; }
 // wineRun runs a Windows program under Wine with stdin, stdout and stderr
 // as pipes, in the Wine prefix the tests share.
 func wineRun(exe string) ([]byte, error) {
+	// The first run may make the prefix (about 25 s): one at a time until
+	// a run has worked, so that parallel tests do not make it twice.
+	wineFirst.Lock()
+	if !wineReady {
+		defer wineFirst.Unlock()
+		out, err := wineExec(exe)
+		wineReady = err == nil
+		return out, err
+	}
+	wineFirst.Unlock()
+	return wineExec(exe)
+}
+
+var (
+	wineFirst sync.Mutex
+	wineReady bool
+)
+
+func wineExec(exe string) ([]byte, error) {
 	cmd := exec.Command("wine", exe)
 	cmd.Env = append(os.Environ(), "WINEDEBUG=-all", "WINEPREFIX="+winePrefix())
 	cmd.Stdin = strings.NewReader("")
@@ -109,13 +129,23 @@ func winePrefix() string {
 // CheckLocationsMS is CheckLocations for the Microsoft x64 convention of
 // tg, against tg's compiler, the probe running under Wine.
 func CheckLocationsMS(tg target.Target, funcs []*Proto, incDir string, include []byte, dir string, salt int64) (ABICounts, []string, error) {
+	return CheckLocationsMSWith(tg, "", funcs, []string{incDir}, include, dir, salt)
+}
+
+// CheckLocationsMSWith is CheckLocationsMS for functions of headers the C
+// text prelude includes first (with its configuration macros), found in
+// incDirs.
+func CheckLocationsMSWith(tg target.Target, prelude string, funcs []*Proto, incDirs []string, include []byte, dir string, salt int64) (ABICounts, []string, error) {
 	var n ABICounts
 	src, exe := filepath.Join(dir, "loc.c"), filepath.Join(dir, "loc.exe")
-	prog := locProgramWith(funcs, salt, probeStubsMS, msStackBytes, "_setmode(_fileno(stdout), _O_BINARY); ")
+	prog := prelude + locProgramWith(funcs, salt, probeStubsMS, msStackBytes, "_setmode(_fileno(stdout), _O_BINARY); ")
 	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
 		return n, nil, err
 	}
-	args := append([]string{"-O1", "-w", "-I", incDir, "-o", exe, src}, tg.CrossCFlags...)
+	args := append([]string{"-O1", "-w", "-o", exe, src}, tg.CrossCFlags...)
+	for _, d := range incDirs {
+		args = append(args, "-I", d)
+	}
 	if out, err := exec.Command(tg.CrossCC, args...).CombinedOutput(); err != nil {
 		return n, nil, fmt.Errorf("%s: %v\n%s", tg.CrossCC, err, firstLines(out, 20))
 	}

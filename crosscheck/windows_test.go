@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"modernc.org/cc/v4"
+
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/target"
@@ -207,4 +209,130 @@ func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target)
 		t.Fatalf("seed %d: checked %d functions of %d", seed, n.Functions, len(g.Funcs))
 	}
 	t.Logf("seed %d: %d prototypes, %d arguments, %d results: as %s's code has them", seed, n.Functions, n.Args, n.Results, tg.CrossCC)
+}
+
+// TestWindowsPrototypes holds the EXTERN comment of every function of the
+// Windows headers (3.11 and 3.13, in every configuration) to where
+// mingw gcc's code puts its arguments, and a value of its result type,
+// run under Wine. A parameter is given as a value of its own type, or of
+// one the prototype converts to it without change (a pointer as void *).
+func TestWindowsPrototypes(t *testing.T) {
+	tg := target.Windows
+	needGCC(t, tg.CrossCC, "wine", "nasm")
+	for _, src := range windowsSources {
+		t.Run(src.dir, func(t *testing.T) {
+			py := windowsPython(t, src.dir, src.header)
+			major, minor := version(py)
+			for _, v := range windowsVariants {
+				if major < v.since[0] || major == v.since[0] && minor < v.since[1] {
+					continue
+				}
+				defines := v.defines
+				if v.name == "limited-own" {
+					defines = []cparse.Define{{Name: "Py_LIMITED_API", Value: hexVersion(major, minor)}}
+				}
+				t.Run(v.name, func(t *testing.T) {
+					t.Parallel()
+					checkUnitPrototypes(t, tg, py, defines, src.dir+" "+v.name)
+				})
+			}
+		})
+	}
+}
+
+func checkUnitPrototypes(t *testing.T, tg target.Target, py *cparse.Python, defines []cparse.Define, what string) {
+	r, err := pipeline.RunFor(py, defines, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs, skipped := unitProtos(r)
+	n, bad, err := CheckLocationsMSWith(tg, r.Unit.CSource(), funcs, r.Unit.IncludeDirs, r.Include, t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range bad {
+		if i == 40 {
+			t.Errorf("... and %d more", len(bad)-40)
+			break
+		}
+		t.Error(b)
+	}
+	if n.Functions < 100 {
+		t.Errorf("only %d functions checked", n.Functions)
+	}
+	t.Logf("%s: %d functions, %d arguments, %d results as mingw gcc's code has them; %d left out %v",
+		what, n.Functions, n.Args, n.Results, len(skipped), skipped[:min(len(skipped), 5)])
+}
+
+// unitProtos lists the functions the include declares EXTERN, each with
+// parameter and result types the probe can spell; the rest by name.
+func unitProtos(r *pipeline.Result) (funcs []*Proto, skipped []string) {
+	for _, s := range r.Model.Symbols {
+		if !s.Func || s.NotInLib {
+			continue
+		}
+		var ft *cc.FunctionType
+		for _, n := range r.Unit.AST.Scope.Nodes[s.Name] {
+			if d, ok := n.(*cc.Declarator); ok {
+				if f, ok := d.Type().(*cc.FunctionType); ok {
+					ft = f
+				}
+			}
+		}
+		if ft == nil {
+			skipped = append(skipped, s.Name)
+			continue
+		}
+		p := &Proto{Name: s.Name, Variadic: ft.IsVariadic()}
+		ok := true
+		for _, prm := range ft.Parameters() {
+			if prm.Type().Kind() == cc.Void {
+				continue
+			}
+			ct, good := spellType(prm.Type())
+			ok = ok && good
+			p.Params = append(p.Params, ct)
+		}
+		if res := ft.Result(); res != nil && res.Kind() != cc.Void {
+			ct, good := spellType(res)
+			ok = ok && good
+			p.Ret = ct
+		}
+		if !ok {
+			skipped = append(skipped, s.Name)
+			continue
+		}
+		funcs = append(funcs, p)
+	}
+	return funcs, skipped
+}
+
+// spellType is a C type a value of t can be given as: the same kind and
+// size (a pointer as void *, a struct by its typedef name).
+func spellType(t cc.Type) (*cType, bool) {
+	ints := map[int64][2]string{1: {"signed char", "unsigned char"}, 2: {"short", "unsigned short"}, 4: {"int", "unsigned int"}, 8: {"long long", "unsigned long long"}, 16: {"__int128", "unsigned __int128"}}
+	switch k := t.Kind(); k {
+	case cc.Ptr:
+		return &cType{name: "void *"}, true
+	case cc.Bool:
+		return &cType{name: "_Bool", leaf: boolLeaf}, true
+	case cc.Char, cc.SChar, cc.UChar, cc.Short, cc.UShort, cc.Int, cc.UInt, cc.Long, cc.ULong, cc.LongLong, cc.ULongLong, cc.Int128, cc.UInt128, cc.Enum:
+		names, ok := ints[t.Size()]
+		if !ok {
+			return nil, false
+		}
+		if k == cc.UChar || k == cc.UShort || k == cc.UInt || k == cc.ULong || k == cc.ULongLong || k == cc.UInt128 {
+			return &cType{name: names[1]}, true
+		}
+		return &cType{name: names[0]}, true
+	case cc.Float:
+		return &cType{name: "float"}, true
+	case cc.Double, cc.LongDouble:
+		return &cType{name: "double"}, t.Size() == 8
+	case cc.Struct, cc.Union:
+		if td := t.Typedef(); td != nil && !t.IsIncomplete() {
+			return &cType{name: td.Name()}, true // every byte taken as data
+		}
+	}
+	return nil, false
 }
