@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -346,4 +347,92 @@ func needCross(t *testing.T, tg target.Target, tools ...string) {
 	if _, err := exec.LookPath(tg.CrossCC); err != nil {
 		t.Skipf("%s is not installed (make deps installs it): the %s includes are not checked", tg.CrossCC, tg.Name)
 	}
+}
+
+// TestUnwindMacros assembles functions made with PY_FUNC, PY_EPILOGUE and
+// PY_ENDFUNC of a Windows include, links them into a DLL with mingw's
+// linker and reads the unwind data back with mingw's objdump, which
+// decodes .pdata and .xdata as Windows does: one entry per function
+// covering it whole, the prologue's size, and the codes undoing it (each
+// saved register, the allocation of locals + shadow space + alignment).
+func TestUnwindMacros(t *testing.T) {
+	tg := target.Windows
+	needCross(t, tg, "nasm", "x86_64-w64-mingw32-objdump")
+	py := windowsPython(t, "Python-3.13.15", "PC/pyconfig.h.in")
+	r, err := pipeline.RunFor(py, nil, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "python.inc"), r.Include, 0o644)
+	src := `%include "python.inc"
+section .text
+global small, large, twice
+PY_FUNC small
+    xor eax, eax
+    PY_EPILOGUE
+PY_ENDFUNC
+PY_FUNC large, 1000
+    mov [rsp + PY_SHADOW + 992], PY_ARG1
+    PY_EPILOGUE
+PY_ENDFUNC
+PY_FUNC twice, 88
+    test PY_ARG1D, PY_ARG1D
+    jz .zero
+    PY_EPILOGUE
+.zero:
+    mov eax, 1
+    PY_EPILOGUE
+PY_ENDFUNC
+`
+	asm, obj, dll := filepath.Join(dir, "u.asm"), filepath.Join(dir, "u.obj"), filepath.Join(dir, "u.dll")
+	os.WriteFile(asm, []byte(src), 0o644)
+	for _, c := range [][]string{
+		{"nasm", "-f", "win64", "-I", dir + "/", "-o", obj, asm},
+		{tg.CrossCC, "-shared", "-nostdlib", "-e", "0", "-o", dll, obj},
+	} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", c, err, out)
+		}
+	}
+	out, err := exec.Command("x86_64-w64-mingw32-objdump", "-x", dll).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	pushes := "push r15\n.*push r14\n.*push r13\n.*push r12\n.*push rdi\n.*push rsi\n.*push rbp\n.*push rbx\n"
+	for _, want := range []string{
+		// small: 8 pushes (12 bytes) and sub rsp, 40 (4): 16 bytes of prologue.
+		`Nbr codes: 9, Prologue size: 0x10, Frame offset: 0x0, Frame reg: none\n.*pc\+0x10: alloc small area: rsp = rsp - 0x28\n.*pc\+0x0c: ` + pushes,
+		// large: 1000 -> 1008 + 8 + 32 bytes, sub rsp, imm32 (7): 19 bytes.
+		`Nbr codes: 10, Prologue size: 0x13, Frame offset: 0x0, Frame reg: none\n.*pc\+0x13: alloc large area: rsp = rsp - 0x418\n.*pc\+0x0c: ` + pushes,
+		// twice: 88 -> 96 + 8 + 32 = 136, past the small form's 128.
+		`Nbr codes: 10, Prologue size: 0x13, Frame offset: 0x0, Frame reg: none\n.*pc\+0x13: alloc large area: rsp = rsp - 0x88\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(text) {
+			t.Errorf("objdump -x of the DLL lacks %q:\n%s", want, text)
+		}
+	}
+	// One .pdata entry per function, each ending where the next begins.
+	entries := regexp.MustCompile(`(?m)^ [0-9a-f]+:\t([0-9a-f]+) ([0-9a-f]+) [0-9a-f]+$`).FindAllStringSubmatch(text, -1)
+	if len(entries) != 3 {
+		t.Fatalf("%d .pdata entries, want 3:\n%s", len(entries), text)
+	}
+	for i := 1; i < len(entries); i++ {
+		if entries[i][1] != entries[i-1][2] {
+			t.Errorf(".pdata entry %d starts at %s, the one before ends at %s", i, entries[i][1], entries[i-1][2])
+		}
+	}
+}
+
+func windowsTarget() target.Target { return target.Windows }
+
+// runFor runs the pipeline for py and tg, failing the test on an error.
+func runFor(t *testing.T, py *cparse.Python, tg target.Target) *pipeline.Result {
+	t.Helper()
+	r, err := pipeline.RunFor(py, nil, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
