@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"modernc.org/cc/v4"
@@ -435,4 +436,100 @@ func runFor(t *testing.T, py *cparse.Python, tg target.Target) *pipeline.Result 
 		t.Fatal(err)
 	}
 	return r
+}
+
+// everyMacro uses each macro a Windows include may define, where it does.
+const everyMacro = `%include "python.inc"
+section .text
+PY_FUNC f, 16
+    PY_CALL PyLong_FromLong
+%ifdef Py_None
+    PY_ADDR rbx, Py_None ; a data symbol, except in the limited API 3.13+
+%endif
+    Py_INCREF rbx
+    Py_DECREF rbx
+    Py_XINCREF rbx
+    Py_XDECREF rbx
+%ifmacro Py_TYPE 2
+    Py_TYPE rax, rbx
+%endif
+%ifmacro Py_SIZE 2
+    Py_SIZE rax, rbx
+%endif
+%ifmacro PyTuple_GET_ITEM 3
+    PyTuple_GET_SIZE rax, rbx
+    PyTuple_GET_ITEM rax, rbx, 1
+    PyTuple_SET_ITEM rbx, rcx, rax
+    PyList_GET_SIZE rax, rbx
+    PyList_GET_ITEM rax, rbx, rcx
+    PyList_SET_ITEM rbx, rcx, rax
+%endif
+%ifmacro PyUnicode_DATA 2
+    PyUnicode_GET_LENGTH rax, rbx
+    PyUnicode_KIND eax, rbx
+    PyUnicode_DATA rax, rbx
+%endif
+%ifdef PyASCIIObject.state.kind?
+    PY_BF_LOAD eax, rbx, PyASCIIObject.state.kind
+    PY_BF_TEST rbx, PyASCIIObject.state.ascii
+%endif
+%ifmacro PY_JUMP_UNLESS_FLAG 3
+    PY_JUMP_UNLESS_FLAG rbx, Py_TPFLAGS_TYPE_SUBCLASS, .no
+.no:
+%endif
+    PY_JMP PyLong_FromLong
+PY_ENDFUNC
+g:
+    Py_RETURN_NONE
+h:
+    Py_RETURN_TRUE
+`
+
+// TestWindowsMacros assembles every macro of the Windows include, for each
+// configuration, with nasm -f win64, and checks that the object reaches
+// the interpreter only through import slots: every relocation names a
+// section of the object or an __imp_ symbol (a direct call of PyFoo would
+// not link against an import library's data, nor load a data address).
+func TestWindowsMacros(t *testing.T) {
+	tg := target.Windows
+	needCross(t, tg, "nasm", "x86_64-w64-mingw32-objdump")
+	for _, src := range windowsSources {
+		py := windowsPython(t, src.dir, src.header)
+		major, minor := version(py)
+		for _, v := range windowsVariants {
+			if major < v.since[0] || major == v.since[0] && minor < v.since[1] {
+				continue
+			}
+			defines := v.defines
+			if v.name == "limited-own" {
+				defines = []cparse.Define{{Name: "Py_LIMITED_API", Value: hexVersion(major, minor)}}
+			}
+			t.Run(src.dir+"/"+v.name, func(t *testing.T) {
+				r, err := pipeline.RunFor(py, defines, tg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, "python.inc"), r.Include, 0o644)
+				asm, obj := filepath.Join(dir, "m.asm"), filepath.Join(dir, "m.obj")
+				os.WriteFile(asm, []byte(everyMacro), 0o644)
+				if out, err := exec.Command("nasm", "-f", "win64", "-I", dir+"/", "-o", obj, asm).CombinedOutput(); err != nil {
+					t.Fatalf("nasm -f win64: %v\n%s", err, out)
+				}
+				out, err := exec.Command("x86_64-w64-mingw32-objdump", "-r", obj).Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				relocs := regexp.MustCompile(`(?m)^[0-9a-f]+ (IMAGE_REL_AMD64_\w+)\s+(\S+)$`).FindAllStringSubmatch(string(out), -1)
+				if len(relocs) < 5 {
+					t.Fatalf("only %d relocations:\n%s", len(relocs), out)
+				}
+				for _, m := range relocs {
+					if !strings.HasPrefix(m[2], "__imp_") && !strings.HasPrefix(m[2], ".") {
+						t.Errorf("%s against %s: not an import slot", m[1], m[2])
+					}
+				}
+			})
+		}
+	}
 }
