@@ -246,6 +246,22 @@ func IsolatedArgs(hasI bool) []string {
 	return []string{"-E", "-s"}
 }
 
+// IsolatedCommand is p's interpreter running args as pyinc runs every
+// interpreter: by its absolute path, in neutralDir, with IsolatedArgs
+// first (-I came with Python 3.4; 2.7 rejects it).
+func (p *Python) IsolatedCommand(args ...string) *exec.Cmd {
+	interp := p.Interpreter
+	if abs, err := filepath.Abs(interp); err == nil {
+		interp = abs
+	}
+	major, minor, _ := strings.Cut(p.MajorMinor(), ".")
+	n, _ := strconv.Atoi(minor)
+	hasI := major != "2" && (major != "3" || n >= 4)
+	cmd := exec.Command(interp, append(IsolatedArgs(hasI), args...)...)
+	cmd.Dir = neutralDir
+	return cmd
+}
+
 // runIsolated runs script under interp, isolated from the working
 // directory, the environment and the user's site-packages, within
 // QueryTimeout, and returns its standard output.
