@@ -26,14 +26,8 @@ func (b *builder) definitions(name string) []string {
 			}
 		}
 	}
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		fd := tu.ExternalDeclaration.FunctionDefinition
-		if fd == nil {
-			continue
-		}
-		if n := fd.Declarator.Name(); n == name || n == "_"+name {
-			ids = append(ids, b.sourceIdents(fd.CompoundStatement)...)
-		}
+	for _, fd := range b.funcDefs(name) {
+		ids = append(ids, b.sourceIdents(fd.CompoundStatement)...)
 	}
 	return ids
 }
