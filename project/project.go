@@ -256,18 +256,11 @@ func (p *Project) readme(path string, r any) error {
 		return errorf("%s: [project] readme must be a file name or a table", path)
 	}
 	if p.Readme != "" {
-		rel, err := p.regularFile(p.Readme)
+		rel, text, err := p.metadataText(path, "readme", p.Readme)
 		if err != nil {
-			return errorf("%s: [project] readme %s %v", path, p.Readme, err)
+			return err
 		}
-		b, err := p.ReadFile(rel)
-		if err != nil {
-			return errorf("%s: [project] readme %v", path, err)
-		}
-		if !utf8.Valid(b) {
-			return errorf("%s: [project] readme %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, p.Readme)
-		}
-		p.Readme, p.ReadmeText = rel, string(b)
+		p.Readme, p.ReadmeText = rel, text
 	}
 	if p.ReadmeType == "" {
 		switch strings.ToLower(filepath.Ext(p.Readme)) {
@@ -280,6 +273,24 @@ func (p *Project) readme(path string, r any) error {
 		}
 	}
 	return nil
+}
+
+// metadataText reads the file f that [project] key names (readme, license
+// file) for the metadata: a regular file inside the project, in UTF-8. It
+// returns its cleaned name and its text.
+func (p *Project) metadataText(path, key, f string) (rel, text string, err error) {
+	rel, err = p.regularFile(f)
+	if err != nil {
+		return "", "", errorf("%s: [project] %s %s %v", path, key, f, err)
+	}
+	b, err := p.ReadFile(rel)
+	if err != nil {
+		return "", "", errorf("%s: [project] %s %v", path, key, err)
+	}
+	if !utf8.Valid(b) {
+		return "", "", errorf("%s: [project] %s %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, key, f)
+	}
+	return rel, string(b), nil
 }
 
 // readmeTypeRE is the content types the core metadata names for a long
@@ -307,18 +318,11 @@ func (p *Project) license(path string, l any, patterns []string) error {
 		case isText:
 			p.License = t
 		case isFile:
-			rel, err := p.regularFile(f)
+			rel, text, err := p.metadataText(path, "license file", f)
 			if err != nil {
-				return errorf("%s: [project] license file %s %v", path, f, err)
+				return err
 			}
-			b, err := p.ReadFile(rel)
-			if err != nil {
-				return errorf("%s: [project] license file %v", path, err)
-			}
-			if !utf8.Valid(b) {
-				return errorf("%s: [project] license file %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, f)
-			}
-			p.License = string(b)
+			p.License = text
 			files = append(files, rel)
 		default:
 			return errorf("%s: [project] license table needs file or text (a string)", path)
