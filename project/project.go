@@ -445,15 +445,26 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		}
 	}
 	p.SdistInclude = tp.SdistInclude
-	p.IncludeName = DefaultIncludeName
-	if tp.IncludeName != nil {
-		rel, err := cleanRel(*tp.IncludeName)
-		if err != nil || rel == "." {
-			return errorf("%s: [tool.pyinc] include-name %q must be a file name relative to the project, such as \"python.inc\" or \"asm/python.inc\"", path, *tp.IncludeName)
-		}
-		p.IncludeName = rel
+	name, ok := includeName(tp.IncludeName)
+	if !ok {
+		return errorf("%s: [tool.pyinc] include-name %q must be a file name relative to the project, such as \"python.inc\" or \"asm/python.inc\"", path, *tp.IncludeName)
 	}
+	p.IncludeName = name
 	return nil
+}
+
+// includeName is the include's name that [tool.pyinc] include-name gives
+// (nil: not given, the default), cleaned; ok is false when it names no
+// file inside the project.
+func includeName(v *string) (name string, ok bool) {
+	if v == nil {
+		return DefaultIncludeName, true
+	}
+	rel, err := cleanRel(*v)
+	if err != nil || rel == "." {
+		return "", false
+	}
+	return rel, true
 }
 
 // IncludeNameIn is the include-name of the project in dir, read without
@@ -471,14 +482,13 @@ func IncludeNameIn(dir string) string {
 			} `toml:"pyinc"`
 		} `toml:"tool"`
 	}
-	if _, err := toml.Decode(string(b), &raw); err != nil || raw.Tool.Pyinc.IncludeName == nil {
+	if _, err := toml.Decode(string(b), &raw); err != nil {
 		return DefaultIncludeName
 	}
-	rel, err := cleanRel(*raw.Tool.Pyinc.IncludeName)
-	if err != nil || rel == "." {
-		return DefaultIncludeName
+	if name, ok := includeName(raw.Tool.Pyinc.IncludeName); ok {
+		return name
 	}
-	return rel
+	return DefaultIncludeName
 }
 
 // backend finds the in-tree backend's file: build-backend "mod" (or
