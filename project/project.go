@@ -115,7 +115,7 @@ type pyproject struct {
 }
 
 var (
-	// nameRE is PEP 508's distribution name.
+	// nameRE is PEP 508's identifier: a distribution or an extra name.
 	nameRE  = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
 	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// moduleRE is a dotted module name.
@@ -393,7 +393,7 @@ func (p *Project) dependencies(path string, deps []string, extras map[string][]s
 	}
 	sort.Strings(names)
 	for _, e := range names {
-		if !identifierRE.MatchString(e) {
+		if !nameRE.MatchString(e) {
 			return errorf("%s: [project] optional-dependencies: %q is not an extra name: use letters, digits, and . _ - inside", path, e)
 		}
 		p.Extras = append(p.Extras, e)
