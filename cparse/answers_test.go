@@ -203,8 +203,8 @@ echo "$1 $2 $(pwd)" > `+args+`; echo version=2.7.18`+"\n")
 	}
 }
 
-// TestIsolatedCommand: -I for the Pythons that have it (3.4 on, as the
-// interpreters' own "python -h" says), -E -s before; always in / by an
+// TestIsolatedCommand: -I for the Pythons that have it (the option is new
+// in 3.4), -E -s before; always in / by an
 // absolute path.
 func TestIsolatedCommand(t *testing.T) {
 	for version, want := range map[string]string{"2.7.18": "-E -s", "3.3.7": "-E -s", "3.4.0": "-I", "3.12.1": "-I", "3.15.0": "-I"} {
