@@ -2,6 +2,7 @@ package layout
 
 import (
 	"fmt"
+	"math"
 
 	"modernc.org/cc/v4"
 )
@@ -18,6 +19,9 @@ import (
 //   - a zero-width bitfield ends the run it follows, and then aligns the
 //     next member to its type if that type's size differs; after a member
 //     that is not a bitfield it is ignored;
+//   - a member's own alignment (_Alignas, aligned(N)) after a run of
+//     bitfields is applied only if the run stopped off that boundary,
+//     tested before the rest of the run's unit is skipped;
 //   - every bitfield's declared type counts toward the aggregate's
 //     alignment, unnamed ones too (a zero-width one only right after a
 //     bitfield that is not), unless the member is packed.
@@ -117,6 +121,9 @@ func (s *msState) alignFor(m msField, packed bool) int64 {
 // place gives m its bit offset and moves past it.
 func (s *msState) place(m msField, packed bool) int64 {
 	prev := s.run
+	// The member's own alignment (_Alignas, aligned(N)) is tested before
+	// the rest of an open run's unit is skipped (see userAligns).
+	userAligns := prev == nil || lowBit(s.pos) < m.user*8
 	if s.run != nil {
 		if m.bitfield && m.width > 0 && s.run.width > 0 && m.typeBits == s.run.typeBits {
 			// In a run of bitfields of one type size.
@@ -157,7 +164,17 @@ func (s *msState) place(m msField, packed bool) int64 {
 		s.pos = roundUp(s.pos, a*8)
 		s.run = nil
 	}
-	if m.user > 0 && (s.run == nil) {
+	// gcc's place_field, under ms_bitfield_layout_p, does not align a
+	// member while a run of bitfields is open (prev_field set): it first
+	// takes realign_p = known_align < desired_align, known_align being the
+	// lowest set bit of the position where the run stopped, then skips
+	// the rest of the run's unit, and aligns to desired_align (DECL_ALIGN,
+	// which holds the user's alignment) only if realign_p. So a member
+	// whose run stopped on a boundary of its _Alignas starts right after
+	// the unit, aligned only to its type (a byte if packed). Ordinary
+	// bitfields' mode alignment needs no such test: it never exceeds the
+	// type's, which a run's unit (whole bytes when packed) is aligned to.
+	if m.user > 0 && s.run == nil && userAligns {
 		s.pos = roundUp(s.pos, m.user*8)
 	}
 	at := s.pos
@@ -189,4 +206,13 @@ func (b *builder) msUnionMember(l *aggLayout, m msField, packed bool) placed {
 		}
 	}
 	return p
+}
+
+// lowBit is the largest power of two dividing bit position pos (gcc's
+// known_align); at 0 every alignment is known.
+func lowBit(pos int64) int64 {
+	if pos == 0 {
+		return math.MaxInt64
+	}
+	return pos & -pos
 }
