@@ -3,6 +3,7 @@ package cparse
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,6 +108,23 @@ func (p *Python) IsDebug() bool {
 		}
 	}
 	return false
+}
+
+// OtherBuild names the first configuration macro among defines that py's
+// interpreter was not built with ("" when there is none): its libpython is
+// then not the one an extension of that configuration runs with, and does
+// not say which symbols it has. Py_REF_DEBUG comes with Py_DEBUG.
+func (p *Python) OtherBuild(defines []Define) string {
+	for _, d := range defines {
+		if !slices.Contains(ConfigMacros, d.Name) || d.Value == "0" || slices.Contains(p.Defines, d.Name) {
+			continue
+		}
+		if d.Name == "Py_REF_DEBUG" && p.IsDebug() {
+			continue
+		}
+		return d.Name
+	}
+	return ""
 }
 
 // ConfigMacros are the build configuration macros pyinc knows: those an

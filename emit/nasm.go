@@ -66,6 +66,8 @@ func (e *nasm) header(opt Options) {
 	lib := "not checked: no libpython was found"
 	if m.ExportsChecked {
 		lib = "checked against the exports of " + m.LibPython
+	} else if m.ExportsUnchecked != "" {
+		lib = "not checked: " + m.ExportsUnchecked
 	}
 	e.p(headerFormat, m.PyVersion, opt.Generator)
 	e.p("; Build configuration: %s\n", cfg)

@@ -17,6 +17,9 @@ type Options struct {
 	// libpython was found, and then no symbol is left out for it.
 	Exports   map[string]bool
 	LibPython string // base name, for the output's header
+	// Unchecked says why symbols were not checked although a libpython
+	// was found (it is of another build configuration), for the header.
+	Unchecked string
 }
 
 // configMacros are the build configuration macros the output reports.
@@ -27,7 +30,7 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	if ccInternals != nil {
 		return nil, ccInternals
 	}
-	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
+	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil, ExportsUnchecked: opt.Unchecked}, exports: opt.Exports}
 	b.m.PyVersion = u.Python.Version
 	if m := u.AST.Macros["PY_VERSION"]; m != nil {
 		if s, ok := m.Value().(cc.StringValue); ok {

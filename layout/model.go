@@ -14,6 +14,9 @@ type Model struct {
 	Target         string   // the ABI the numbers are for
 	LibPython      string   // base name of the libpython checked against, "" if none
 	ExportsChecked bool
+	// ExportsUnchecked says why symbols were not checked although a
+	// libpython was found: "" when they were, or none was found.
+	ExportsUnchecked string
 
 	Constants  []Constant
 	Structs    []*Struct

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -35,7 +36,11 @@ func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
 		return nil, err
 	}
 	opt := layout.Options{}
-	if py.LibPython != "" {
+	if other := py.OtherBuild(defines); other != "" && py.LibPython != "" {
+		// The libpython at hand is of another build: what it lacks says
+		// nothing of this configuration, so the EXTERNs stay as declared.
+		opt.Unchecked = fmt.Sprintf("%s is not a %s build; the EXTERNs are what the headers declare for this configuration", filepath.Base(py.LibPython), other)
+	} else if py.LibPython != "" {
 		exp, err := cparse.Exports(py.LibPython)
 		if err != nil {
 			return nil, err
