@@ -73,9 +73,12 @@ default rel
 ; without taking a reference (the include's Py_RETURN_NONE still takes
 ; one, harmlessly). A module for a limited API older than 3.12 also runs
 ; where None is mortal, so it takes one.
+; From the limited API of 3.13 None is not data the module links to but
+; what Py_GetConstantBorrowed returns, which the include's Py_RETURN_NONE
+; calls.
 %define REFEXT_NONE_IMMORTAL 0
 %ifdef Py_LIMITED_API
- %if Py_LIMITED_API >= 0x030C0000
+ %if Py_LIMITED_API >= 0x030C0000 && Py_LIMITED_API < 0x030D0000
   %define REFEXT_NONE_IMMORTAL 1
  %endif
 %elif PY_VERSION_HEX >= 0x030C0000
