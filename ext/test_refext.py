@@ -11,6 +11,7 @@ import io
 import os
 import pydoc
 import sys
+import sysconfig
 import tempfile
 import threading
 import tracemalloc
@@ -329,7 +330,14 @@ def check_subinterpreters():
     assert got == "imported 42", "legacy subinterpreter: %s" % got
 
 
-for check in [check_sayit, check_multiply, check_identity, check_refcounts, check_help, check_counter,
+def check_gil():
+    # refext's Py_mod_gil slot: importing it leaves a free-threaded
+    # Python's GIL off (without the slot it comes back on, with a warning).
+    if sysconfig.get_config_var("Py_GIL_DISABLED") and os.environ.get("PYTHON_GIL") != "1":
+        assert not sys._is_gil_enabled(), "importing refext turned the GIL on"
+
+
+for check in [check_gil, check_sayit, check_multiply, check_identity, check_refcounts, check_help, check_counter,
               check_subclass, check_counter_memory, check_multi_phase, check_subinterpreters]:
     check()
 print("ok")
