@@ -191,3 +191,38 @@ func TestRefextInTree(t *testing.T) {
 		})
 	}
 }
+
+// TestRefcountThreads builds rcthreads.asm for every Python 3 found and
+// runs test_rcthreads.py: four threads incrementing and decrementing the
+// same objects a million times leave every count as it was. On a
+// free-threaded Python (3.13t, make pythons) the module runs without the
+// GIL, so the include's biased counting races as the headers' does.
+func TestRefcountThreads(t *testing.T) {
+	src, _ := filepath.Abs("rcthreads.asm")
+	script, _ := filepath.Abs("test_rcthreads.py")
+	sawFT := false
+	for _, py := range testutil.Pythons(t) {
+		if testutil.HasDefine(py, "Py_GIL_DISABLED") && !py.IsDebug() {
+			sawFT = true
+		}
+		t.Run(testutil.Name(py), func(t *testing.T) {
+			skipUnlessImportable(t, py, "rcthreads")
+			t.Parallel()
+			dir := t.TempDir()
+			testutil.BuildModule(t, py, dir, src, "rcthreads", py.ExtSuffix)
+			inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
+			if testutil.HasDefine(py, "Py_GIL_DISABLED") && !py.IsDebug() && !strings.Contains(string(inc), "lock add qword") {
+				t.Errorf("the free-threaded include's Py_INCREF is not inline")
+			}
+			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, script)
+			if !strings.HasSuffix(out, "ok\n") {
+				t.Fatalf("test_rcthreads.py under %s:\n%s", py.Interpreter, out)
+			}
+		})
+	}
+	if !sawFT {
+		t.Run("free-threaded", func(t *testing.T) {
+			testutil.SkipNoBuild(t, "3.13t", "the free-threaded Py_INCREF and Py_DECREF under threads")
+		})
+	}
+}
