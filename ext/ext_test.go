@@ -30,9 +30,13 @@ func TestRefext(t *testing.T) {
 	src, _ := filepath.Abs("refext.asm")
 	script, _ := filepath.Abs("test_refext.py")
 	sawDebug := false
+	saw := map[string]bool{}
 	for _, py := range testutil.Pythons(t) {
 		if strings.Contains(strings.Join(py.Defines, ","), "Py_DEBUG") {
 			sawDebug = true
+		}
+		for _, d := range []string{"Py_GIL_DISABLED", "Py_TRACE_REFS"} {
+			saw[d] = saw[d] || testutil.HasDefine(py, d)
 		}
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			skipUnlessImportable(t, py, "the reference extension")
@@ -54,6 +58,12 @@ func TestRefext(t *testing.T) {
 		t.Run("debug-build", func(t *testing.T) {
 			t.Skip("no debug build of Python installed (Debian: python3.11-dbg, installed by make deps): debug refcounting not tested")
 		})
+	}
+	if !saw["Py_GIL_DISABLED"] {
+		t.Run("free-threaded", func(t *testing.T) { testutil.SkipNoBuild(t, "3.13t", "refext on a free-threaded Python") })
+	}
+	if !saw["Py_TRACE_REFS"] {
+		t.Run("trace-refs", func(t *testing.T) { testutil.SkipNoBuild(t, "3.11-trace", "refext on a trace-refs Python") })
 	}
 }
 
