@@ -13,6 +13,10 @@ import (
 type Config struct {
 	Defines    []string // NAME or NAME=VALUE
 	LimitedAPI string   // "3.X", or ""
+	// ABI3T targets PEP 803's abi3t as well as abi3 (Py_TARGET_ABI3T at
+	// the limited API's version, 3.15 or later): PyObject is opaque, and
+	// one module serves GIL and free-threaded builds.
+	ABI3T bool
 }
 
 var (
@@ -26,6 +30,7 @@ type ConfigPart string
 const (
 	DefinePart     ConfigPart = "define"
 	LimitedAPIPart ConfigPart = "limited API"
+	ABI3TPart      ConfigPart = "abi3t"
 )
 
 // ConfigError is a build configuration that cannot be: which part, the
@@ -56,19 +61,30 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 		if !identRE.MatchString(name) {
 			return nil, configError(DefinePart, d, "%q is not a C identifier; pass NAME or NAME=VALUE", name)
 		}
-		if name == "Py_LIMITED_API" {
-			return nil, configError(DefinePart, d, "the limited API is chosen by its version, not by this macro")
+		if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
+			return nil, configError(DefinePart, d, "the limited API is chosen by its version (and abi3t by its own option), not by this macro")
 		}
 		out = append(out, Define{Name: name, Value: val})
 	}
 	if c.LimitedAPI == "" {
+		if c.ABI3T {
+			return nil, configError(ABI3TPart, "", "abi3t is a stable ABI: give the limited API's version too, 3.15 or later")
+		}
 		return out, nil
 	}
 	minor, err := limitedMinor(c.LimitedAPI, py)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)}), nil
+	hex := fmt.Sprintf("0x03%02X0000", minor)
+	out = append(out, Define{Name: "Py_LIMITED_API", Value: hex})
+	if c.ABI3T {
+		if minor < 15 {
+			return nil, configError(ABI3TPart, "", "abi3t starts with the limited API of 3.15 (PEP 803), not %s", c.LimitedAPI)
+		}
+		out = append(out, Define{Name: "Py_TARGET_ABI3T", Value: hex})
+	}
+	return out, nil
 }
 
 // limitedMinor checks a limited API version, "3.X", against py's headers

@@ -96,7 +96,8 @@ func TestRefextABI3(t *testing.T) {
 	script, _ := filepath.Abs("test_refext.py")
 	var pys []*cparse.Python
 	for _, py := range testutil.Pythons(t) {
-		if py.Interpreter != "" && atLeast(py.Version, "3.6") {
+		// abi3 is not for free-threaded builds (PEP 803's abi3t is).
+		if py.Interpreter != "" && atLeast(py.Version, "3.6") && !testutil.HasDefine(py, "Py_GIL_DISABLED") {
 			pys = append(pys, py)
 		}
 	}

@@ -45,7 +45,8 @@ func TestMacrosABI3(t *testing.T) {
 	for _, py := range testutil.Pythons(t) {
 		var major, minor int
 		fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
-		if py.Interpreter != "" && major == 3 && minor >= 6 {
+		// abi3 is not for free-threaded builds (PEP 803's abi3t is).
+		if py.Interpreter != "" && major == 3 && minor >= 6 && !testutil.HasDefine(py, "Py_GIL_DISABLED") {
 			runners = append(runners, py)
 		}
 	}

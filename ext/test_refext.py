@@ -22,6 +22,10 @@ import refext
 LIMITED = os.environ.get("REFEXT_LIMITED_API")
 LIMITED = tuple(int(x) for x in LIMITED.split(".")) if LIMITED else None
 
+# abi3t (PEP 803): one module for GIL and free-threaded 3.15+, exported
+# only through PyModExport_refext.
+ABI3T = refext.__file__.endswith(".abi3t.so")
+
 IMMORTAL_MIN = 2 ** 30  # every immortal count CPython has used is at least this
 
 
@@ -247,21 +251,42 @@ def check_counter_memory():
         assert after == refs, "%s: refcount of the type went from %d to %d" % (cls, refs, after)
 
 
+def check_export():
+    # Built for 3.15+ (its headers, or its limited API), refext also exports
+    # PyModExport_refext (PEP 793), which 3.15 takes before PyInit_refext;
+    # the abi3t build has only that one.
+    hook = sys.version_info >= (3, 15) and (LIMITED is None or LIMITED >= (3, 15))
+    dll = ctypes.PyDLL(refext.__file__)
+    assert hasattr(dll, "PyModExport_refext") == hook, "PyModExport_refext exported: %s" % (not hook)
+    assert hasattr(dll, "PyInit_refext") == (not ABI3T), "PyInit_refext exported: %s" % ABI3T
+    want = "PyModExport_refext" if hook else "PyInit_refext"
+    assert refext._export == want, "the module was made by %s, want %s" % (refext._export, want)
+
+
 def check_multi_phase():
-    # PyInit_refext returns the module definition, not a module.
-    init = ctypes.PyDLL(refext.__file__).PyInit_refext
-    init.restype, init.argtypes = ctypes.c_void_p, []
-    first, second = init(), init()
-    assert first and first == second, (first, second)
-    moddef = ctypes.cast(first, ctypes.py_object).value
-    assert type(moddef).__name__ == "moduledef", type(moddef)
-    # Each module made from the definition runs Py_mod_exec: its own
-    # module object, with Counter (a new heap type under the limited API).
+    if ABI3T:
+        init = None  # no PyModuleDef: PyObject is opaque
+    else:
+        # PyInit_refext returns the module definition, not a module.
+        init = ctypes.PyDLL(refext.__file__).PyInit_refext
+    if init is not None:
+        check_moddef(init)
     spec = importlib.util.find_spec("refext")
     again = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(again)
     assert again is not refext and again.Counter(4).value == 4
     assert (again.Counter is refext.Counter) == (LIMITED is None), (again.Counter, refext.Counter)
+
+
+def check_moddef(init):
+    init.restype, init.argtypes = ctypes.c_void_p, []
+    first, second = init(), init()
+    assert first and first == second, (first, second)
+    moddef = ctypes.cast(first, ctypes.py_object).value
+    assert type(moddef).__name__ == "moduledef", type(moddef)
+    # Each module made from the definition (or the slots) runs Py_mod_exec:
+    # its own module object, with Counter (a new heap type under the
+    # limited API): check_multi_phase.
 
 
 SUBINTERPRETER_CODE = """
@@ -343,6 +368,6 @@ def check_gil():
 
 # check_subclass runs before check_counter starts threads (see there).
 for check in [check_gil, check_sayit, check_multiply, check_identity, check_refcounts, check_help, check_subclass,
-              check_counter, check_counter_memory, check_multi_phase, check_subinterpreters]:
+              check_counter, check_counter_memory, check_export, check_multi_phase, check_subinterpreters]:
     check()
 print("ok")

@@ -23,7 +23,7 @@ type Options struct {
 }
 
 // configMacros are the build configuration macros the output reports.
-var configMacros = append(append([]string{}, cparse.ConfigMacros...), "Py_LIMITED_API")
+var configMacros = append(append([]string{}, cparse.ConfigMacros...), "Py_LIMITED_API", "Py_TARGET_ABI3T")
 
 // Build turns a parsed unit into the model.
 func Build(u *cparse.Unit, opt Options) (*Model, error) {
@@ -44,12 +44,12 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 		}
 		switch v := m.Value().(type) {
 		case cc.Int64Value:
-			if name == "Py_LIMITED_API" {
+			if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
 				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, int64(v)))
 				continue
 			}
 		case cc.UInt64Value:
-			if name == "Py_LIMITED_API" {
+			if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
 				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, uint64(v)))
 				continue
 			}

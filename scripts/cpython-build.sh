@@ -29,7 +29,7 @@ say() { echo "cpython-build: $*" >&2; }
 # built NAME: the prefix holds an interpreter that runs and has pip.
 built() {
 	local py
-	py=$(ls "$out/$1/bin"/python3.[0-9]* 2>/dev/null | grep -E '/python3\.[0-9]+[a-z]*$' | head -n 1)
+	py=$(ls "$out/$1/bin"/python3.[0-9]* 2>/dev/null | grep -E '/python3\.[0-9]+[a-z]*$' | tail -n 1)
 	[ -n "$py" ] && [ -f "$out/$1/.done" ] && "$py" -c 'import ensurepip' >/dev/null 2>&1
 }
 
@@ -51,8 +51,19 @@ build() {
 		echo "$name: failed: the build stopped (see $log: $(tail -n 1 "$log"))"
 		return 1
 	fi
-	local py
-	py=$(ls "$prefix/bin"/python3.[0-9]* | grep -E '/python3\.[0-9]+[a-z]*$' | head -n 1)
+	# A free-threaded build installs python3.Xt (or python3.Xtd) and
+	# python3.X, one file: keep the name that says what it is.
+	local t base py
+	for t in "$prefix/bin"/python3.[0-9]*; do
+		case "$t" in
+		*t | *td)
+			base=${t%td}
+			base=${base%t}
+			[ "$base" != "$t" ] && rm -f "$base"
+			;;
+		esac
+	done
+	py=$(ls "$prefix/bin"/python3.[0-9]* | grep -E '/python3\.[0-9]+[a-z]*$' | tail -n 1)
 	# ensurepip installs pip from the wheel the source carries (offline).
 	if ! "$py" -m ensurepip --altinstall >>"$log" 2>&1; then
 		echo "$name: failed: ensurepip (see $log)"
