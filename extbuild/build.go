@@ -42,9 +42,9 @@ type Options struct {
 	LimitedAPI string // "3.X": one abi3 module for every CPython 3.X+
 	// ABI3T (with LimitedAPI 3.15+): one module for GIL and free-threaded
 	// CPython 3.X+ (PEP 803): .abi3t.so, tagged cp3X-abi3.abi3t.
-	ABI3T bool
-	Debug      bool   // DWARF debug information (nasm -g -F dwarf)
-	CacheDir   string // pipeline.CacheDir(), "" for none
+	ABI3T    bool
+	Debug    bool   // DWARF debug information (nasm -g -F dwarf)
+	CacheDir string // pipeline.CacheDir(), "" for none
 }
 
 // Module is one built extension module.
