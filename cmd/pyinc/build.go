@@ -39,8 +39,8 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the project's extension modules into wheels",
 		Long: `Builds every module of the project in DIR (default .) for each target Python:
 the include (pyinc gen, through the cache), nasm -f elf64, cc -shared without
-libpython, then checks of the module (PyInit_<module> exported, no executable
-stack, text relocations warned about), and packs a wheel into OUTDIR (default
+libpython, then checks of the module (PyInit_<module> exported, or on 3.15+
+PyModExport_<module>; no executable stack, text relocations warned about), and packs a wheel into OUTDIR (default
 DIR/dist) tagged for that interpreter (cp312-cp312, cp37-cp37m, cp311-cp311d,
 cp313-cp313t) and for the oldest manylinux the module's ELF allows.
 
