@@ -110,7 +110,7 @@ func shipLeg(t *testing.T, r runner, out, abi3 string) []string {
 		if f.major == 3 && f.minor < 8 {
 			t.Skipf("Python %d.%d is older than the abi3 wheel's 3.8", f.major, f.minor)
 		}
-		if strings.HasSuffix(f.abiTag, "t") {
+		if strings.Contains(strings.TrimLeft(f.abiTag, "cp0123456789"), "t") { // cp313t, cp313td
 			// abi3 is not for free-threaded builds (PEP 803 adds abi3t
 			// from 3.15): pip must refuse the wheel.
 			out, err := r.try(work, nil, venvPy, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir",
