@@ -96,8 +96,10 @@ func TestRefextABI3(t *testing.T) {
 	script, _ := filepath.Abs("test_refext.py")
 	var pys []*cparse.Python
 	for _, py := range testutil.Pythons(t) {
-		// abi3 is not for free-threaded builds (PEP 803's abi3t is).
-		if py.Interpreter != "" && atLeast(py.Version, "3.6") && !testutil.HasDefine(py, "Py_GIL_DISABLED") {
+		// abi3 is not for free-threaded builds (PEP 803's abi3t is), nor
+		// for trace-refs builds before 3.13 (another PyObject).
+		if py.Interpreter != "" && atLeast(py.Version, "3.6") && !testutil.HasDefine(py, "Py_GIL_DISABLED") &&
+			!(testutil.HasDefine(py, "Py_TRACE_REFS") && !atLeast(py.Version, "3.13")) {
 			pys = append(pys, py)
 		}
 	}
