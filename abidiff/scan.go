@@ -2,12 +2,12 @@ package abidiff
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/nasmlex"
 	"github.com/pyinc/pyinc/internal/outfile"
 )
@@ -33,7 +33,7 @@ type Uses map[string][]Site
 func Scan(files []string, warn func(string)) (Uses, error) {
 	sc := scanner{uses: Uses{}, seen: map[string]bool{}, warn: warn}
 	for _, f := range files {
-		text, err := os.ReadFile(f)
+		text, err := infile.Read(f, infile.ProjectLimit)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read %s: %v", f, outfile.Reason(err))
 		}
@@ -117,7 +117,7 @@ func directiveOf(line string) string {
 // include scans the file an %include on line n of from names.
 func (sc *scanner) include(from string, n int, inc string) {
 	for _, path := range []string{filepath.Join(filepath.Dir(from), inc), inc} {
-		text, err := os.ReadFile(path)
+		text, err := infile.Read(path, infile.ProjectLimit)
 		if err != nil {
 			continue
 		}

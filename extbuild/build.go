@@ -113,7 +113,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := link(p.Dir, so, objs); err != nil {
+		if err := link(p.Dir, so, objs, tmp); err != nil {
 			return nil, err
 		}
 		rep, err := CheckModule(so, m.Name, objs, exportHook(py, o.LimitedAPI))
@@ -202,6 +202,10 @@ func Tags(py *cparse.Python, limitedAPI string, abi3t bool) (pyTag, abiTag, suff
 		}
 		minor, err1 := strconv.Atoi(lm[1])
 		have, _ := strconv.Atoi(mm[1])
+		if err1 == nil && strconv.Itoa(minor) != lm[1] {
+			// The tag is made of the text: cp308 for 3.08, which no pip takes.
+			return "", "", "", limitedErr(limitedAPI, "write the minor version without a leading zero: 3.%d", minor)
+		}
 		if err1 != nil || minor < 2 {
 			return "", "", "", limitedErr(limitedAPI, "pass a Python 3 version from 3.2, such as 3.8")
 		}
@@ -225,7 +229,7 @@ func Tags(py *cparse.Python, limitedAPI string, abi3t bool) (pyTag, abiTag, suff
 	if abi3t {
 		return "", "", "", &cparse.ConfigError{Part: cparse.ABI3TPart, Reason: "abi3t is a stable ABI: give the limited API's version too, 3.15 or later"}
 	}
-	if py.ExtSuffix == "" {
+	if py.ExtSuffix == "" || py.ExtSuffix != filepath.Base(py.ExtSuffix) || strings.Contains(py.ExtSuffix, "..") {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]
@@ -259,15 +263,15 @@ type assembler struct {
 }
 
 // module assembles each of m's sources into an object in tmp.
-func (a *assembler) module(m project.Module) ([]string, error) {
-	var objs []string
+func (a *assembler) module(m project.Module) ([]Object, error) {
+	var objs []Object
 	for _, src := range m.Sources {
 		a.n++
 		obj := filepath.Join(a.tmp, fmt.Sprintf("%s.%d.o", m.Name, a.n))
 		if err := a.source(src, obj); err != nil {
 			return nil, err
 		}
-		objs = append(objs, obj)
+		objs = append(objs, Object{Path: obj, Source: src})
 	}
 	return objs, nil
 }
@@ -336,13 +340,22 @@ func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
 }
 
 // link makes the shared object without libpython: the interpreter that
-// imports it provides the API symbols, as manylinux requires.
-func link(dir, so string, objs []string) error {
-	args := append([]string{"-shared", "-o", so}, objs...)
+// imports it provides the API symbols, as manylinux requires. The
+// linker's messages name each object by its source and the module by its
+// file name, not by their temporary paths under tmp.
+func link(dir, so string, objs []Object, tmp string) error {
+	args := []string{"-shared", "-o", so}
+	var names []string
+	for _, o := range objs {
+		args = append(args, o.Path)
+		names = append(names, o.Path, o.Source+" (object)")
+	}
 	out, err := run(dir, "cc", args...)
 	if err == nil {
 		return nil
 	}
+	names = append(names, so, filepath.Base(so), tmp+string(filepath.Separator), "")
+	out = strings.NewReplacer(names...).Replace(out)
 	if strings.Contains(out, "-fPIC") || strings.Contains(out, "can not be used when making a shared object") {
 		return errorf("linking %s: a call or address is not position-independent: call API functions with PY_CALL and load API objects' addresses with PY_ADDR (%s)", filepath.Base(so), firstMatch(out, "relocation", err))
 	}

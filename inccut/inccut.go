@@ -34,6 +34,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/nasmlex"
 )
 
@@ -327,7 +328,7 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 			return true
 		}
 		seen[path] = true
-		data, err := os.ReadFile(path)
+		data, err := infile.Read(path, infile.ProjectLimit)
 		if err != nil {
 			return false
 		}

@@ -131,11 +131,11 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	out := outDir(p, f.output)
+	out, fix := outDir(p, f.output), "pick another with -o"
 	if f.inplace {
-		out = p.Dir
+		out, fix = p.Dir, "make the project directory writable, or build a wheel (without --inplace) into a directory -o names"
 	}
-	if err := checkOutDir(out); err != nil {
+	if err := checkOutDir(out, fix); err != nil {
 		return nil, err
 	}
 	pys, err := buildTargets(f)
@@ -212,6 +212,7 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 		wg.Add(1)
 		go func(b *built) {
 			defer wg.Done()
+			defer recovered(&b.err)
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()

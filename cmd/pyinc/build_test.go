@@ -276,11 +276,20 @@ func TestDevelop(t *testing.T) {
 	}
 }
 
-// TestBuildInterrupted: SIGINT mid-build ends pyinc with dist/ as it was
-// and no temporary directory left.
+// TestBuildInterrupted: SIGINT or SIGHUP mid-build ends pyinc with dist/
+// as it was and no temporary directory left.
 func TestBuildInterrupted(t *testing.T) {
 	testutil.NeedTools(t, "nasm", "cc")
 	python3(t)
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGHUP, 129}} {
+		t.Run(c.sig.String(), func(t *testing.T) { buildInterrupted(t, c.sig, c.code) })
+	}
+}
+
+func buildInterrupted(t *testing.T, sig syscall.Signal, want int) {
 	dir := scaffold(t, "m")
 	before := treeState(t, dir)
 	handled := 0
@@ -297,15 +306,15 @@ func TestBuildInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(delay * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Process.Signal(sig)
 		err := cmd.Wait()
 		if err == nil {
 			os.RemoveAll(filepath.Join(dir, "dist")) // finished first: start again
 			continue
 		}
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 130 || !strings.Contains(e.String(), "interrupted") {
-			t.Errorf("SIGINT after %v: %v, stderr %q: want exit 130 and pyinc's interrupt message", delay*time.Millisecond, err, e.String())
+		if !errors.As(err, &ee) || ee.ExitCode() != want || !strings.Contains(e.String(), "interrupted") {
+			t.Errorf("%v after %v: %v, stderr %q: want exit %d and pyinc's interrupt message", sig, delay*time.Millisecond, err, e.String(), want)
 			continue
 		}
 		handled++

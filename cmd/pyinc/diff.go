@@ -9,6 +9,7 @@ import (
 
 	"github.com/pyinc/pyinc/abidiff"
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/outfile"
 )
 
@@ -163,7 +164,7 @@ func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 		if len(cfg.Defines) > 0 || cfg.LimitedAPI != "" {
 			return "", fail("%s is an include file: configuration flags do not apply to it", spec)
 		}
-		b, err := os.ReadFile(spec)
+		b, err := infile.Read(spec, infile.HeaderLimit)
 		if err != nil {
 			return "", fail("cannot read %s: %v", spec, outfile.Reason(err))
 		}

@@ -127,6 +127,7 @@ func showAcross(o showOptions) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recovered(&errs[i])
 			slots <- struct{}{}
 			models[i], errs[i] = model(py, o.config)
 			<-slots
