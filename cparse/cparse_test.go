@@ -365,6 +365,8 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ header, want string }{
 		{"typedef struct S {\n\tint a;\n\tint b c;\n} S;\n", "cannot parse the headers of Python 3.98.4: Python.h:3:"},
 		{"#ifndef OK\n#error \"no such platform\"\n#endif\n", `refuse this configuration (Py_DEBUG=1): Python.h:2: #error "no such platform"`},
+		// 3.11's object.h: an #error whose text is not a string.
+		{"#ifdef Py_DEBUG\n#  error Py_DEBUG is incompatible with this\n#endif\n", `refuse this configuration (Py_DEBUG=1): Python.h:2: #error "Py_DEBUG is incompatible with this"`},
 	} {
 		dir := includeDir(t, t.TempDir(), "3.98", c.header)
 		py, _ := FromIncludeDir(dir)
