@@ -37,24 +37,6 @@ default rel
  %endif
 %endif
 
-; How ints are laid out, where the headers say (never under the limited
-; API, whose ints are opaque): from 3.12 long_value.lv_tag holds the digit
-; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
-; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
-; negative for a negative int. The include defines "S.m?" where struct S
-; has a member m, so the layout is chosen by what the headers have.
-%define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
-%ifndef Py_LIMITED_API
- %ifdef _PyLongValue.lv_tag?
-  %define REFEXT_INT_LAYOUT 2               ; lv_tag
- %elifdef PyLongObject.ob_digit?
-  %define REFEXT_INT_LAYOUT 1               ; ob_size
- %endif
-%endif
-; A digit is the smallest unsigned type that holds PYLONG_BITS_IN_DIGIT
-; bits, as the headers choose it: uint32_t for 30, unsigned short for 15.
-%assign REFEXT_DIGIT_SIZE ((PYLONG_BITS_IN_DIGIT + 15) / 16) * 2
-
 ; The member type and flag of Counter.value: 3.12 renamed T_LONGLONG and
 ; READONLY (structmember.h) to Py_T_LONGLONG and Py_READONLY.
 %ifdef Py_T_LONGLONG
@@ -144,15 +126,12 @@ mul_name:     db "multiply", 0
 mul_doc:      db `multiply($module, a, b, /)\n--\n\nReturn a * b. Both must be ints that fit in a signed 64-bit\ninteger, and so must the product: OverflowError otherwise.`, 0
 mulf_name:    db "multiply_fast", 0
 mulf_doc:     db `multiply_fast($module, a, b, /)\n--\n\nmultiply(), called as METH_FASTCALL.`, 0
-nargs_msg:    db "multiply_fast() takes exactly 2 arguments", 0
 id_name:      db "identity", 0
 id_doc:       db `identity($module, obj, /)\n--\n\nReturn obj itself.`, 0
 message:      db "Assembly is great fun! :)", 10, 0
 stdout_name:  db "stdout", 0
-no_stdout:    db "lost sys.stdout", 0
 parse_fmt:    db "OO:multiply", 0
 type_msg:     db "multiply() arguments must be int", 0
-overflow_msg: db "multiply() result does not fit in a signed 64-bit integer", 0
 counter_name: db "refext.Counter", 0        ; the prefix is __module__
 counter_key:  db "Counter", 0
 counter_doc:  db `Counter(start=0)\n--\n\nA counter that holds a signed 64-bit integer, written in assembly.\nstart must be an int that fits in 64 bits.`, 0
@@ -383,10 +362,7 @@ sayit:
     add rsp, 8
     RETURN_NONE
 .no_stdout:
-    PY_ADDR rax, PyExc_RuntimeError
-    mov rdi, [rax]
-    lea rsi, [no_stdout]
-    PY_CALL PyErr_SetString
+    PY_RAISE PyExc_RuntimeError, "lost sys.stdout"
 .error:
     xor eax, eax
     add rsp, 8
@@ -445,66 +421,20 @@ int64_of:
     ret
 %endif
 
-%if REFEXT_INT_LAYOUT
-; LOAD_DIGIT dst32, address: dst = the digit there, zero-extended.
-%macro LOAD_DIGIT 2
- %if REFEXT_DIGIT_SIZE == 4
-    mov %1, [%2]
- %else
-    movzx %1, word [%2]
- %endif
+; INT_FROM_LAYOUT obj, dst, label: dst = the value of the int in obj, read
+; from its digits (the include's PyLong_COMPACT_VALUE, from each version's
+; headers) when it is an int (or a subclass: the same layout) of at most
+; two digits; otherwise jump to label. Clobbers r10, r11 and flags. Where
+; the include has no PyLong_COMPACT_VALUE (the limited API hides ints),
+; every int takes the calls.
+%ifmacro PyLong_COMPACT_VALUE 3
+ %define REFEXT_INT_LAYOUT 1
+%macro INT_FROM_LAYOUT 3
+    PY_JUMP_UNLESS %1, PyLong_Check, %3
+    PyLong_COMPACT_VALUE %2, %1, %3
 %endmacro
-
-; REFEXT_DIGITS(obj): the address of an int's first digit.
- %if REFEXT_INT_LAYOUT == 2
-  %define REFEXT_DIGITS(obj) obj + PyLongObject.long_value + _PyLongValue.ob_digit
- %else
-  %define REFEXT_DIGITS(obj) obj + PyLongObject.ob_digit
- %endif
-
-; INT_FROM_LAYOUT obj, dst, dst32, label: dst = the value of the int in
-; obj, read from its digits, when it is an int (or a subclass: the same
-; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9,
-; r11.
-%macro INT_FROM_LAYOUT 4
-    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %4
- %if REFEXT_INT_LAYOUT == 2
-    mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
-    cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
-    jae %4
-    LOAD_DIGIT %3, REFEXT_DIGITS(%1)            ; one digit (0 for zero)
-    cmp r8, 2 << _PyLong_NON_SIZE_BITS
-    jb %%sign
-    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
-    shl r9, PYLONG_BITS_IN_DIGIT
-    or %2, r9
-%%sign:
-    and r8d, _PyLong_SIGN_MASK
-    mov r9d, 1
-    sub r9, r8                                  ; the sign: 1, 0 or -1
-    imul %2, r9
- %else
-    Py_SIZE r8, %1                              ; digits, negative for a negative int
-    lea r9, [r8 + 2]
-    cmp r9, 4
-    ja %4                                       ; three digits or more
-    xor %3, %3
-    test r8, r8
-    jz %%done                                   ; zero has no digit to read
-    LOAD_DIGIT %3, REFEXT_DIGITS(%1)
-    lea r9, [r8 + 1]
-    cmp r9, 2
-    jbe %%sign                                  ; one digit
-    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
-    shl r9, PYLONG_BITS_IN_DIGIT
-    or %2, r9
-%%sign:
-    test r8, r8
-    jns %%done
-    neg %2
-%%done:
- %endif
-%endmacro
+%else
+ %define REFEXT_INT_LAYOUT 0
 %endif
 
 ; multiply_pair: rdi = a, rsi = b (borrowed). Returns a * b as a new int
@@ -515,8 +445,8 @@ multiply_pair:
 %if REFEXT_INT_LAYOUT
     ; Ints of one or two digits are read straight from their layout;
     ; anything else, or a product that overflows, takes the calls below.
-    INT_FROM_LAYOUT rdi, rax, eax, .general
-    INT_FROM_LAYOUT rsi, rcx, ecx, .general
+    INT_FROM_LAYOUT rdi, rax, .general
+    INT_FROM_LAYOUT rsi, rcx, .general
     imul rax, rcx
     jo .general
     mov rdi, rax
@@ -543,10 +473,7 @@ multiply_pair:
     pop rbx
     PY_JMP PyLong_FromLongLong
 .overflow:
-    PY_ADDR rax, PyExc_OverflowError
-    mov rdi, [rax]
-    lea rsi, [overflow_msg]
-    PY_CALL PyErr_SetString
+    PY_RAISE PyExc_OverflowError, "multiply() result does not fit in a signed 64-bit integer"
 .fail:
     xor eax, eax
     add rsp, 8
@@ -599,11 +526,7 @@ multiply_fast:
     jmp multiply_pair               ; a tail call: the stack is as at entry
 .nargs:
     sub rsp, 8
-    PY_ADDR rax, PyExc_TypeError
-    mov rdi, [rax]
-    lea rsi, [nargs_msg]
-    PY_CALL PyErr_SetString
-    xor eax, eax
+    PY_RAISE PyExc_TypeError, "multiply_fast() takes exactly 2 arguments"
     add rsp, 8
     ret
 %endif

@@ -55,6 +55,9 @@ type Project struct {
 	realDir string // Dir with every symbolic link resolved
 }
 
+// DefaultIncludeName is the include's name when the project names none.
+const DefaultIncludeName = "python.inc"
+
 // Module is one extension module: its import name and the assembly files
 // linked into it.
 type Module struct {
@@ -438,7 +441,7 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		}
 	}
 	p.SdistInclude = tp.SdistInclude
-	p.IncludeName = "python.inc"
+	p.IncludeName = DefaultIncludeName
 	if tp.IncludeName != nil {
 		rel, err := cleanRel(*tp.IncludeName)
 		if err != nil || rel == "." {
@@ -447,6 +450,31 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		p.IncludeName = rel
 	}
 	return nil
+}
+
+// IncludeNameIn is the include-name of the project in dir, read without
+// checking the rest of its pyproject.toml (pyinc diff --uses skips that
+// include); the default when there is none or it is not valid.
+func IncludeNameIn(dir string) string {
+	b, err := infile.Read(filepath.Join(dir, "pyproject.toml"), infile.ProjectLimit)
+	if err != nil {
+		return DefaultIncludeName
+	}
+	var raw struct {
+		Tool struct {
+			Pyinc struct {
+				IncludeName *string `toml:"include-name"`
+			} `toml:"pyinc"`
+		} `toml:"tool"`
+	}
+	if _, err := toml.Decode(string(b), &raw); err != nil || raw.Tool.Pyinc.IncludeName == nil {
+		return DefaultIncludeName
+	}
+	rel, err := cleanRel(*raw.Tool.Pyinc.IncludeName)
+	if err != nil || rel == "." {
+		return DefaultIncludeName
+	}
+	return rel
 }
 
 // backend finds the in-tree backend's file: build-backend "mod" (or

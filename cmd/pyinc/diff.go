@@ -11,6 +11,7 @@ import (
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/project"
 )
 
 const diffText = `
@@ -140,7 +141,9 @@ func diff(o diffOptions) error {
 // diffUses reports the changes to what the sources use: status 1 when
 // one breaks or is gone.
 func diffUses(r *abidiff.Report, sums [2]*emit.Include, sources []string, format string) error {
-	uses, err := abidiff.Scan(sources, func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
+	// The include itself is the one the project in the current
+	// directory names, if any (include-name), else python.inc.
+	uses, err := abidiff.Scan(sources, project.IncludeNameIn("."), func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
 	if err != nil {
 		return fail("%v", err)
 	}
