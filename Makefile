@@ -30,6 +30,8 @@ NASM    ?= nasm
 CC      ?= cc
 # Debian's packaging tools the shipping tests and make wheels use.
 PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
+# The Windows x64 target's compiler: ground truth for its includes.
+MINGW_DEBS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # What CPython's build needs beyond gcc and make for the modules the tests
@@ -59,6 +61,17 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
 		|| { echo "deps: could not install$$missing with apt-get: install them by hand" >&2; exit 1; }; \
 	fi
+	@# mingw-w64's gcc and binutils, for the Windows x64 target: pyinc reads
+	@# the Windows headers as it sees them, and the tests check the Windows
+	@# includes against it (they skip with a message without it).
+	@missing=""; \
+	for p in $(MINGW_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the Windows target and its tests need them" >&2; }
 	@# Debian's debug build of 3.11, for the debug-build tests; they skip
 	@# with a message where it cannot be installed.
 	@command -v python3.11d >/dev/null 2>&1 || command -v python3.11-dbg >/dev/null 2>&1 || \
@@ -154,7 +167,7 @@ man:
 	@echo "man: $(BUILD)/man/pyinc.1 (read it with man -l $(BUILD)/man/pyinc.1)"
 
 regen-inc: build
-	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)
+	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid) $$([ -d .cache/src ] && echo --src .cache/src)
 
 bench: build deps
 	$(GO) run ./bench -pyinc $(PYINC)

@@ -76,6 +76,9 @@ func show(o showOptions) error {
 		if o.python != "" {
 			return fail("--across shows every Python found: --python does not apply")
 		}
+		if o.config.Target != "" || o.config.PyConfig != "" {
+			return fail("--across shows this machine's Pythons: for another --target, show one Python with --python")
+		}
 		return showAcross(o)
 	}
 	py, err := findPython(o.python, "", o.roots)
@@ -110,11 +113,15 @@ func notFound(py *cparse.Python, o showOptions) error {
 
 // model builds the layout model of py under the configuration flags.
 func model(py *cparse.Python, cfg configFlags) (*layout.Model, error) {
+	py, tg, err := cfg.forTarget(py)
+	if err != nil {
+		return nil, err
+	}
 	defines, err := cfg.resolve(py)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.Run(py, defines)
+	r, err := pipeline.RunFor(py, defines, tg)
 	if err != nil {
 		return nil, err
 	}

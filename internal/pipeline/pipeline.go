@@ -11,6 +11,7 @@ import (
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/layout"
+	"github.com/pyinc/pyinc/target"
 )
 
 // Version is pyinc's version, written into every generated file.
@@ -31,16 +32,22 @@ type Result struct {
 // Run parses py's headers under defines, builds the model and writes the
 // include, keeping what each stage produced.
 func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
-	u, err := cparse.Parse(py, defines)
+	return RunFor(py, defines, target.Default())
+}
+
+// RunFor is Run for the target tg. A libpython is checked against only
+// for the default target: it is the host's.
+func RunFor(py *cparse.Python, defines []cparse.Define, tg target.Target) (*Result, error) {
+	u, err := cparse.ParseFor(py, defines, tg)
 	if err != nil {
 		return nil, err
 	}
 	opt := layout.Options{}
-	if other := py.OtherBuild(defines); other != "" && py.LibPython != "" {
+	if other := py.OtherBuild(defines); other != "" && py.LibPython != "" && tg.IsDefault() {
 		// The libpython at hand is of another build: what it lacks says
 		// nothing of this configuration, so the EXTERNs stay as declared.
 		opt.Unchecked = fmt.Sprintf("%s is not a %s build; the EXTERNs are what the headers declare for this configuration", filepath.Base(py.LibPython), other)
-	} else if py.LibPython != "" {
+	} else if py.LibPython != "" && tg.IsDefault() {
 		exp, err := cparse.Exports(py.LibPython)
 		if err != nil {
 			return nil, err
