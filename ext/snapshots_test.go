@@ -11,7 +11,7 @@ import (
 )
 
 // TestSourcesAssembleForEverySnapshot assembles refext.asm and macros.asm,
-// without a warning, against every committed Python 3 include: also the
+// without a warning, against every committed Python 3 include for Linux: also the
 // configurations no interpreter here runs (3.14 free-threaded, whose str
 // state keeps interned as a plain unsigned char, and 3.12 trace-refs,
 // whose PyModule_Create2 is PyModule_Create2TraceRefs).
@@ -22,8 +22,8 @@ func TestSourcesAssembleForEverySnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Version, "2.") {
-			continue
+		if strings.HasPrefix(e.Version, "2.") || e.Target != "" {
+			continue // Python 2; another target's include (crosscheck assembles those)
 		}
 		for _, src := range []string{"refext.asm", "macros.asm"} {
 			e, src := e, src
