@@ -312,7 +312,7 @@ func Tags(py *cparse.Python, limitedAPI string, abi3t bool) (pyTag, abiTag, suff
 	if abi3t {
 		return "", "", "", &cparse.ConfigError{Part: cparse.ABI3TPart, Reason: "abi3t is a stable ABI: give the limited API's version too, 3.15 or later"}
 	}
-	if py.ExtSuffix == "" || py.ExtSuffix != filepath.Base(py.ExtSuffix) || strings.Contains(py.ExtSuffix, "..") {
+	if !cparse.ValidExtSuffix(py.ExtSuffix) {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]
