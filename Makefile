@@ -19,7 +19,9 @@
 #   make pythons     a Debian unstable tree in .cache/sid with CPython 3.14
 #                    and 3.15 (release and debug), for their tests, and
 #                    CPython's source from Debian's source packages in
-#                    .cache/src (Windows configuration headers)
+#                    .cache/src (Windows configuration headers), built into
+#                    .cache/cpython: 3.13 free-threaded (release and debug)
+#                    and 3.11 with trace-refs
 
 GO      ?= go
 BUILD   := build
@@ -32,6 +34,15 @@ PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 MINGW_DEBS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# What CPython's build needs beyond gcc and make for the modules the tests
+# use (zlib for ensurepip, ctypes, ssl for pip).
+CPYTHON_BUILD_DEBS := zlib1g-dev libffi-dev libssl-dev
+
+# The interpreters make pythons builds from source are found through
+# $$PYINC_PYTHON_PATH, like those on PATH (go test sets it by itself).
+empty :=
+space := $(empty) $(empty)
+export PYINC_PYTHON_PATH ?= $(subst $(space),:,$(abspath $(wildcard .cache/cpython/*/bin)))
 
 .PHONY: all build deps pythons test check ext wheels regen-inc bench pgo man clean
 
@@ -96,6 +107,15 @@ deps:
 pythons:
 	@./scripts/pythons.sh
 	@./scripts/cpython-src.sh
+	@missing=""; \
+	for p in $(CPYTHON_BUILD_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { echo "pythons: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "pythons: could not install$$missing; CPython's build may lack modules" >&2; }
+	@./scripts/cpython-build.sh
 
 test: deps pythons
 	$(GO) test -timeout 80m ./...

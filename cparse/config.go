@@ -3,6 +3,7 @@ package cparse
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,10 @@ import (
 type Config struct {
 	Defines    []string // NAME or NAME=VALUE
 	LimitedAPI string   // "3.X", or ""
+	// ABI3T targets PEP 803's abi3t as well as abi3 (Py_TARGET_ABI3T at
+	// the limited API's version, 3.15 or later): PyObject is opaque, and
+	// one module serves GIL and free-threaded builds.
+	ABI3T bool
 }
 
 var (
@@ -25,6 +30,7 @@ type ConfigPart string
 const (
 	DefinePart     ConfigPart = "define"
 	LimitedAPIPart ConfigPart = "limited API"
+	ABI3TPart      ConfigPart = "abi3t"
 )
 
 // ConfigError is a build configuration that cannot be: which part, the
@@ -55,8 +61,8 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 		if !identRE.MatchString(name) {
 			return nil, configError(DefinePart, d, "%q is not a C identifier; pass NAME or NAME=VALUE", name)
 		}
-		if name == "Py_LIMITED_API" {
-			return nil, configError(DefinePart, d, "the limited API is chosen by its version, not by this macro")
+		if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
+			return nil, configError(DefinePart, d, "the limited API is chosen by its version (and abi3t by its own option), not by this macro")
 		}
 		if err := checkDefineValue(name, val, ok); err != nil {
 			return nil, configError(DefinePart, d, "%v", err)
@@ -64,13 +70,24 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 		out = append(out, Define{Name: name, Value: val})
 	}
 	if c.LimitedAPI == "" {
+		if c.ABI3T {
+			return nil, configError(ABI3TPart, "", "abi3t is a stable ABI: give the limited API's version too, 3.15 or later")
+		}
 		return out, nil
 	}
 	minor, err := limitedMinor(c.LimitedAPI, py)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)}), nil
+	hex := fmt.Sprintf("0x03%02X0000", minor)
+	out = append(out, Define{Name: "Py_LIMITED_API", Value: hex})
+	if c.ABI3T {
+		if minor < 15 {
+			return nil, configError(ABI3TPart, "", "abi3t starts with the limited API of 3.15 (PEP 803), not %s", c.LimitedAPI)
+		}
+		out = append(out, Define{Name: "Py_TARGET_ABI3T", Value: hex})
+	}
+	return out, nil
 }
 
 // defineValueRE is what a -D value may be: C tokens of numbers, names
@@ -134,6 +151,23 @@ func (p *Python) IsDebug() bool {
 		}
 	}
 	return false
+}
+
+// OtherBuild names the first configuration macro among defines that py's
+// interpreter was not built with ("" when there is none): its libpython is
+// then not the one an extension of that configuration runs with, and does
+// not say which symbols it has. Py_REF_DEBUG comes with Py_DEBUG.
+func (p *Python) OtherBuild(defines []Define) string {
+	for _, d := range defines {
+		if !slices.Contains(ConfigMacros, d.Name) || d.Value == "0" || slices.Contains(p.Defines, d.Name) {
+			continue
+		}
+		if d.Name == "Py_REF_DEBUG" && p.IsDebug() {
+			continue
+		}
+		return d.Name
+	}
+	return ""
 }
 
 // ConfigMacros are the build configuration macros pyinc knows: those an

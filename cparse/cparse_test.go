@@ -189,7 +189,43 @@ func pyenvMachine(t *testing.T) string {
 	}
 	t.Setenv("PYENV_ROOT", root)
 	t.Setenv("PATH", t.TempDir())
+	t.Setenv(PythonPathEnv, "")
 	return root
+}
+
+// TestPythonPath: interpreters in $PYINC_PYTHON_PATH's directories are
+// found like those on PATH, after them, by version and by name.
+func TestPythonPath(t *testing.T) {
+	pyenvMachine(t)
+	var dirs []string
+	for _, v := range []struct{ ver, flags string }{{"3.96.2", "t"}, {"3.95.1", ""}} {
+		prefix := t.TempDir()
+		mm := v.ver[:4]
+		includeDir(t, prefix, mm+v.flags, "")
+		exe := filepath.Join(prefix, "bin", "python"+mm+v.flags)
+		fakeInterpreter(t, exe, prefix, v.ver, v.flags)
+		dirs = append(dirs, filepath.Join(prefix, "bin"))
+	}
+	t.Setenv(PythonPathEnv, strings.Join(dirs, string(os.PathListSeparator)))
+	var got []string
+	for _, p := range Discover() {
+		if p.Source == "pypath" {
+			got = append(got, filepath.Base(p.Interpreter))
+		}
+	}
+	if !reflect.DeepEqual(got, []string{"python3.96t", "python3.95"}) {
+		t.Errorf("Discover's %s Pythons: %v", PythonPathEnv, got)
+	}
+	if p, err := Find("3.96"); err != nil || filepath.Base(p.Interpreter) != "python3.96t" {
+		t.Errorf("Find(3.96): %+v, %v", p, err)
+	}
+	if p, err := Find("python3.95"); err != nil || p.Version != "3.95.1" {
+		t.Errorf("Find(python3.95) by name: %+v, %v", p, err)
+	}
+	t.Setenv(PythonPathEnv, "")
+	if _, err := Find("3.96"); err == nil {
+		t.Errorf("Find(3.96) without %s found one", PythonPathEnv)
+	}
 }
 
 func TestDiscoverAndFind(t *testing.T) {
@@ -330,6 +366,8 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ header, want string }{
 		{"typedef struct S {\n\tint a;\n\tint b c;\n} S;\n", "cannot parse the headers of Python 3.98.4: Python.h:3:"},
 		{"#ifndef OK\n#error \"no such platform\"\n#endif\n", `refuse this configuration (Py_DEBUG=1): Python.h:2: #error "no such platform"`},
+		// 3.11's object.h: an #error whose text is not a string.
+		{"#ifdef Py_DEBUG\n#  error Py_DEBUG is incompatible with this\n#endif\n", `refuse this configuration (Py_DEBUG=1): Python.h:2: #error "Py_DEBUG is incompatible with this"`},
 		// A width the front end refuses that is not a number in place
 		// (widebits.go): one line saying so.
 		{"#define W 116\nstruct S {\n\t__int128 m : W;\n};\n", "Python.h:3:15: a bitfield 116 bits wide, wider than the C front end reads (64 bits"},

@@ -29,7 +29,7 @@ type Python struct {
 	ExtSuffix   string   // EXT_SUFFIX, e.g. ".cpython-39-x86_64-linux-gnu.so"
 	ABIFlags    string   // "d", "m", "t", ...
 	Defines     []string // build configuration macros the interpreter was built with
-	Source      string   // how it was found: "pyenv", "PATH", "headers", "argument", "tree"
+	Source      string   // how it was found: "pyenv", "PATH", "pypath" ($PYINC_PYTHON_PATH), "headers", "argument", "tree"
 	// AfterDirs are searched after the host's system include directories:
 	// a tree's usr/include, for Debian's <multiarch/pythonX.Y/pyconfig.h>.
 	AfterDirs []string
@@ -257,10 +257,17 @@ func findLibPython(includeDir, mm, flags string) string {
 	return firstFile(cands)
 }
 
+// PythonPathEnv names the environment variable that lists more directories
+// (separated as in PATH) whose interpreters pyinc finds like those on PATH:
+// Pythons built from source into prefixes of their own (make pythons sets
+// it for the tests), without putting them on PATH.
+const PythonPathEnv = "PYINC_PYTHON_PATH"
+
 // Discover lists every Python on this machine: pyenv's versions, the
-// interpreters on PATH, then header directories in /usr/include and
-// /usr/local/include that no interpreter claimed. Newest first within each
-// source; duplicates (same include directory) are dropped.
+// interpreters on PATH, those in $PYINC_PYTHON_PATH's directories, then
+// header directories in /usr/include and /usr/local/include that no
+// interpreter claimed. Newest first within each source; duplicates (same
+// include directory) are dropped.
 func Discover() []*Python { return discover(func(string) bool { return true }) }
 
 // discover is Discover, querying only the candidates whose name (a pyenv
@@ -298,23 +305,25 @@ func discover(want func(name string) bool) []*Python {
 		}
 	}
 	shims := filepath.Join(pyenvRoot(), "shims")
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		if dir == "" || dir == shims {
-			continue
-		}
-		names, _ := filepath.Glob(filepath.Join(dir, "python*"))
-		sortByVersion(names, filepath.Base)
-		for _, n := range names {
-			if !interpNameRE.MatchString(filepath.Base(n)) || !want(filepath.Base(n)) {
+	for _, search := range []struct{ env, src string }{{"PATH", "PATH"}, {PythonPathEnv, "pypath"}} {
+		for _, dir := range filepath.SplitList(os.Getenv(search.env)) {
+			if dir == "" || dir == shims {
 				continue
 			}
-			real, err := filepath.EvalSymlinks(n)
-			if err != nil || slices.Contains(interps, real) {
-				continue
-			}
-			interps = append(interps, real)
-			if p, err := Query(n); err == nil {
-				add(p, "PATH")
+			names, _ := filepath.Glob(filepath.Join(dir, "python*"))
+			sortByVersion(names, filepath.Base)
+			for _, n := range names {
+				if !interpNameRE.MatchString(filepath.Base(n)) || !want(filepath.Base(n)) {
+					continue
+				}
+				real, err := filepath.EvalSymlinks(n)
+				if err != nil || slices.Contains(interps, real) {
+					continue
+				}
+				interps = append(interps, real)
+				if p, err := Query(n); err == nil {
+					add(p, search.src)
+				}
 			}
 		}
 	}
@@ -432,7 +441,7 @@ func Find(spec string, roots ...string) (*Python, error) {
 	}
 	exe := spec
 	if !strings.Contains(spec, "/") {
-		p, err := exec.LookPath(spec)
+		p, err := lookPython(spec)
 		if err != nil {
 			return nil, notFound("no interpreter %q on PATH", spec)
 		}
@@ -456,6 +465,21 @@ func Find(spec string, roots ...string) (*Python, error) {
 	}
 	p.Source = "argument"
 	return p, nil
+}
+
+// lookPython finds an interpreter by name on PATH, then in the
+// directories of $PYINC_PYTHON_PATH.
+func lookPython(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	for _, dir := range filepath.SplitList(os.Getenv(PythonPathEnv)) {
+		if c := filepath.Join(dir, name); dir != "" && isFile(c) {
+			return c, nil
+		}
+	}
+	return "", err
 }
 
 // sortByVersion sorts paths newest first by the version in key(path).

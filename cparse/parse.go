@@ -1,11 +1,14 @@
 package cparse
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"modernc.org/cc/v4"
@@ -162,6 +165,38 @@ func (u *Unit) CSource() string {
 // the position, then the directive's quoted text.
 var errorDirectiveRE = regexp.MustCompile(`^(.*?):([0-9]+):[0-9]+: ("[^"]*")$`)
 
+// positionRE splits the front end's message into file, line and text.
+var positionRE = regexp.MustCompile(`^(.*?):([0-9]+):[0-9]+: (.+)$`)
+
+// unquotedErrorDirective matches an #error whose text is not a string
+// (3.11's "#error Py_LIMITED_API is incompatible with Py_TRACE_REFS"): the
+// front end reports its tokens, so the line it names must be the
+// directive. It returns the match as errorDirectiveRE's, text quoted.
+func unquotedErrorDirective(l string) []string {
+	m := positionRE.FindStringSubmatch(l)
+	if m == nil {
+		return nil
+	}
+	n, _ := strconv.Atoi(m[2])
+	f, err := os.Open(m[1])
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 16<<20))
+	for i := 1; sc.Scan(); i++ {
+		if i == n {
+			if errorLineRE.MatchString(sc.Text()) {
+				return []string{l, m[1], m[2], strconv.Quote(m[3])}
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+var errorLineRE = regexp.MustCompile(`^\s*#\s*error\b`)
+
 // headerError turns the front end's error list into one line: the
 // header's own reason when an #error refused the configuration, else the
 // first problem with its file and line.
@@ -169,7 +204,11 @@ func headerError(err error, compiler string, u *Unit) error {
 	py, defines := u.Python, u.Defines
 	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
 	for _, l := range lines {
-		if m := errorDirectiveRE.FindStringSubmatch(l); m != nil {
+		m := errorDirectiveRE.FindStringSubmatch(l)
+		if m == nil {
+			m = unquotedErrorDirective(l)
+		}
+		if m != nil {
 			var cfg []string
 			for _, d := range defines {
 				cfg = append(cfg, d.Name+"="+d.Value)

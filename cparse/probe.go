@@ -34,9 +34,27 @@ type ProbeParam struct {
 
 // The values that stand for the initializer macros' parameters.
 const (
-	probeType = 0x7079696e63547970 // PyObject_HEAD_INIT's type
-	probeSize = 0x7079696e6353697a // PyVarObject_HEAD_INIT's size
+	probeType  = 0x7079696e63547970 // PyObject_HEAD_INIT's type
+	probeSize  = 0x7079696e6353697a // PyVarObject_HEAD_INIT's size
+	probeID    = 0x7079             // the PySlot_* macros' slot id (a uint16_t)
+	probeValue = 0x7079696e6356616c // and their value
 )
+
+// slotMacro is the probe of one of 3.15's PySlot_* initializers (PEP 793):
+// a slot id and a value of the type the macro casts it to.
+func slotMacro(name string) struct {
+	macro, ctype, args string
+	params             []ProbeParam
+} {
+	value := fmt.Sprintf("%dULL", uint64(probeValue))
+	if name == "PySlot_STATIC_DATA" {
+		value = "(void *)" + value // the only one that does not cast it
+	}
+	return struct {
+		macro, ctype, args string
+		params             []ProbeParam
+	}{name, "struct PySlot", fmt.Sprintf("%d, %s", probeID, value), []ProbeParam{{"id", probeID}, {"value", probeValue}}}
+}
 
 // initMacros are the initializer macros probed, in the order the include
 // lists them: the type each initializes, the arguments the probe passes
@@ -51,6 +69,12 @@ var initMacros = []struct {
 		[]ProbeParam{{"type", probeType}}},
 	{"PyVarObject_HEAD_INIT", "PyVarObject", fmt.Sprintf("(PyTypeObject *)%dULL, %dLL", uint64(probeType), int64(probeSize)),
 		[]ProbeParam{{"type", probeType}, {"size", probeSize}}},
+	// 3.15's module export (PEP 793): slot entries, the end of a slot
+	// array, and the ABI information the Py_mod_abi slot points at.
+	slotMacro("PySlot_DATA"), slotMacro("PySlot_FUNC"), slotMacro("PySlot_SIZE"), slotMacro("PySlot_INT64"),
+	slotMacro("PySlot_UINT64"), slotMacro("PySlot_STATIC_DATA"), slotMacro("PySlot_PTR"), slotMacro("PySlot_PTR_STATIC"),
+	{"PySlot_END", "struct PySlot", "", nil},
+	{"_PyABIInfo_DEFAULT", "PyABIInfo", "", nil},
 }
 
 // Singletons are the object macros whose data symbols the include names.

@@ -143,9 +143,15 @@ func checkVariantFacts(t *testing.T, py *cparse.Python, variant string, m *layou
 	}
 	major, _ := version(py)
 	switch variant {
-	case "debug", "freethreaded", "limited-3.6", "limited-own":
+	case "debug", "limited-3.6", "limited-own":
 		if major == 3 && m.RefCount.Kind != layout.RefCall {
 			t.Errorf("%s: refcount macros should call the exported functions, got scheme %q", variant, m.RefCount.Why)
+		}
+	case "freethreaded":
+		// Release builds count references inline, biased by thread
+		// (TestRefcountMacros runs them against gcc's).
+		if want := map[bool]layout.RefKind{true: layout.RefCall, false: layout.RefBiased}[py.IsDebug()]; m.RefCount.Kind != want {
+			t.Errorf("%s: refcount scheme %q, want kind %d", variant, m.RefCount.Why, want)
 		}
 	case "tracerefs":
 		// Through 3.12 the headers rename it (3.13 dropped the rename);
@@ -181,9 +187,13 @@ func TestTreeAgainstGCC(t *testing.T) {
 		for _, v := range []struct {
 			name    string
 			defines []cparse.Define
-		}{{"base", nil}, {"freethreaded", []cparse.Define{{Name: "Py_GIL_DISABLED", Value: "1"}}}} {
+		}{{"base", nil}, {"freethreaded", []cparse.Define{{Name: "Py_GIL_DISABLED", Value: "1"}}},
+			{"abi3t", []cparse.Define{{Name: "Py_TARGET_ABI3T", Value: "0x030F0000"}, {Name: "Py_LIMITED_API", Value: "0x030F0000"}}}} {
 			py, v := py, v
 			t.Run(testName(py)+"/"+v.name, func(t *testing.T) {
+				if v.name == "abi3t" && py.MajorMinor() == "3.14" {
+					t.Skip("abi3t starts at 3.15 (PEP 803)")
+				}
 				t.Parallel()
 				u, m, inc := generate(t, py, v.defines)
 				checkAgainstGCC(t, u, m, inc)
@@ -191,8 +201,14 @@ func TestTreeAgainstGCC(t *testing.T) {
 					t.Fatalf("no reference counting macros: %v", m.Omitted)
 				}
 				want := layout.RefU32
-				if py.IsDebug() || v.defines != nil {
+				switch {
+				case py.IsDebug() || v.name == "abi3t":
 					want = layout.RefCall
+				case v.name == "freethreaded":
+					want = layout.RefBiased
+				}
+				if v.name == "abi3t" && bytes.Contains(inc, []byte("STRUC PyObject\n")) {
+					t.Errorf("abi3t: PyObject is laid out; the headers make it opaque")
 				}
 				if m.RefCount.Kind != want {
 					t.Errorf("refcount scheme %q, want kind %d", m.RefCount.Why, want)

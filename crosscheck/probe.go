@@ -142,8 +142,13 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 	}
 	for _, in := range m.Inits {
 		p.Counts.Inits++
-		args := map[string]string{"type": "0x1234", "size": "0x5678"}
-		cargs := map[string]string{"type": "(PyTypeObject *)0x1234", "size": "0x5678"}
+		// PySlot_*'s id is a uint16_t: a wider one shows the macro cuts it
+		// as C does.
+		args := map[string]string{"type": "0x1234", "size": "0x5678", "id": "0x30055", "value": "0x1122334455667788"}
+		cargs := map[string]string{"type": "(PyTypeObject *)0x1234", "size": "0x5678", "id": "0x30055", "value": "0x1122334455667788LL"}
+		if in.Name == "PySlot_STATIC_DATA" {
+			cargs["value"] = "(void *)" + cargs["value"] // the one that does not cast its value
+		}
 		var na, ca []string
 		for _, prm := range in.Params {
 			na, ca = append(na, args[prm.Name]), append(ca, cargs[prm.Name])

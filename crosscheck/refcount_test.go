@@ -14,11 +14,23 @@ import (
 )
 
 // refcountAsm wraps the include's macros in functions C can call, each
-// macro with the object in rdi and in another register: at zero,
-// Py_DECREF moves its register into rdi for the deallocator.
+// macro with the object in rdi and in other registers: at zero,
+// Py_DECREF moves its register into rdi for the deallocator; r11 is the
+// free-threaded macros' scratch register, which they then trade for r10.
 const refcountAsm = `%include "python.inc"
 section .text
 global asm_incref, asm_incref_rax, asm_xincref_rsi, asm_decref, asm_decref_rax, asm_xdecref_rsi
+global asm_incref_r11, asm_decref_r11
+asm_incref_r11:
+    mov r11, rdi
+    Py_INCREF r11
+    ret
+asm_decref_r11:
+    sub rsp, 8
+    mov r11, rdi
+    Py_DECREF r11
+    add rsp, 8
+    ret
 asm_incref:
     Py_INCREF rdi
     ret
@@ -67,7 +79,7 @@ var refcounts = []uint64{
 }
 
 // refcountMacros are the pairs refcountProgram compares per count.
-const refcountMacros = 6
+const refcountMacros = 8
 
 // refcountProgram sets the headers' Py_INCREF and Py_DECREF, compiled by
 // gcc, against the include's, from each of refcounts (the C array COUNTS).
@@ -83,8 +95,8 @@ const refcountProgram = `
 #include <sys/wait.h>
 #include <unistd.h>
 
-void asm_incref(PyObject *), asm_incref_rax(PyObject *), asm_xincref_rsi(PyObject *);
-void asm_decref(PyObject *), asm_decref_rax(PyObject *), asm_xdecref_rsi(PyObject *);
+void asm_incref(PyObject *), asm_incref_rax(PyObject *), asm_xincref_rsi(PyObject *), asm_incref_r11(PyObject *);
+void asm_decref(PyObject *), asm_decref_rax(PyObject *), asm_xdecref_rsi(PyObject *), asm_decref_r11(PyObject *);
 static void c_incref(PyObject *op) { Py_INCREF(op); }
 static void c_xincref(PyObject *op) { Py_XINCREF(op); }
 static void c_decref(PyObject *op) { Py_DECREF(op); }
@@ -170,9 +182,11 @@ int main(void)
         compare("Py_INCREF", c_incref, asm_incref, counts[i]);
         compare("Py_INCREF rax", c_incref, asm_incref_rax, counts[i]);
         compare("Py_XINCREF rsi", c_xincref, asm_xincref_rsi, counts[i]);
+        compare("Py_INCREF r11", c_incref, asm_incref_r11, counts[i]);
         compare("Py_DECREF", c_decref, asm_decref, counts[i]);
         compare("Py_DECREF rax", c_decref, asm_decref_rax, counts[i]);
         compare("Py_XDECREF rsi", c_xdecref, asm_xdecref_rsi, counts[i]);
+        compare("Py_DECREF r11", c_decref, asm_decref_r11, counts[i]);
     }
     printf("checked %d, %d of them read-only\n", checked, readonly);
     return bad;
@@ -181,8 +195,9 @@ int main(void)
 
 // TestRefcountMacros checks the include's inline reference counting
 // against gcc for every Python found, the tree's too: refcountProgram.
-// Each Python is checked as built and with Py_TRACE_REFS; schemes that
-// call the exported functions (debug, free-threaded and limited-API builds)
+// Each Python is checked as built, with Py_TRACE_REFS and, from 3.13,
+// free-threaded (Py_GIL_DISABLED: biased counting, biasedProgram);
+// schemes that call the exported functions (debug and limited-API builds)
 // have nothing inline to check.
 func TestRefcountMacros(t *testing.T) {
 	needTools(t, "gcc", "nasm")
@@ -194,7 +209,11 @@ func TestRefcountMacros(t *testing.T) {
 			for _, v := range []struct {
 				name    string
 				defines []cparse.Define
-			}{{"", nil}, {"/tracerefs", []cparse.Define{{Name: "Py_TRACE_REFS", Value: "1"}}}} {
+			}{{"", nil}, {"/tracerefs", []cparse.Define{{Name: "Py_TRACE_REFS", Value: "1"}}},
+				{"/freethreaded", []cparse.Define{{Name: "Py_GIL_DISABLED", Value: "1"}}}} {
+				if v.name == "/freethreaded" && (testutil.HasDefine(py, "Py_GIL_DISABLED") || !atLeast313(py)) {
+					continue // as built already, or no free-threaded headers
+				}
 				r, err := pipeline.Run(py, v.defines)
 				if err != nil && strings.Contains(err.Error(), "refuse this configuration") {
 					t.Run(testName(py)+v.name, func(t *testing.T) { t.Skipf("the headers refuse it: %v", err) })
@@ -210,6 +229,10 @@ func TestRefcountMacros(t *testing.T) {
 				kinds[rc.Kind] = true
 				t.Run(testName(py)+v.name, func(t *testing.T) {
 					t.Parallel()
+					if rc.Kind == layout.RefBiased {
+						checkBiased(t, r.Unit, r.Include)
+						return
+					}
 					checkRefcount(t, r.Unit, r.Include, rc.Kind != layout.RefPlain)
 				})
 			}
@@ -217,11 +240,19 @@ func TestRefcountMacros(t *testing.T) {
 	}
 	check(t, installed(t))
 	t.Run("tree", func(t *testing.T) { check(t, testutil.TreePythons(t)) })
-	for k, name := range map[layout.RefKind]string{layout.RefPlain: "plain", layout.RefSplit: "3.12-split", layout.RefU32: "3.14-u32"} {
+	for k, name := range map[layout.RefKind]string{layout.RefPlain: "plain", layout.RefSplit: "3.12-split", layout.RefU32: "3.14-u32", layout.RefBiased: "free-threaded"} {
 		if !kinds[k] {
 			t.Run("missing-"+name, func(t *testing.T) { t.Skipf("no Python here counts references the %s way: not checked", name) })
 		}
 	}
+}
+
+// atLeast313 reports whether py is CPython 3.13 or newer, whose headers
+// have a free-threaded configuration.
+func atLeast313(py *cparse.Python) bool {
+	var major, minor int
+	fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
+	return major > 3 || major == 3 && minor >= 13
 }
 
 // checkRefcount runs refcountProgram for one include; immortal says the

@@ -3,10 +3,15 @@ package crosscheck
 import (
 	"bufio"
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/internal/testutil"
 )
 
 // TestProbeCatchesErrors breaks a correct include in the ways hand-written
@@ -89,5 +94,51 @@ func TestExternsResolve(t *testing.T) {
 			}
 			t.Logf("%d EXTERNs, all defined by %s", n, py.LibPython)
 		})
+	}
+}
+
+// TestExternsOtherBuild: an include for a configuration the interpreter
+// was not built with keeps the EXTERNs the headers declare for it, since
+// the libpython at hand (of another build) cannot say what a libpython of
+// that build exports, and says so in its header; a module that calls them
+// assembles. An interpreter of that build checks its own (TestExternsResolve).
+func TestExternsOtherBuild(t *testing.T) {
+	needTools(t, "nasm")
+	variants := []struct {
+		define, from string
+		externs      []string
+	}{
+		{"Py_TRACE_REFS", "3.12", []string{"PyModule_Create2TraceRefs"}},
+		{"Py_GIL_DISABLED", "3.13", []string{"_Py_DecRefShared", "_Py_MergeZeroLocalRefcount", "PyUnstable_Module_SetGIL"}},
+	}
+	for _, py := range installed(t) {
+		for _, v := range variants {
+			if py.LibPython == "" || py.MajorMinor() != v.from || py.OtherBuild([]cparse.Define{{Name: v.define, Value: "1"}}) == "" {
+				continue
+			}
+			t.Run(testName(py)+"/"+v.define, func(t *testing.T) {
+				_, _, inc := generate(t, py, []cparse.Define{{Name: v.define, Value: "1"}})
+				want := "; Symbols: not checked: " + filepath.Base(py.LibPython) + " is not a " + v.define + " build"
+				if !bytes.Contains(inc, []byte(want)) {
+					t.Errorf("the header does not say %q", want)
+				}
+				externs := map[string]bool{}
+				for _, m := range externRE.FindAllSubmatch(inc, -1) {
+					externs[strings.TrimPrefix(string(m[1]), "$")] = true
+				}
+				src := "%include \"python.inc\"\nsection .text\nf:\n"
+				for _, name := range v.externs {
+					if !externs[name] {
+						t.Errorf("no EXTERN %s", name)
+					}
+					src += "    call " + name + " wrt ..plt\n"
+				}
+				src += "    call PyModule_Create2 wrt ..plt\n"
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, "python.inc"), inc, 0o644)
+				os.WriteFile(filepath.Join(dir, "m.asm"), []byte(src), 0o644)
+				testutil.Run(t, dir, nil, "nasm", "-f", "elf64", "-o", "m.o", "m.asm")
+			})
+		}
 	}
 }

@@ -68,6 +68,8 @@ func (e *nasm) header(opt Options) {
 	lib := "not checked: no libpython was found"
 	if m.ExportsChecked {
 		lib = "checked against the exports of " + m.LibPython
+	} else if m.ExportsUnchecked != "" {
+		lib = "not checked: " + m.ExportsUnchecked
 	}
 	e.p(headerFormat, m.PyVersion, opt.Generator)
 	e.p("; Build configuration: %s\n", cfg)
@@ -385,24 +387,50 @@ func initData(in layout.Init) (string, bool) {
 	}
 	var items []string
 	for off := int64(0); off < n; off += 8 {
-		item := ""
-		for _, p := range in.Params {
-			if p.Offset == off && p.Size == 8 {
-				item = "(" + p.Name + ")"
-			} else if p.Offset > off-8 && p.Offset < off+8 && p.Offset != off || p.Offset == off && p.Size != 8 {
-				return "", false
-			}
-		}
-		if item == "" {
-			v := binary.LittleEndian.Uint64(in.Bytes[off:])
-			item = intLiteral(v, false)
-			if v > 0xFFFF {
-				item = fmt.Sprintf("0x%X", v)
-			}
+		item, ok := initWord(in, off)
+		if !ok {
+			return "", false
 		}
 		items = append(items, item)
 	}
 	return "dq " + strings.Join(items, ", "), true
+}
+
+// initWord writes the 8 bytes of in at off: a number, a parameter that
+// fills them, or the number or'ed with narrower parameters shifted into
+// place, each cut to its width as C's conversion to the member's type
+// cuts it (3.15's PySlot_DATA: a 16-bit id beside the flags). ok is false
+// when a parameter straddles the word.
+func initWord(in layout.Init, off int64) (string, bool) {
+	v := binary.LittleEndian.Uint64(in.Bytes[off:])
+	var parts []string
+	for _, p := range in.Params {
+		switch {
+		case p.Offset+p.Size <= off || p.Offset >= off+8:
+			continue
+		case p.Offset < off || p.Offset+p.Size > off+8:
+			return "", false
+		case p.Size == 8:
+			return "(" + p.Name + ")", true
+		}
+		shift := 8 * (p.Offset - off)
+		part := fmt.Sprintf("((%s) & 0x%X)", p.Name, uint64(1)<<(8*p.Size)-1)
+		if shift > 0 {
+			part = fmt.Sprintf("(%s << %d)", part, shift)
+		}
+		parts = append(parts, part)
+	}
+	item := intLiteral(v, false)
+	if v > 0xFFFF {
+		item = fmt.Sprintf("0x%X", v)
+	}
+	if len(parts) == 0 {
+		return item, true
+	}
+	if v != 0 {
+		parts = append([]string{item}, parts...)
+	}
+	return strings.Join(parts, " | "), true
 }
 
 func (e *nasm) symbols() {

@@ -43,6 +43,8 @@ func (e *nasm) refcount() {
 		e.p("    dec dword [%%1 + PyObject.%s]\n    jnz %%%%alive\n", rc.Field)
 		e.dealloc(rc)
 		e.p("%%%%alive:\n%%endmacro\n")
+	case layout.RefBiased:
+		e.biased(rc)
 	case layout.RefSplit:
 		// The low 32 bits saturate: at 0xFFFFFFFF the object is immortal
 		// and is not written at all, as the headers' Py_INCREF does: an
@@ -86,6 +88,23 @@ func (e *nasm) refcount() {
 		}
 		e.p("    ret\n%%endmacro\n")
 	}
+}
+
+// biased writes the free-threaded macros: the headers' Py_INCREF and
+// Py_DECREF, with the thread id _Py_ThreadId reads (the thread pointer at
+// fs:0) compared with the object's owner in r11 (r10 when the object is in
+// r11).
+func (e *nasm) biased(rc *layout.RefCount) {
+	e.p("%%macro _pyinc_owned 1 ; ZF: the running thread owns the object in %%1\n")
+	e.p("    %%ifidni %%1, r11\n        mov r10, [abs fs:0]\n        cmp [%%1 + PyObject.%s], r10\n", rc.Owner)
+	e.p("    %%else\n        mov r11, [abs fs:0]\n        cmp [%%1 + PyObject.%s], r11\n    %%endif\n%%endmacro\n", rc.Owner)
+	e.p("%%macro Py_INCREF 1\n    cmp dword [%%1 + PyObject.%s], %s\n    je %%%%done ; immortal\n", rc.Field, Name(rc.Immortal))
+	e.p("    _pyinc_owned %%1\n    jne %%%%shared\n    inc dword [%%1 + PyObject.%s]\n    jmp %%%%done\n", rc.Field)
+	e.p("%%%%shared:\n    lock add qword [%%1 + PyObject.%s], 1 << %s\n%%%%done:\n%%endmacro\n", rc.Shared, Name(rc.SharedShift))
+	e.p("%%macro Py_DECREF 1\n    cmp dword [%%1 + PyObject.%s], %s\n    je %%%%done ; immortal\n", rc.Field, Name(rc.Immortal))
+	e.p("    _pyinc_owned %%1\n    jne %%%%shared\n    dec dword [%%1 + PyObject.%s]\n    jnz %%%%done\n", rc.Field)
+	e.p("    _pyinc_call_with %s, %%1\n    jmp %%%%done\n", rc.Merge)
+	e.p("%%%%shared:\n    _pyinc_call_with %s, %%1\n%%%%done:\n%%endmacro\n", rc.DecShared)
 }
 
 func (e *nasm) singleton(name string) *layout.Alias {
@@ -146,12 +165,18 @@ func incClobbers(rc *layout.RefCount) string {
 	if rc.Kind == layout.RefCall {
 		return "call " + rc.Inc + ": caller-saved registers and flags"
 	}
+	if rc.Kind == layout.RefBiased {
+		return "inline: flags and r11 (r10 for an object in r11)"
+	}
 	return "inline: flags only"
 }
 
 func decClobbers(rc *layout.RefCount) string {
 	if rc.Kind == layout.RefCall {
 		return "call " + rc.Dec + ": caller-saved registers and flags"
+	}
+	if rc.Kind == layout.RefBiased {
+		return "inline: flags and r11 (r10 for an object in r11); at\n;                               zero, or for another thread's object, it calls " + rc.Merge + "\n;                               or " + rc.DecShared + ": caller-saved registers"
 	}
 	return "inline: flags; at zero it calls the deallocator: caller-saved registers"
 }

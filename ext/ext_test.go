@@ -30,9 +30,13 @@ func TestRefext(t *testing.T) {
 	src, _ := filepath.Abs("refext.asm")
 	script, _ := filepath.Abs("test_refext.py")
 	sawDebug := false
+	saw := map[string]bool{}
 	for _, py := range testutil.Pythons(t) {
 		if strings.Contains(strings.Join(py.Defines, ","), "Py_DEBUG") {
 			sawDebug = true
+		}
+		for _, d := range []string{"Py_GIL_DISABLED", "Py_TRACE_REFS"} {
+			saw[d] = saw[d] || testutil.HasDefine(py, d)
 		}
 		t.Run(testutil.Name(py), func(t *testing.T) {
 			skipUnlessImportable(t, py, "the reference extension")
@@ -54,6 +58,12 @@ func TestRefext(t *testing.T) {
 		t.Run("debug-build", func(t *testing.T) {
 			t.Skip("no debug build of Python installed (Debian: python3.11-dbg, installed by make deps): debug refcounting not tested")
 		})
+	}
+	if !saw["Py_GIL_DISABLED"] {
+		t.Run("free-threaded", func(t *testing.T) { testutil.SkipNoBuild(t, "3.13t", "refext on a free-threaded Python") })
+	}
+	if !saw["Py_TRACE_REFS"] {
+		t.Run("trace-refs", func(t *testing.T) { testutil.SkipNoBuild(t, "3.11-trace", "refext on a trace-refs Python") })
 	}
 }
 
@@ -86,7 +96,10 @@ func TestRefextABI3(t *testing.T) {
 	script, _ := filepath.Abs("test_refext.py")
 	var pys []*cparse.Python
 	for _, py := range testutil.Pythons(t) {
-		if py.Interpreter != "" && atLeast(py.Version, "3.6") {
+		// abi3 is not for free-threaded builds (PEP 803's abi3t is), nor
+		// for trace-refs builds before 3.13 (another PyObject).
+		if py.Interpreter != "" && atLeast(py.Version, "3.6") && !testutil.HasDefine(py, "Py_GIL_DISABLED") &&
+			!(testutil.HasDefine(py, "Py_TRACE_REFS") && !atLeast(py.Version, "3.13")) {
 			pys = append(pys, py)
 		}
 	}
@@ -190,4 +203,100 @@ func TestRefextInTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefcountThreads builds rcthreads.asm for every Python 3 found and
+// runs test_rcthreads.py: four threads incrementing and decrementing the
+// same objects a million times leave every count as it was. On a
+// free-threaded Python (3.13t, make pythons) the module runs without the
+// GIL, so the include's biased counting races as the headers' does.
+func TestRefcountThreads(t *testing.T) {
+	src, _ := filepath.Abs("rcthreads.asm")
+	script, _ := filepath.Abs("test_rcthreads.py")
+	sawFT := false
+	for _, py := range testutil.Pythons(t) {
+		if testutil.HasDefine(py, "Py_GIL_DISABLED") && !py.IsDebug() {
+			sawFT = true
+		}
+		t.Run(testutil.Name(py), func(t *testing.T) {
+			skipUnlessImportable(t, py, "rcthreads")
+			t.Parallel()
+			dir := t.TempDir()
+			testutil.BuildModule(t, py, dir, src, "rcthreads", py.ExtSuffix)
+			inc, _ := os.ReadFile(filepath.Join(dir, "python.inc"))
+			if testutil.HasDefine(py, "Py_GIL_DISABLED") && !py.IsDebug() && !strings.Contains(string(inc), "lock add qword") {
+				t.Errorf("the free-threaded include's Py_INCREF is not inline")
+			}
+			out := testutil.Run(t, dir, []string{"PYTHONPATH=" + dir}, py.Interpreter, script)
+			if !strings.HasSuffix(out, "ok\n") {
+				t.Fatalf("test_rcthreads.py under %s:\n%s", py.Interpreter, out)
+			}
+		})
+	}
+	if !sawFT {
+		t.Run("free-threaded", func(t *testing.T) {
+			testutil.SkipNoBuild(t, "3.13t", "the free-threaded Py_INCREF and Py_DECREF under threads")
+		})
+	}
+}
+
+// TestRefextABI3T builds refext the abi3t way (pyinc build --limited-api
+// 3.15 --abi3t, PEP 803) with the headers of the tree's 3.15: one module,
+// refext.abi3t.so, in a cp315-abi3.abi3t wheel, for GIL and free-threaded
+// 3.15+. It runs test_refext.py under each 3.15+ of the tree (release and
+// debug: the GIL side; no free-threaded 3.15 can be built here), where
+// 3.15 makes the module through PyModExport_refext, the only export; and
+// pip installs the wheel into a venv of the tree's 3.15 and imports it.
+func TestRefextABI3T(t *testing.T) {
+	root := testutil.Tree(t)
+	var builder *cparse.Python
+	var runners []*cparse.Python
+	for _, py := range testutil.TreePythons(t) {
+		if atLeast(py.Version, "3.15") {
+			runners = append(runners, py)
+			if !py.IsDebug() && builder == nil {
+				builder = py
+			}
+		}
+	}
+	if builder == nil {
+		t.Skip("the tree has no release build of Python 3.15")
+	}
+	out, err := os.MkdirTemp(filepath.Join(root, "tmp"), "abi3t-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(out)
+	whl := strings.TrimSpace(testutil.Run(t, "", nil, testutil.Pyinc(t), "build", ".", "--root", root, "--python", builder.Interpreter,
+		"--limited-api", "3.15", "--abi3t", "-q", "-o", out))
+	if !strings.HasPrefix(filepath.Base(whl), "refext-0.1.0-cp315-abi3.abi3t-") {
+		t.Fatalf("wheel %s: want the tags cp315-abi3.abi3t (PEP 803)", filepath.Base(whl))
+	}
+	testutil.Run(t, out, nil, "unzip", "-q", whl, "refext.abi3t.so")
+	script, _ := os.ReadFile("test_refext.py")
+	os.WriteFile(filepath.Join(out, "test_refext.py"), script, 0o644)
+	in := "/tmp/" + filepath.Base(out)
+	env := []string{"PYTHONPATH=" + in, "REFEXT_LIMITED_API=3.15"}
+	for _, py := range runners {
+		t.Run(testutil.Name(py), func(t *testing.T) {
+			rel := strings.TrimPrefix(py.Interpreter, root)
+			got := testutil.RunInTree(t, root, env, rel, "-c",
+				"import refext; assert refext.__file__.endswith('/refext.abi3t.so'), refext.__file__; "+
+					"assert refext._export == 'PyModExport_refext', refext._export; exec(open('"+in+"/test_refext.py').read())")
+			if !strings.HasSuffix(got, "ok\n") {
+				t.Fatalf("test_refext.py under %s in the tree with refext.abi3t.so:\n%s", rel, got)
+			}
+		})
+	}
+	t.Run("pip", func(t *testing.T) {
+		rel := strings.TrimPrefix(builder.Interpreter, root)
+		testutil.RunInTree(t, root, nil, rel, "-m", "venv", in+"/venv")
+		testutil.RunInTree(t, root, nil, in+"/venv/bin/python", "-m", "pip", "--disable-pip-version-check", "install", "--no-index",
+			in+"/"+filepath.Base(whl))
+		got := testutil.RunInTree(t, root, []string{"REFEXT_LIMITED_API=3.15"}, in+"/venv/bin/python", "-c",
+			"import sys, refext; assert refext.__file__.startswith(sys.prefix), refext.__file__; exec(open('"+in+"/test_refext.py').read())")
+		if !strings.HasSuffix(got, "ok\n") {
+			t.Fatalf("test_refext.py with the abi3t wheel installed by pip:\n%s", got)
+		}
+	})
 }

@@ -385,13 +385,28 @@ str_info:
  %define S_ASCII    _PyUnicodeObject_state.ascii
 %endif
 
+; interned is a bitfield, except in free-threaded builds from 3.14, where
+; it is an unsigned char of its own (threads read it atomically): then
+; the struct has a plain member and no S.interned_SHIFT.
+%ifdef PyASCIIObject.state.interned_SHIFT
+ %define S_INTERNED_BITS 1
+%elifdef _PyUnicodeObject_state.interned_SHIFT
+ %define S_INTERNED_BITS 1
+%else
+ %define S_INTERNED_BITS 0
+%endif
+
 ; str_state(self, s): (interned, kind, compact, ascii, kind read into a
 ; 32-bit register, compact by PY_BF_TEST, ascii by PY_BF_TEST).
 str_state:
     push rbx
     sub rsp, 16                     ; two stack arguments; aligned
     mov rbx, rsi
+%if S_INTERNED_BITS
     PY_BF_LOAD rsi, STATE(rbx), S_INTERNED
+%else
+    movzx esi, byte [STATE(rbx) + S_INTERNED]
+%endif
     PY_BF_LOAD rdx, STATE(rbx), S_KIND
     PY_BF_LOAD rcx, STATE(rbx), S_COMPACT
     PY_BF_LOAD r8, STATE(rbx), S_ASCII

@@ -45,7 +45,10 @@ func TestMacrosABI3(t *testing.T) {
 	for _, py := range testutil.Pythons(t) {
 		var major, minor int
 		fmt.Sscanf(py.Version, "%d.%d", &major, &minor)
-		if py.Interpreter != "" && major == 3 && minor >= 6 {
+		// abi3 is not for free-threaded builds (PEP 803's abi3t is), nor
+		// for trace-refs builds before 3.13 (another PyObject).
+		if py.Interpreter != "" && major == 3 && minor >= 6 && !testutil.HasDefine(py, "Py_GIL_DISABLED") &&
+			!(testutil.HasDefine(py, "Py_TRACE_REFS") && minor < 13) {
 			runners = append(runners, py)
 		}
 	}

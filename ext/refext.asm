@@ -9,9 +9,16 @@
 ;   refext.multiply_fast(a, b)  the same, as METH_FASTCALL (3.7+, full API)
 ;   refext.identity(obj)    obj itself, as a new reference
 ;   refext.Counter(start=0) a 64-bit counter: .value (read-only), .increment()
+;   refext._export          which export made the module: "PyInit_refext" or
+;                           "PyModExport_refext"
 ;
 ; The module initialises in two phases (PEP 489): PyInit_refext returns the
 ; module definition, and CPython runs its Py_mod_exec slot on each new module.
+; Built for 3.15 or later (its full API, or its limited API) it also exports
+; PyModExport_refext (PEP 793), which 3.15 looks for first: an array of
+; PySlot entries that says the same. For abi3t (pyinc build --limited-api
+; 3.15 --abi3t, PEP 803), where PyObject and PyModuleDef are opaque, that is
+; the only export, and Counter keeps its count in type data (PEP 697).
 ;
 ; Calling convention (System V): a METH_* function gets self in rdi and its
 ; arguments in rsi (METH_VARARGS: the tuple; METH_O: the one object); it
@@ -55,9 +62,12 @@ default rel
 ; without taking a reference (the include's Py_RETURN_NONE still takes
 ; one, harmlessly). A module for a limited API older than 3.12 also runs
 ; where None is mortal, so it takes one.
+; From the limited API of 3.13 None is not data the module links to but
+; what Py_GetConstantBorrowed returns, which the include's Py_RETURN_NONE
+; calls.
 %define REFEXT_NONE_IMMORTAL 0
 %ifdef Py_LIMITED_API
- %if Py_LIMITED_API >= 0x030C0000
+ %if Py_LIMITED_API >= 0x030C0000 && Py_LIMITED_API < 0x030D0000
   %define REFEXT_NONE_IMMORTAL 1
  %endif
 %elif PY_VERSION_HEX >= 0x030C0000
@@ -74,11 +84,38 @@ default rel
  %endif
 %endmacro
 
+; PyModExport_refext where the Pythons it is for look for it: 3.15 and
+; later (the include has PySlot_END from 3.15's headers).
+%define REFEXT_EXPORT_HOOK 0
+%ifdef PySlot_END
+ %ifdef Py_LIMITED_API
+  %if Py_LIMITED_API >= 0x030F0000
+   %define REFEXT_EXPORT_HOOK 1
+  %endif
+ %elif PY_VERSION_HEX >= 0x030F0000
+  %define REFEXT_EXPORT_HOOK 1
+ %endif
+%endif
+; abi3t: PyObject and PyModuleDef are opaque (no PyObject_size, no
+; PyModuleDef), so no PyInit_refext, and Counter's count is type data.
+%define REFEXT_ABI3T 0
+%ifdef Py_TARGET_ABI3T
+ %define REFEXT_ABI3T 1
+%endif
+
+%if REFEXT_ABI3T
+; A Counter instance's own data (PEP 697), after whatever head the
+; running Python's objects have: the count (a C long long).
+STRUC CounterObject
+    .value:    resb SIZEOF_LONG_LONG
+ENDSTRUC
+%else
 ; A Counter instance: the object head, then the count (a C long long).
 STRUC CounterObject
     .ob_base:  resb PyObject_size
     .value:    resb SIZEOF_LONG_LONG
 ENDSTRUC
+%endif
 
 section .rodata
 modname:      db "refext", 0
@@ -106,7 +143,11 @@ value_doc:    db "The count (read-only).", 0
 inc_name:     db "increment", 0
 inc_doc:      db `increment($self, /)\n--\n\nAdd one to the count. OverflowError at 2**63 - 1, leaving it unchanged.`, 0
 inc_overflow: db "Counter.increment() would pass 2**63 - 1", 0
+not_counter:  db "not a refext.Counter", 0
 repr_fmt:     db "refext.Counter(%lld)", 0
+export_key:   db "_export", 0
+init_name:    db "PyInit_refext", 0
+export_name:  db "PyModExport_refext", 0
 
 section .data
 align 8
@@ -139,13 +180,24 @@ methods:
     iend
     NullMethodDef
 
+; What interpreters with their own GIL may do, as the module's slots say
+; it (REFEXT_INTERPRETERS), where the headers have the slot.
+%ifdef Py_mod_multiple_interpreters
+ %ifdef Py_LIMITED_API
+  %define REFEXT_INTERPRETERS Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
+ %else
+  %define REFEXT_INTERPRETERS Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
+ %endif
+%endif
+
+%if !REFEXT_ABI3T
 ; The module's slots: CPython runs refext_exec on each module object it
 ; makes from moddef, in each interpreter that imports refext.
 align 8
 modslots:
     istruc PyModuleDef_Slot
         at PyModuleDef_Slot.slot,  dd Py_mod_exec
-        at PyModuleDef_Slot.value, dq refext_exec
+        at PyModuleDef_Slot.value, dq refext_exec_init
     iend
 %ifdef Py_mod_multiple_interpreters
     ; Every interpreter may import refext: it keeps no state of its own
@@ -156,11 +208,7 @@ modslots:
     ; with their own GIL may import it too.
     istruc PyModuleDef_Slot
         at PyModuleDef_Slot.slot,  dd Py_mod_multiple_interpreters
- %ifdef Py_LIMITED_API
-        at PyModuleDef_Slot.value, dq Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
- %else
-        at PyModuleDef_Slot.value, dq Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
- %endif
+        at PyModuleDef_Slot.value, dq REFEXT_INTERPRETERS
     iend
 %endif
 %ifdef Py_mod_gil
@@ -187,6 +235,26 @@ moddef:
         at PyModuleDef.m_methods, dq methods
         at PyModuleDef.m_slots,   dq modslots
     iend
+%endif
+
+%if REFEXT_EXPORT_HOOK
+; The same module as PEP 793's slots, which PyModExport_refext returns:
+; CPython 3.15 and later make the module from them, without a PyModuleDef.
+; Py_mod_abi points at the headers' ABI information for this build, which
+; CPython checks against its own.
+align 8
+abi_info:     _PyABIInfo_DEFAULT
+align 8
+export_slots:
+    PySlot_DATA(Py_mod_name, modname)
+    PySlot_DATA(Py_mod_doc, moddoc)
+    PySlot_DATA(Py_mod_abi, abi_info)
+    PySlot_STATIC_DATA(Py_mod_methods, methods)  ; static: it outlives every module made
+    PySlot_FUNC(Py_mod_exec, refext_exec_export)
+    PySlot_DATA(Py_mod_multiple_interpreters, REFEXT_INTERPRETERS)
+    PySlot_DATA(Py_mod_gil, Py_MOD_GIL_NOT_USED)   ; as Py_mod_gil above
+    PySlot_END
+%endif
 
 ; Counter's methods and members.
 align 8
@@ -205,7 +273,11 @@ counter_members:
         at PyMemberDef.name,   dq value_name
         at PyMemberDef.type,   dd REFEXT_T_LONGLONG
         at PyMemberDef.offset, dq CounterObject.value
+%if REFEXT_ABI3T
+        at PyMemberDef.flags,  dd REFEXT_READONLY | Py_RELATIVE_OFFSET  ; within the type data
+%else
         at PyMemberDef.flags,  dd REFEXT_READONLY
+%endif
         at PyMemberDef.doc,    dq value_doc
     iend
     times PyMemberDef_size db 0
@@ -231,12 +303,19 @@ counter_slots:
     TYPE_SLOT Py_tp_doc,     counter_doc
     TYPE_SLOT Py_tp_methods, counter_methods
     TYPE_SLOT Py_tp_members, counter_members
+ %if REFEXT_ABI3T
+    TYPE_SLOT Py_tp_token, Py_TP_USE_SPEC   ; counter_spec's address names Counter
+ %endif
     TYPE_SLOT 0, 0
 align 8
 counter_spec:
     istruc PyType_Spec
         at PyType_Spec.name,      dq counter_name
+%if REFEXT_ABI3T
+        at PyType_Spec.basicsize, dd -CounterObject_size  ; negative: data after the base's (PEP 697)
+%else
         at PyType_Spec.basicsize, dd CounterObject_size
+%endif
         at PyType_Spec.itemsize,  dd 0
         at PyType_Spec.flags,     dd Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
         at PyType_Spec.slots,     dq counter_slots
@@ -502,17 +581,93 @@ counter_new:
 %endif
     test rax, rax
     jz .fail
+%if REFEXT_ABI3T
+    mov rbx, rax                    ; the new object (the type is done with)
+    mov rdi, rax
+    call counter_data
+    test rax, rax
+    jz .fail_decref
     mov [rax + CounterObject.value], r12
+    mov rax, rbx
+%else
+    mov [rax + CounterObject.value], r12
+%endif
     add rsp, 24
     pop r12
     pop rbx
     ret
+%if REFEXT_ABI3T
+.fail_decref:
+    Py_DECREF rbx
+%endif
 .fail:
     xor eax, eax
     add rsp, 24
     pop r12
     pop rbx
     ret
+
+%if REFEXT_ABI3T
+; counter_data: rdi = a Counter (or an instance of a subclass). Returns in
+; rax the address of its CounterObject data (PEP 697), or NULL with an
+; exception set: the base whose token is counter_spec (PyType_FromSpec's,
+; Py_TP_USE_SPEC) is Counter itself, and PyObject_GetTypeData finds its
+; data in the object. Clobbers the caller-saved registers; call it with
+; the stack aligned.
+align 16
+counter_data:
+    push rbx                        ; self
+    sub rsp, 16                     ; [rsp] = Counter, a new reference; aligned
+    mov rbx, rdi
+    Py_TYPE rdi, rdi
+    lea rsi, [counter_spec]
+    mov rdx, rsp
+    PY_CALL PyType_GetBaseByToken   ; 1: found, 0: not a Counter, -1: error
+    cmp eax, 1
+    jne .none
+    mov rdi, rbx
+    mov rsi, [rsp]
+    PY_CALL PyObject_GetTypeData
+    mov rbx, rax
+    mov rdi, [rsp]
+    Py_DECREF rdi
+    mov rax, rbx
+    add rsp, 16
+    pop rbx
+    ret
+.none:
+    test eax, eax
+    jnz .error
+    PY_ADDR rax, PyExc_TypeError
+    mov rdi, [rax]
+    lea rsi, [not_counter]
+    PY_CALL PyErr_SetString
+.error:
+    xor eax, eax
+    add rsp, 16
+    pop rbx
+    ret
+
+; REFEXT_VALUE(r): the count of the Counter whose data r points at.
+ %define REFEXT_VALUE(r) r + CounterObject.value
+; COUNTER_DATA r: r = the data of the Counter in r, or return NULL (with
+; the exception set) from a function whose stack is as at entry.
+ %macro COUNTER_DATA 1
+    push %1                         ; aligns the stack for the call
+    mov rdi, %1
+    call counter_data
+    pop %1
+    test rax, rax
+    jnz %%ok
+    ret
+%%ok:
+    mov %1, rax
+ %endmacro
+%else
+ %define REFEXT_VALUE(r) r + CounterObject.value
+ %macro COUNTER_DATA 1
+ %endmacro
+%endif
 
 ; counter_dealloc(self): tp_dealloc. The memory goes back through the
 ; tp_free of self's own type (a Python subclass has the GC's); a heap
@@ -558,8 +713,9 @@ counter_dealloc:
 ; counter_repr(self): "refext.Counter(value)".
 align 16
 counter_repr:
+    COUNTER_DATA rdi
     sub rsp, 8
-    mov rsi, [rdi + CounterObject.value]
+    mov rsi, [REFEXT_VALUE(rdi)]
     lea rdi, [repr_fmt]
     xor eax, eax                    ; variadic call: no vector registers
     PY_CALL PyUnicode_FromFormat
@@ -572,12 +728,13 @@ counter_repr:
 ; time, so two threads never lose an increment nor pass 2**63 - 1.
 align 16
 counter_increment:
-    mov rax, [rdi + CounterObject.value]
+    COUNTER_DATA rdi
+    mov rax, [REFEXT_VALUE(rdi)]
 .retry:
     mov rdx, rax
     add rdx, 1
     jo .overflow
-    lock cmpxchg [rdi + CounterObject.value], rdx
+    lock cmpxchg [REFEXT_VALUE(rdi)], rdx
     jne .retry
     RETURN_NONE
 .overflow:
@@ -590,7 +747,41 @@ counter_increment:
     add rsp, 8
     ret
 
-; refext_exec(module): the Py_mod_exec slot. Adds Counter to the module;
+; refext_exec_init, refext_exec_export(module): the Py_mod_exec slot of
+; each way of exporting the module. They say which one made it, as
+; refext._export, then run refext_exec; 0, or -1 with an exception set.
+%if !REFEXT_ABI3T
+align 16
+refext_exec_init:
+    lea rsi, [init_name]
+    jmp refext_exec_named
+%endif
+%if REFEXT_EXPORT_HOOK
+align 16
+refext_exec_export:
+    lea rsi, [export_name]
+    jmp refext_exec_named
+%endif
+
+; refext_exec_named: rdi = the module, rsi = the name of its export.
+align 16
+refext_exec_named:
+    push rbx                        ; aligns the stack for the call
+    mov rbx, rdi
+    mov rdx, rsi
+    lea rsi, [export_key]
+    PY_CALL PyModule_AddStringConstant
+    test eax, eax
+    jnz .fail
+    mov rdi, rbx
+    pop rbx
+    jmp refext_exec                 ; a tail call: the stack is as at entry
+.fail:
+    pop rbx
+    mov eax, -1
+    ret
+
+; refext_exec(module): adds Counter to the module;
 ; returns 0, or -1 with an exception set.
 align 16
 refext_exec:
@@ -661,6 +852,7 @@ note_old_runtime:
     ret
 %endif
 
+%if !REFEXT_ABI3T
 global PyInit_refext:function
 ; PyInit_refext: multi-phase initialisation, PyModuleDef_Init(&moddef),
 ; which returns the definition for CPython to make the module from.
@@ -668,3 +860,14 @@ align 16
 PyInit_refext:
     lea rdi, [moddef]
     PY_JMP PyModuleDef_Init         ; a tail call
+%endif
+
+%if REFEXT_EXPORT_HOOK
+global PyModExport_refext:function
+; PyModExport_refext (PEP 793): the module's slots, for CPython to make the
+; module from. 3.15 and later look for it before PyInit_refext.
+align 16
+PyModExport_refext:
+    lea rax, [export_slots]
+    ret
+%endif

@@ -11,6 +11,7 @@ import io
 import os
 import pydoc
 import sys
+import sysconfig
 import tempfile
 import threading
 import tracemalloc
@@ -20,6 +21,10 @@ import refext
 
 LIMITED = os.environ.get("REFEXT_LIMITED_API")
 LIMITED = tuple(int(x) for x in LIMITED.split(".")) if LIMITED else None
+
+# abi3t (PEP 803): one module for GIL and free-threaded 3.15+, exported
+# only through PyModExport_refext.
+ABI3T = refext.__file__.endswith(".abi3t.so")
 
 IMMORTAL_MIN = 2 ** 30  # every immortal count CPython has used is at least this
 
@@ -210,6 +215,10 @@ def check_subclass():
     # their references to it.
     s = Sub(1)
     del s
+    if sysconfig.get_config_var("Py_GIL_DISABLED") and sys.version_info[:2] == (3, 13):
+        # 3.13t makes every class immortal once a thread has started (3.14t
+        # no longer does): this check runs before check_counter starts any.
+        assert sys.getrefcount(Sub) < IMMORTAL_MIN, "the subclass is immortal: a thread ran before check_subclass"
     rt = weakref.ref(Sub)
     del Sub
     gc.collect()
@@ -242,21 +251,42 @@ def check_counter_memory():
         assert after == refs, "%s: refcount of the type went from %d to %d" % (cls, refs, after)
 
 
+def check_export():
+    # Built for 3.15+ (its headers, or its limited API), refext also exports
+    # PyModExport_refext (PEP 793), which 3.15 takes before PyInit_refext;
+    # the abi3t build has only that one.
+    hook = sys.version_info >= (3, 15) and (LIMITED is None or LIMITED >= (3, 15))
+    dll = ctypes.PyDLL(refext.__file__)
+    assert hasattr(dll, "PyModExport_refext") == hook, "PyModExport_refext exported: %s" % (not hook)
+    assert hasattr(dll, "PyInit_refext") == (not ABI3T), "PyInit_refext exported: %s" % ABI3T
+    want = "PyModExport_refext" if hook else "PyInit_refext"
+    assert refext._export == want, "the module was made by %s, want %s" % (refext._export, want)
+
+
 def check_multi_phase():
-    # PyInit_refext returns the module definition, not a module.
-    init = ctypes.PyDLL(refext.__file__).PyInit_refext
-    init.restype, init.argtypes = ctypes.c_void_p, []
-    first, second = init(), init()
-    assert first and first == second, (first, second)
-    moddef = ctypes.cast(first, ctypes.py_object).value
-    assert type(moddef).__name__ == "moduledef", type(moddef)
-    # Each module made from the definition runs Py_mod_exec: its own
-    # module object, with Counter (a new heap type under the limited API).
+    if ABI3T:
+        init = None  # no PyModuleDef: PyObject is opaque
+    else:
+        # PyInit_refext returns the module definition, not a module.
+        init = ctypes.PyDLL(refext.__file__).PyInit_refext
+    if init is not None:
+        check_moddef(init)
     spec = importlib.util.find_spec("refext")
     again = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(again)
     assert again is not refext and again.Counter(4).value == 4
     assert (again.Counter is refext.Counter) == (LIMITED is None), (again.Counter, refext.Counter)
+
+
+def check_moddef(init):
+    init.restype, init.argtypes = ctypes.c_void_p, []
+    first, second = init(), init()
+    assert first and first == second, (first, second)
+    moddef = ctypes.cast(first, ctypes.py_object).value
+    assert type(moddef).__name__ == "moduledef", type(moddef)
+    # Each module made from the definition (or the slots) runs Py_mod_exec:
+    # its own module object, with Counter (a new heap type under the
+    # limited API): check_multi_phase.
 
 
 SUBINTERPRETER_CODE = """
@@ -329,7 +359,15 @@ def check_subinterpreters():
     assert got == "imported 42", "legacy subinterpreter: %s" % got
 
 
-for check in [check_sayit, check_multiply, check_identity, check_refcounts, check_help, check_counter,
-              check_subclass, check_counter_memory, check_multi_phase, check_subinterpreters]:
+def check_gil():
+    # refext's Py_mod_gil slot: importing it leaves a free-threaded
+    # Python's GIL off (without the slot it comes back on, with a warning).
+    if sysconfig.get_config_var("Py_GIL_DISABLED") and os.environ.get("PYTHON_GIL") != "1":
+        assert not sys._is_gil_enabled(), "importing refext turned the GIL on"
+
+
+# check_subclass runs before check_counter starts threads (see there).
+for check in [check_gil, check_sayit, check_multiply, check_identity, check_refcounts, check_help, check_subclass,
+              check_counter, check_counter_memory, check_export, check_multi_phase, check_subinterpreters]:
     check()
 print("ok")

@@ -47,8 +47,11 @@ func limitedErr(v, format string, args ...any) error {
 // Options choose how to build.
 type Options struct {
 	LimitedAPI string // "3.X": one abi3 module for every CPython 3.X+
-	Debug      bool   // DWARF debug information (nasm -g -F dwarf)
-	CacheDir   string // pipeline.CacheDir(), "" for none
+	// ABI3T (with LimitedAPI 3.15+): one module for GIL and free-threaded
+	// CPython 3.X+ (PEP 803): .abi3t.so, tagged cp3X-abi3.abi3t.
+	ABI3T    bool
+	Debug    bool   // DWARF debug information (nasm -g -F dwarf)
+	CacheDir string // pipeline.CacheDir(), "" for none
 }
 
 // Module is one built extension module.
@@ -74,11 +77,11 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err := needTools(); err != nil {
 		return nil, err
 	}
-	pyTag, abiTag, suffix, err := Tags(py, o.LimitedAPI)
+	pyTag, abiTag, suffix, err := Tags(py, o.LimitedAPI, o.ABI3T)
 	if err != nil {
 		return nil, err
 	}
-	defines, err := cparse.Config{LimitedAPI: o.LimitedAPI}.Resolve(py)
+	defines, err := cparse.Config{LimitedAPI: o.LimitedAPI, ABI3T: o.ABI3T}.Resolve(py)
 	if err != nil {
 		return nil, err // a *cparse.ConfigError: the caller says which option
 	}
@@ -125,7 +128,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		if err := link(p.Dir, so, objs, tmp); err != nil {
 			return nil, err
 		}
-		rep, err := CheckModule(so, m.Name, objs)
+		rep, err := CheckModule(so, m.Name, objs, exportHook(py, o.LimitedAPI))
 		if err != nil {
 			return nil, &Error{Msg: err.Error()}
 		}
@@ -245,10 +248,32 @@ func needTools() error {
 
 var extSuffixRE = regexp.MustCompile(`^\.cpython-([0-9]+)([a-z]*)-`)
 
+// exportHookSince is the first CPython that looks for PyModExport_<name>
+// (PEP 793).
+const exportHookSince = 15
+
+// exportHook says whether every Python a build for py (and the limited
+// API limitedAPI, when set) runs on looks for PyModExport_<name>.
+func exportHook(py *cparse.Python, limitedAPI string) Hook {
+	v := py.MajorMinor()
+	if limitedAPI != "" {
+		v = limitedAPI
+	}
+	var major, minor int
+	fmt.Sscanf(v, "%d.%d", &major, &minor)
+	what := "Python " + py.MajorMinor()
+	if limitedAPI != "" {
+		what = "the limited API of " + limitedAPI + " (for older Pythons too)"
+	}
+	return Hook{For: what, OK: major > 3 || major == 3 && minor >= exportHookSince}
+}
+
 // Tags are the wheel's Python and ABI tags for py and the module file
 // suffix: cp312-cp312, cp37-cp37m, cp311-cp311d (debug), cp313-cp313t
-// (free-threaded), or cp3X-abi3 with .abi3.so for the limited API of 3.X.
-func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, err error) {
+// (free-threaded), cp3X-abi3 with .abi3.so for the limited API of 3.X, or
+// with abi3t (PEP 803, from 3.15) cp3X-abi3.abi3t with .abi3t.so, the one
+// suffix both GIL and free-threaded builds import.
+func Tags(py *cparse.Python, limitedAPI string, abi3t bool) (pyTag, abiTag, suffix string, err error) {
 	mm := strings.SplitN(py.MajorMinor(), ".", 2)
 	if len(mm) != 2 || mm[0] != "3" {
 		return "", "", "", errorf("Python %s: pyinc builds extension modules for Python 3; pick a Python 3", py.Version)
@@ -270,13 +295,22 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		if minor > have {
 			return "", "", "", limitedErr(limitedAPI, "the headers are Python %s's; build with a Python %s or newer", py.Version, limitedAPI)
 		}
-		if strings.Contains(abiFlags(py), "t") {
-			return "", "", "", limitedErr(limitedAPI, "Python %s is a free-threaded build, which has no stable ABI; pick a regular build", py.Version)
+		if abi3t && minor < exportHookSince {
+			return "", "", "", &cparse.ConfigError{Part: cparse.ABI3TPart, Reason: fmt.Sprintf("abi3t starts with the limited API of 3.%d (PEP 803), not %s", exportHookSince, limitedAPI)}
+		}
+		if strings.Contains(abiFlags(py), "t") && !abi3t {
+			return "", "", "", limitedErr(limitedAPI, "Python %s is a free-threaded build, which has no abi3; pick a regular build, or target abi3t (3.15+)", py.Version)
 		}
 		if py.IsDebug() {
 			return "", "", "", limitedErr(limitedAPI, "Python %s is a debug build; an abi3 module must be built with a release build", py.Version)
 		}
+		if abi3t {
+			return "cp3" + lm[1], "abi3.abi3t", ".abi3t.so", nil
+		}
 		return "cp3" + lm[1], "abi3", ".abi3.so", nil
+	}
+	if abi3t {
+		return "", "", "", &cparse.ConfigError{Part: cparse.ABI3TPart, Reason: "abi3t is a stable ABI: give the limited API's version too, 3.15 or later"}
 	}
 	if !cparse.ValidExtSuffix(py.ExtSuffix) {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)

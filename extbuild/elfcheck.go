@@ -15,18 +15,20 @@ type Report struct {
 }
 
 // CheckModule checks the linked module at path for import name module:
-// PyInit_<module> defined and global, a non-executable stack (glibc 2.41
-// refuses to load a module that asks for an executable one), and text
-// relocations (a warning). objects are the objects it was linked from, to
-// name the source without a .note.GNU-stack.
-func CheckModule(path, module string, objects []Object) (*Report, error) {
+// PyInit_<module> defined and global (or PyModExport_<module>, PEP 793,
+// where hook says every Python it is for looks for that: hook names those
+// Pythons), a non-executable stack (glibc 2.41 refuses to load a module
+// that asks for an executable one), and text relocations (a warning).
+// objects are the objects it was linked from, to name the source without a
+// .note.GNU-stack.
+func CheckModule(path, module string, objects []Object, hook Hook) (*Report, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not an ELF file: %v", filepath.Base(path), err)
 	}
 	defer f.Close()
 	name := filepath.Base(path)
-	if err := checkInit(f, name, module); err != nil {
+	if err := checkInit(f, name, module, hook); err != nil {
 		return nil, err
 	}
 	if execStack(f) {
@@ -49,23 +51,56 @@ func CheckModule(path, module string, objects []Object) (*Report, error) {
 	return r, nil
 }
 
-// checkInit requires PyInit_<module> among the exported (dynamic) symbols,
-// defined; a local one is named as such.
-func checkInit(f *elf.File, file, module string) error {
-	want := "PyInit_" + module
-	dyn, _ := f.DynamicSymbols()
-	for _, s := range dyn {
-		if s.Name == want && s.Section != elf.SHN_UNDEF && elf.ST_BIND(s.Info) == elf.STB_GLOBAL {
-			return nil
-		}
+// Hook says whether the Pythons a module is built for look for
+// PyModExport_<module> (PEP 793), and names them for messages.
+type Hook struct {
+	For string // "Python 3.13", "the limited API of 3.8 ..."
+	OK  bool
+}
+
+// checkInit requires PyInit_<module>, or PyModExport_<module> where hook
+// allows it, among the exported (dynamic) symbols, defined; a local one is
+// named as such.
+func checkInit(f *elf.File, file, module string, hook Hook) error {
+	init, export := "PyInit_"+module, "PyModExport_"+module
+	hasInit, hasExport := global(f, init), global(f, export)
+	switch {
+	case hasInit || hasExport && hook.OK:
+		return nil
+	case hasExport:
+		return fmt.Errorf("%s: exports %s, which %s does not look for (PEP 793: CPython 3.%d and later): define %s too, or build for 3.%d or later", file, export, hook.For, exportHookSince, init, exportHookSince)
 	}
-	syms, _ := f.Symbols()
-	for _, s := range syms {
-		if s.Name == want && s.Section != elf.SHN_UNDEF {
+	for _, want := range []string{init, export} {
+		if local(f, want) {
 			return fmt.Errorf("%s: %s is defined but not global: add global %s:function before it", file, want, want)
 		}
 	}
-	return fmt.Errorf("%s: no %s: define it and declare global %s:function (it creates the module; see PyModule_Create2)", file, want, want)
+	if hook.OK {
+		return fmt.Errorf("%s: neither %s nor %s: define one and declare it global NAME:function (it creates the module or returns its slots; see PyModuleDef_Init, PEP 793)", file, init, export)
+	}
+	return fmt.Errorf("%s: no %s: define it and declare global %s:function (it creates the module; see PyModule_Create2)", file, init, init)
+}
+
+// global reports whether name is a defined, global dynamic symbol.
+func global(f *elf.File, name string) bool {
+	dyn, _ := f.DynamicSymbols()
+	for _, s := range dyn {
+		if s.Name == name && s.Section != elf.SHN_UNDEF && elf.ST_BIND(s.Info) == elf.STB_GLOBAL {
+			return true
+		}
+	}
+	return false
+}
+
+// local reports whether name is defined among the static symbols.
+func local(f *elf.File, name string) bool {
+	syms, _ := f.Symbols()
+	for _, s := range syms {
+		if s.Name == name && s.Section != elf.SHN_UNDEF {
+			return true
+		}
+	}
+	return false
 }
 
 // execStack reports whether the ELF asks for an executable stack: a

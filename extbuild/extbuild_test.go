@@ -14,19 +14,23 @@ func TestTags(t *testing.T) {
 	cases := []struct {
 		py                         cparse.Python
 		limited                    string
+		abi3t                      bool
 		wantPy, wantABI, wantSuffx string
 	}{
-		{cparse.Python{Version: "3.7.16", ExtSuffix: ".cpython-37m-x86_64-linux-gnu.so", ABIFlags: "m"}, "", "cp37", "cp37m", ".cpython-37m-x86_64-linux-gnu.so"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "", "cp312", "cp312", ".cpython-312-x86_64-linux-gnu.so"},
-		{cparse.Python{Version: "3.11.2", ExtSuffix: ".cpython-311d-x86_64-linux-gnu.so", Defines: []string{"Py_DEBUG"}}, "", "cp311", "cp311d", ".cpython-311d-x86_64-linux-gnu.so"},
-		{cparse.Python{Version: "3.13.0", ExtSuffix: ".cpython-313t-x86_64-linux-gnu.so", Defines: []string{"Py_GIL_DISABLED"}}, "", "cp313", "cp313t", ".cpython-313t-x86_64-linux-gnu.so"},
+		{cparse.Python{Version: "3.7.16", ExtSuffix: ".cpython-37m-x86_64-linux-gnu.so", ABIFlags: "m"}, "", false, "cp37", "cp37m", ".cpython-37m-x86_64-linux-gnu.so"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "", false, "cp312", "cp312", ".cpython-312-x86_64-linux-gnu.so"},
+		{cparse.Python{Version: "3.11.2", ExtSuffix: ".cpython-311d-x86_64-linux-gnu.so", Defines: []string{"Py_DEBUG"}}, "", false, "cp311", "cp311d", ".cpython-311d-x86_64-linux-gnu.so"},
+		{cparse.Python{Version: "3.13.0", ExtSuffix: ".cpython-313t-x86_64-linux-gnu.so", Defines: []string{"Py_GIL_DISABLED"}}, "", false, "cp313", "cp313t", ".cpython-313t-x86_64-linux-gnu.so"},
 		// Without an EXT_SUFFIX that spells them, the interpreter's ABI flags.
-		{cparse.Python{Version: "3.6.15", ExtSuffix: ".so", ABIFlags: "m"}, "", "cp36", "cp36m", ".so"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.8", "cp38", "abi3", ".abi3.so"},
-		{cparse.Python{Version: "3.10.13", ExtSuffix: ".cpython-310-x86_64-linux-gnu.so"}, "3.10", "cp310", "abi3", ".abi3.so"},
+		{cparse.Python{Version: "3.6.15", ExtSuffix: ".so", ABIFlags: "m"}, "", false, "cp36", "cp36m", ".so"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.8", false, "cp38", "abi3", ".abi3.so"},
+		{cparse.Python{Version: "3.10.13", ExtSuffix: ".cpython-310-x86_64-linux-gnu.so"}, "3.10", false, "cp310", "abi3", ".abi3.so"},
+		// PEP 803: one module for GIL and free-threaded 3.15+, built with either.
+		{cparse.Python{Version: "3.15.2", ExtSuffix: ".cpython-315-x86_64-linux-gnu.so"}, "3.15", true, "cp315", "abi3.abi3t", ".abi3t.so"},
+		{cparse.Python{Version: "3.15.2", ExtSuffix: ".cpython-315t-x86_64-linux-gnu.so", Defines: []string{"Py_GIL_DISABLED"}}, "3.15", true, "cp315", "abi3.abi3t", ".abi3t.so"},
 	}
 	for _, c := range cases {
-		py, abi, suffix, err := Tags(&c.py, c.limited)
+		py, abi, suffix, err := Tags(&c.py, c.limited, c.abi3t)
 		if err != nil || py != c.wantPy || abi != c.wantABI || suffix != c.wantSuffx {
 			t.Errorf("Tags(%s %s, %q) = %s %s %s %v; want %s %s %s", c.py.Version, c.py.ExtSuffix, c.limited, py, abi, suffix, err, c.wantPy, c.wantABI, c.wantSuffx)
 		}
@@ -38,19 +42,22 @@ func TestTagsRefused(t *testing.T) {
 		py      cparse.Python
 		limited string
 		want    string
+		abi3t   bool
 	}{
-		{cparse.Python{Version: "2.7.18", ExtSuffix: ".so"}, "", "Python 3"},
-		{cparse.Python{Version: "3.8.18", ExtSuffix: ".cpython-38-x86_64-linux-gnu.so"}, "3.10", "3.10 or newer"},
-		{cparse.Python{Version: "3.13.0", ExtSuffix: ".cpython-313t-x86_64-linux-gnu.so"}, "3.8", "free-threaded"},
-		{cparse.Python{Version: "3.11.2", ExtSuffix: ".cpython-311d-x86_64-linux-gnu.so", Defines: []string{"Py_DEBUG"}}, "3.8", "debug build"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "4.1", "Python 3 version"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.1", "from 3.2"},
-		{cparse.Python{Version: "3.12.1"}, "", "EXT_SUFFIX"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.08", "without a leading zero: 3.8"},
-		{cparse.Python{Version: "3.12.1", ExtSuffix: ".so/../../../tmp/planted"}, "", "EXT_SUFFIX"},
+		{cparse.Python{Version: "2.7.18", ExtSuffix: ".so"}, "", "Python 3", false},
+		{cparse.Python{Version: "3.8.18", ExtSuffix: ".cpython-38-x86_64-linux-gnu.so"}, "3.10", "3.10 or newer", false},
+		{cparse.Python{Version: "3.13.0", ExtSuffix: ".cpython-313t-x86_64-linux-gnu.so"}, "3.8", "free-threaded", false},
+		{cparse.Python{Version: "3.11.2", ExtSuffix: ".cpython-311d-x86_64-linux-gnu.so", Defines: []string{"Py_DEBUG"}}, "3.8", "debug build", false},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "4.1", "Python 3 version", false},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.1", "from 3.2", false},
+		{cparse.Python{Version: "3.12.1"}, "", "EXT_SUFFIX", false},
+		{cparse.Python{Version: "3.15.2", ExtSuffix: ".cpython-315-x86_64-linux-gnu.so"}, "3.14", "starts with the limited API of 3.15", true},
+		{cparse.Python{Version: "3.15.2", ExtSuffix: ".cpython-315-x86_64-linux-gnu.so"}, "", "give the limited API's version", true},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.08", "without a leading zero: 3.8", false},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".so/../../../tmp/planted"}, "", "EXT_SUFFIX", false},
 	}
 	for _, c := range cases {
-		_, _, _, err := Tags(&c.py, c.limited)
+		_, _, _, err := Tags(&c.py, c.limited, c.abi3t)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Tags(%s, %q): error %v, want one saying %q", c.py.Version, c.limited, err, c.want)
 		}
@@ -145,7 +152,7 @@ func TestPlatformFromELF(t *testing.T) {
 		write(t, dir, "m.c", c.src)
 		args := append([]string{"-shared", "-fPIC", "-o", "m.so", "m.c"}, c.ldflags...)
 		cc(t, dir, args...)
-		rep, err := CheckModule(filepath.Join(dir, "m.so"), "m", nil)
+		rep, err := CheckModule(filepath.Join(dir, "m.so"), "m", nil, Hook{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -159,6 +166,7 @@ func TestPlatformFromELF(t *testing.T) {
 func TestCheckModule(t *testing.T) {
 	needCC(t)
 	dir := t.TempDir()
+	hook := Hook{For: "Python 3.14"}
 	check := func(name, src string, asm bool) (*Report, error) {
 		t.Helper()
 		file := name + ".c"
@@ -168,7 +176,7 @@ func TestCheckModule(t *testing.T) {
 		write(t, dir, file, src)
 		cc(t, dir, "-c", "-fPIC", "-o", name+".o", file)
 		cc(t, dir, "-shared", "-o", name+".so", name+".o")
-		return CheckModule(filepath.Join(dir, name+".so"), "m", []Object{{filepath.Join(dir, name+".o"), file}})
+		return CheckModule(filepath.Join(dir, name+".so"), "m", []Object{{filepath.Join(dir, name+".o"), file}}, hook)
 	}
 	if _, err := check("noinit", "int other(void) { return 0; }\n", false); err == nil || !strings.Contains(err.Error(), "no PyInit_m") {
 		t.Errorf("no PyInit_m: error %v", err)
@@ -199,6 +207,23 @@ func TestCheckModule(t *testing.T) {
 	rep, err = check("good", "void *PyInit_m(void) { return 0; }\n", false)
 	if err != nil || len(rep.Warnings) != 0 {
 		t.Errorf("good module: %v, warnings %q", err, rep.Warnings)
+	}
+	// PEP 793's export hook: refused, in one line, for a Python that does
+	// not look for it; taken from 3.15; beside PyInit_m, fine for both.
+	export := "void *PyModExport_m(void) { return 0; }\n"
+	if _, err := check("export", export, false); err == nil || !strings.Contains(err.Error(), "Python 3.14 does not look for") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("PyModExport_m for 3.14: error %v", err)
+	}
+	hook = Hook{For: "Python 3.15", OK: true}
+	if _, err := check("export15", export, false); err != nil {
+		t.Errorf("PyModExport_m for 3.15: %v", err)
+	}
+	if _, err := check("noinit15", "int other(void) { return 0; }\n", false); err == nil || !strings.Contains(err.Error(), "neither PyInit_m nor PyModExport_m") {
+		t.Errorf("neither for 3.15: error %v", err)
+	}
+	hook = Hook{For: "Python 3.14"}
+	if _, err := check("both", export+"void *PyInit_m(void) { return 0; }\n", false); err != nil {
+		t.Errorf("PyModExport_m beside PyInit_m for 3.14: %v", err)
 	}
 }
 

@@ -32,7 +32,7 @@ func repoFile(parts ...string) string {
 func sources(t *testing.T) []string {
 	t.Helper()
 	var srcs []string
-	for _, p := range [][]string{{"ext", "refext.asm"}, {"ext", "macros.asm"}, {"examples", "meson-python", "asmsum.asm"}} {
+	for _, p := range [][]string{{"ext", "refext.asm"}, {"ext", "macros.asm"}, {"ext", "rcthreads.asm"}, {"examples", "meson-python", "asmsum.asm"}} {
 		abs, err := filepath.Abs(repoFile(p...))
 		if err != nil {
 			t.Fatal(err)

@@ -18,10 +18,13 @@ type Options struct {
 	// libpython was found, and then no symbol is left out for it.
 	Exports   map[string]bool
 	LibPython string // base name, for the output's header
+	// Unchecked says why symbols were not checked although a libpython
+	// was found (it is of another build configuration), for the header.
+	Unchecked string
 }
 
 // configMacros are the build configuration macros the output reports.
-var configMacros = append(append([]string{}, cparse.ConfigMacros...), "Py_LIMITED_API")
+var configMacros = append(append([]string{}, cparse.ConfigMacros...), "Py_LIMITED_API", "Py_TARGET_ABI3T")
 
 // Build turns a parsed unit into the model.
 func Build(u *cparse.Unit, opt Options) (*Model, error) {
@@ -32,7 +35,7 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	if name == "" {
 		name = abi.Name
 	}
-	b := &builder{u: u, m: &Model{Target: name, Platform: u.Target, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
+	b := &builder{u: u, m: &Model{Target: name, Platform: u.Target, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil, ExportsUnchecked: opt.Unchecked}, exports: opt.Exports}
 	b.m.PyVersion = u.Python.Version
 	if m := u.AST.Macros["PY_VERSION"]; m != nil {
 		if s, ok := m.Value().(cc.StringValue); ok {
@@ -46,12 +49,12 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 		}
 		switch v := m.Value().(type) {
 		case cc.Int64Value:
-			if name == "Py_LIMITED_API" {
+			if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
 				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, int64(v)))
 				continue
 			}
 		case cc.UInt64Value:
-			if name == "Py_LIMITED_API" {
+			if name == "Py_LIMITED_API" || name == "Py_TARGET_ABI3T" {
 				b.m.Config = append(b.m.Config, fmt.Sprintf("%s=0x%08x", name, uint64(v)))
 				continue
 			}

@@ -20,6 +20,9 @@ type Model struct {
 	Platform       target.Target
 	LibPython      string // base name of the libpython checked against, "" if none
 	ExportsChecked bool
+	// ExportsUnchecked says why symbols were not checked although a
+	// libpython was found: "" when they were, or none was found.
+	ExportsUnchecked string
 
 	Constants  []Constant
 	Structs    []*Struct
@@ -143,6 +146,12 @@ const (
 	// RefCall: the headers call exported functions (debug builds with
 	// Py_REF_DEBUG, and others where the count is not for inline use).
 	RefCall
+	// RefBiased: free-threaded biased counting (3.13 and later): the
+	// owning thread (Owner holds its id, the thread pointer) changes the
+	// 32-bit Field without a lock, others add 1 << SharedShift to Shared
+	// atomically or call DecShared; Field at Immortal (all ones) is
+	// immortal; the owner's count reaching zero calls Merge.
+	RefBiased
 )
 
 // RefCount says how to write the reference counting macros.
@@ -157,8 +166,13 @@ type RefCount struct {
 	// count drops to zero; "" means through ob_type->tp_dealloc.
 	Dealloc string
 	// Immortal names the constant of the headers at which RefU32 counts
-	// stop: _Py_IMMORTAL_INITIAL_REFCNT.
+	// stop: _Py_IMMORTAL_INITIAL_REFCNT; for RefBiased the immortal local
+	// count, _Py_IMMORTAL_REFCNT_LOCAL.
 	Immortal string
+	// RefBiased: the shared count and owner members, the constant of the
+	// shared count's shift, and the functions the headers call.
+	Shared, Owner, SharedShift string
+	Merge, DecShared           string
 }
 
 // FieldRef names a member or bitfield: Path within the struct Struct.

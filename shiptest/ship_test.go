@@ -110,6 +110,21 @@ func shipLeg(t *testing.T, r runner, out, abi3 string) []string {
 		if f.major == 3 && f.minor < 8 {
 			t.Skipf("Python %d.%d is older than the abi3 wheel's 3.8", f.major, f.minor)
 		}
+		if testutil.HasDefine(r.py, "Py_TRACE_REFS") && f.minor < 13 {
+			// Its PyObject has two more pointers, which abi3 modules do not
+			// know; pip cannot tell (the tags are a regular build's).
+			t.Skipf("Python %d.%d with Py_TRACE_REFS: the stable ABI does not cover trace-refs builds before 3.13", f.major, f.minor)
+		}
+		if strings.Contains(strings.TrimLeft(f.abiTag, "cp0123456789"), "t") { // cp313t, cp313td
+			// abi3 is not for free-threaded builds (PEP 803 adds abi3t
+			// from 3.15): pip must refuse the wheel.
+			out, err := r.try(work, nil, venvPy, "-m", "pip", "--disable-pip-version-check", "--no-cache-dir",
+				"install", "--no-index", "--no-deps", in(abi3))
+			if err == nil || !strings.Contains(out, "not a supported wheel") {
+				t.Fatalf("pip of free-threaded %s did not refuse the abi3 wheel (%v):\n%s", r.name(), err, out)
+			}
+			return
+		}
 		r.pip(t, work, venvPy, nil, "install", "--force-reinstall", "--no-deps", in(abi3))
 		// test_refext.py checks the limited API's behaviour for this build.
 		out := r.run(t, run, []string{"REFEXT_LIMITED_API=3.8"}, venvPy, "-c",

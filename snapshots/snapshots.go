@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -95,7 +96,10 @@ func (e Entry) FindSource(srcDirs []string) *cparse.Python {
 // nil.
 func (e Entry) Find(all []*cparse.Python) *cparse.Python {
 	for _, p := range all {
-		if p.Version == e.Version && p.IsDebug() == e.Debug {
+		// The snapshots are made from regular builds (debug or not): an
+		// interpreter built free-threaded or with trace-refs (make pythons
+		// builds a 3.11.2 with trace-refs) answers for another ABI.
+		if p.Version == e.Version && p.IsDebug() == e.Debug && !slices.Contains(p.Defines, "Py_TRACE_REFS") && !slices.Contains(p.Defines, "Py_GIL_DISABLED") {
 			return p
 		}
 	}

@@ -25,6 +25,7 @@ type buildFlags struct {
 	roots      []string
 	all        bool
 	limitedAPI string
+	abi3t      bool
 	output     string
 	inplace    bool
 	debug      bool
@@ -39,14 +40,19 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the project's extension modules into wheels",
 		Long: `Builds every module of the project in DIR (default .) for each target Python:
 the include (pyinc gen, through the cache), nasm -f elf64, cc -shared without
-libpython, then checks of the module (PyInit_<module> exported, no executable
-stack, text relocations warned about), and packs a wheel into OUTDIR (default
+libpython, then checks of the module (PyInit_<module> exported, or on 3.15+
+PyModExport_<module>; no executable stack, text relocations warned about), and packs a wheel into OUTDIR (default
 DIR/dist) tagged for that interpreter (cp312-cp312, cp37-cp37m, cp311-cp311d,
 cp313-cp313t) and for the oldest manylinux the module's ELF allows.
 
 --python takes what pyinc gen --python takes and may be repeated; without it
 the python3 on PATH is used. --all builds for every Python pyinc list shows.
---limited-api 3.X builds ONE wheel, tagged cp3X-abi3, for every CPython 3.X+.
+--limited-api 3.X builds ONE wheel, tagged cp3X-abi3, for every CPython 3.X+;
+with --abi3t (3.15+, PEP 803) the one module, NAME.abi3t.so, is for GIL and
+free-threaded CPython 3.X+ alike (wheel tag cp3X-abi3.abi3t; PyObject is
+opaque, so the module exports PyModExport_NAME, PEP 793).
+A module may export PyModExport_NAME instead of PyInit_NAME where every
+Python it is built for looks for it (3.15+).
 --inplace writes module<EXT_SUFFIX> into DIR instead of a wheel.
 
 Each file written is printed on stdout, one per line; progress goes to
@@ -57,6 +63,7 @@ their timestamps).`,
   pyinc build --all
   pyinc build --python 3.9 --python 3.12 -o wheelhouse
   pyinc build --limited-api 3.8
+  pyinc build --limited-api 3.15 --abi3t
   pyinc build --root .cache/sid --python 3.14`,
 		Args: argsBetween(0, 1, "[DIR]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,6 +84,7 @@ their timestamps).`,
 	fs.StringArrayVar(&f.roots, "root", nil, "also look for Pythons in the root file system `DIR` (a debootstrap tree); repeatable")
 	fs.BoolVar(&f.all, "all", false, "build for every Python pyinc list shows")
 	fs.StringVar(&f.limitedAPI, "limited-api", "", "build one abi3 wheel for every CPython `3.X` and newer")
+	fs.BoolVar(&f.abi3t, "abi3t", false, "with --limited-api 3.15 or later: one module for GIL and free-threaded Pythons (abi3t, PEP 803)")
 	fs.StringVarP(&f.output, "output", "o", "", "write wheels into `OUTDIR` (default DIR/dist)")
 	fs.BoolVar(&f.inplace, "inplace", false, "write module<EXT_SUFFIX> into DIR instead of a wheel")
 	fs.BoolVar(&f.debug, "debug", false, "assemble with DWARF debug information (nasm -g -F dwarf)")
@@ -135,7 +143,7 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := extbuild.Options{LimitedAPI: f.limitedAPI, Debug: f.debug}
+	opt := extbuild.Options{LimitedAPI: f.limitedAPI, ABI3T: f.abi3t, Debug: f.debug}
 	if !f.noCache {
 		opt.CacheDir = pipeline.CacheDir()
 	}

@@ -30,6 +30,7 @@ func (c *configFlags) register(fs *pflag.FlagSet, prefix, whose string) {
 	fs.StringArrayVarP(&c.Defines, prefix+"define", short, nil,
 		"configuration macro `NAME[=VALUE]`"+whose+" ("+strings.Join(cparse.ConfigMacros, ", ")+"); repeatable")
 	fs.StringVar(&c.LimitedAPI, prefix+"limited-api", "", "set Py_LIMITED_API for `3.X`"+whose+": only the limited API (stable ABI)")
+	fs.BoolVar(&c.ABI3T, prefix+"abi3t", false, "with --"+prefix+"limited-api 3.15 or later, also set Py_TARGET_ABI3T"+whose+": abi3t (PEP 803), opaque PyObject, one module for GIL and free-threaded Pythons")
 	fs.StringVar(&c.Target, prefix+"target", "", "the platform `NAME`"+whose+": "+strings.Join(target.Names(), " (default), "))
 	fs.StringVar(&c.PyConfig, prefix+"pyconfig", "", "the target's configuration header `FILE`"+whose+", for Windows CPython's PC/pyconfig.h (PC/pyconfig.h.in); found beside a source tree's Include/")
 }
@@ -41,6 +42,7 @@ func (c configFlags) merged(both configFlags) configFlags {
 	if c.LimitedAPI == "" {
 		c.LimitedAPI = both.LimitedAPI
 	}
+	c.ABI3T = c.ABI3T || both.ABI3T
 	if c.Target == "" {
 		c.Target = both.Target
 	}
@@ -68,6 +70,10 @@ func configFail(err error, prefix string) error {
 	switch {
 	case ce.Part == cparse.DefinePart && strings.HasPrefix(ce.Value, "Py_LIMITED_API"):
 		return fail("--%sdefine %s: %s; use --%slimited-api 3.X instead", prefix, ce.Value, ce.Reason, prefix)
+	case ce.Part == cparse.DefinePart && strings.HasPrefix(ce.Value, "Py_TARGET_ABI3T"):
+		return fail("--%sdefine %s: %s; use --%slimited-api 3.X --%sabi3t instead", prefix, ce.Value, ce.Reason, prefix, prefix)
+	case ce.Part == cparse.ABI3TPart:
+		return fail("--%sabi3t: %s", prefix, ce.Reason)
 	case ce.Part == cparse.DefinePart:
 		return fail("--%sdefine %s: %s", prefix, ce.Value, ce.Reason)
 	default:

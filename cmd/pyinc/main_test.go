@@ -155,6 +155,9 @@ func TestGenErrors(t *testing.T) {
 			{[]string{"--define", "1bad"}, "not a C identifier"},
 			{[]string{"--limited-api", "3"}, "pass a Python 3 version"},
 			{[]string{"--define", "Py_LIMITED_API=3"}, "use --limited-api"},
+			{[]string{"--abi3t"}, "--abi3t: abi3t is a stable ABI: give the limited API's version too"},
+			{[]string{"--limited-api", "3.8", "--abi3t"}, "--abi3t: abi3t starts with the limited API of 3.15 (PEP 803)"},
+			{[]string{"--define", "Py_TARGET_ABI3T=0x030F0000"}, "--abi3t instead"},
 		} {
 			if err := os.WriteFile(out, []byte(old), 0o644); err != nil {
 				t.Fatal(err)

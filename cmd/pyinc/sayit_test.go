@@ -25,6 +25,9 @@ func TestSayitClient(t *testing.T) {
 			if py.Interpreter == "" {
 				t.Skipf("Python %s has headers but no interpreter to import with", py.Version)
 			}
+			if testutil.HasDefine(py, "Py_GIL_DISABLED") {
+				t.Skipf("Python %s is free-threaded: the fixture reads PyObject.ob_refcnt, which that build has not", py.Version)
+			}
 			t.Parallel()
 			dir := t.TempDir()
 			testutil.BuildModule(t, py, dir, src, "sayit", py.ExtSuffix)

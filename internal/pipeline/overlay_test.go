@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -31,9 +32,15 @@ func TestSystemOverlayChangesNothing(t *testing.T) {
 				cparse.SetSystemOverlay(on)
 				runs[i], err = pipeline.Run(py, defines)
 				cparse.SetSystemOverlay(true)
+				if err != nil && strings.Contains(err.Error(), "refuse this configuration") {
+					break // an #error: free-threaded 3.13, or 3.11 with trace-refs, has no limited API
+				}
 				if err != nil {
 					t.Fatalf("%s %+v (overlay %v): %v", testutil.Name(py), c, on, err)
 				}
+			}
+			if runs[0] == nil || runs[1] == nil {
+				continue
 			}
 			if !bytes.Equal(runs[0].Include, runs[1].Include) || !slices.Equal(runs[0].Warnings, runs[1].Warnings) {
 				t.Errorf("%s %+v: the include or its warnings differ with the system overlay", testutil.Name(py), c)

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -42,7 +43,11 @@ func RunFor(py *cparse.Python, defines []cparse.Define, tg target.Target) (*Resu
 		return nil, err
 	}
 	opt := layout.Options{}
-	if py.LibPython != "" && tg.IsDefault() {
+	if other := py.OtherBuild(defines); other != "" && py.LibPython != "" && tg.IsDefault() {
+		// The libpython at hand is of another build: what it lacks says
+		// nothing of this configuration, so the EXTERNs stay as declared.
+		opt.Unchecked = fmt.Sprintf("%s is not a %s build; the EXTERNs are what the headers declare for this configuration", filepath.Base(py.LibPython), other)
+	} else if py.LibPython != "" && tg.IsDefault() {
 		exp, err := cparse.Exports(py.LibPython)
 		if err != nil {
 			return nil, err

@@ -69,6 +69,44 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// The interpreters make pythons builds from source (scripts/cpython-build.sh)
+// live in prefixes of their own under .cache/cpython; the tests find them
+// through $PYINC_PYTHON_PATH, set here for the test process and the pyinc
+// processes it starts, unless the caller set it (empty: none).
+func init() {
+	if _, ok := os.LookupEnv(cparse.PythonPathEnv); ok {
+		return
+	}
+	bins, _ := filepath.Glob(filepath.Join(repoRoot(), ".cache", "cpython", "*", "bin"))
+	os.Setenv(cparse.PythonPathEnv, strings.Join(bins, string(os.PathListSeparator)))
+}
+
+// SkipNoBuild skips t because no interpreter of build name (3.13t,
+// 3.13td, 3.11-trace: scripts/cpython-build.sh) was found, quoting what
+// make pythons said about it.
+func SkipNoBuild(t testing.TB, name, what string) {
+	t.Helper()
+	why := "not built: run make pythons"
+	if b, err := os.ReadFile(filepath.Join(repoRoot(), ".cache", "cpython-build.status")); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, name+": "); ok {
+				why = rest
+			}
+		}
+	}
+	t.Skipf("no %s interpreter (%s): %s not tested at run time", name, why, what)
+}
+
+// HasDefine reports whether py's interpreter was built with macro.
+func HasDefine(py *cparse.Python, macro string) bool {
+	for _, d := range py.Defines {
+		if d == macro {
+			return true
+		}
+	}
+	return false
+}
+
 // Pythons lists the Pythons found on this machine; none skips the test,
 // and so does -short: the fast tier runs no interpreter.
 func Pythons(t testing.TB) []*cparse.Python {
