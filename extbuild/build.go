@@ -20,6 +20,7 @@ import (
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
+	"github.com/pyinc/pyinc/target"
 	"github.com/pyinc/pyinc/wheel"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	LimitedAPI string // "3.X": one abi3 module for every CPython 3.X+
 	Debug      bool   // DWARF debug information (nasm -g -F dwarf)
 	CacheDir   string // pipeline.CacheDir(), "" for none
+	// Target is the platform to build for; the zero value is the
+	// default, linux-x86_64.
+	Target target.Target
 }
 
 // Module is one built extension module.
@@ -64,10 +68,11 @@ type Result struct {
 // Build assembles and links every module of p for py in a tracked
 // temporary directory and checks them; nothing is written outside it.
 func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
-	if err := needTools(); err != nil {
+	facts := o.Target.Build()
+	if err := needTools(facts); err != nil {
 		return nil, err
 	}
-	pyTag, abiTag, suffix, err := Tags(py, o.LimitedAPI)
+	pyTag, abiTag, suffix, err := TargetTags(o.Target, py, o.LimitedAPI)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +101,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	}
 	r := &Result{}
 	var links []*Linkage
-	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug,
+	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug, format: objFormat(o.Target),
 		incLabel: fmt.Sprintf("%s (CPython %s)", inccut.IncludeName, py.Version)}
 	if !o.Debug {
 		// A debugger and nasm's messages name the whole include, as
@@ -109,6 +114,14 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		objs, err := as.module(m)
 		if err != nil {
 			return nil, err
+		}
+		if facts.Link == target.PEDLL {
+			data, err := buildDLL(p.Dir, tmp, so, m.Name, objs, gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts)
+			if err != nil {
+				return nil, err
+			}
+			r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
+			continue
 		}
 		if err := link(p.Dir, so, objs); err != nil {
 			return nil, err
@@ -126,6 +139,10 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
 	}
 	r.Warnings = append(as.warnings, r.Warnings...)
+	if facts.Platform != "" {
+		r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: facts.Platform}
+		return r, nil
+	}
 	plat, why := Platform(links...)
 	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
 	r.NotManylinux = why
@@ -150,10 +167,18 @@ func notShadowed(dir string, include []byte, py *cparse.Python) error {
 		inccut.IncludeName, py.Version)
 }
 
-// needTools finds nasm and cc, or says how to install them.
-func needTools() error {
-	for _, t := range []struct{ tool, pkg string }{{"nasm", "nasm"}, {"cc", "gcc"}} {
+// needTools finds nasm and the linker the target uses, or says how to
+// install them.
+func needTools(b target.BuildFacts) error {
+	tools := []struct{ tool, pkg string }{{"nasm", "nasm"}, {"cc", "gcc"}}
+	if b.Link == target.PEDLL {
+		tools = []struct{ tool, pkg string }{{"nasm", "nasm"}, {b.Linker, b.BinutilsPackage}, {b.DllTool, b.BinutilsPackage}}
+	}
+	for _, t := range tools {
 		if _, err := exec.LookPath(t.tool); err != nil {
+			if b.Link == target.PEDLL {
+				return errorf("%s is not installed: install it (Debian/Ubuntu: apt-get install %s; Fedora: dnf install mingw64-binutils)", t.tool, t.pkg)
+			}
 			return errorf("%s is not installed: install it (Debian/Ubuntu: apt-get install %s; Fedora: dnf install %s)", t.tool, t.pkg, t.pkg)
 		}
 	}
@@ -212,6 +237,7 @@ func abiFlags(py *cparse.Python) string {
 type assembler struct {
 	dir, incDir, tmp string
 	debug            bool
+	format           string // nasm -f
 	// cuts is the include ready to be cut to what each source uses (nil:
 	// every source gets the whole include).
 	cuts *inccut.Include
@@ -293,9 +319,9 @@ func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
 }
 
 func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
-	args := []string{"-f", "elf64"}
+	args := []string{"-f", a.format}
 	if a.debug {
-		args = append(args, "-g", "-F", "dwarf")
+		args = append(args, "-g", "-F", debugFormat(a.format))
 	}
 	args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
 	return run(a.dir, "nasm", args...)
