@@ -26,6 +26,8 @@ NASM    ?= nasm
 CC      ?= cc
 # Debian's packaging tools the shipping tests and make wheels use.
 PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
+# Debian's packages for building and running windows-x86_64 modules.
+WINDOWS_DEBS := binutils-mingw-w64-x86-64 gcc-mingw-w64-x86-64 wine wine64
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -64,6 +66,17 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
 		echo "deps:$$missing could not be installed; their tests will skip" >&2; }
+	@# The windows-x86_64 target: mingw-w64's binutils link the DLLs
+	@# (ld, dlltool), its gcc is the bench's C side, Wine runs Windows
+	@# CPython for the tests; they skip with a message without them.
+	@missing=""; \
+	for p in $(WINDOWS_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the windows-x86_64 tests that need them will skip" >&2; }
 	@# What the packaging tests use: twine check, meson-python, python -m
 	@# build and venv with ensurepip for Debian's Pythons. The tests that need
 	@# one skip with a message where it cannot be installed.
@@ -81,6 +94,10 @@ deps:
 pythons:
 	@./scripts/pythons.sh
 	@./scripts/cpython-src.sh
+	@# Windows CPython 3.10, 3.11, 3.14 (MSVC builds, from the Go module
+	@# github.com/kluctl/go-embed-python, fetched outside pyinc's module)
+	@# and a Wine prefix, in .cache, for the windows-x86_64 tests.
+	@$(GO) run ./internal/winpy/cmd/winpython -cache .cache
 
 test: deps pythons
 	$(GO) test -timeout 80m ./...

@@ -3,6 +3,7 @@ package extbuild
 import (
 	"debug/pe"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,5 +233,143 @@ func TestCheckPEWritableCode(t *testing.T) {
 	}
 	if err := CheckPE(out, "m", []string{"python3.dll"}); err == nil || !strings.Contains(err.Error(), "imports from python311.dll") {
 		t.Errorf("CheckPE allowing python3.dll only = %v, want python311.dll named", err)
+	}
+}
+
+// walkModule's call(f) calls f() from assembly (push rbx; sub rsp, 32, as
+// its .xdata says) and returns f's result; WALK_PDATA is its unwind data.
+const walkModule = `default rel
+extern __imp_PyModule_Create2
+extern __imp_PyObject_CallObject
+section .data
+align 8
+moddef:  dq 1, 0, 0, 0, 0, modname, 0, -1, methods, 0, 0, 0, 0
+methods: dq cname, call, 8, 0       ; METH_O
+         dq 0, 0, 0, 0
+modname  db "walk", 0
+cname    db "call", 0
+section .text
+global PyInit_walk
+call:
+    push rbx
+.p1:
+    sub rsp, 32
+.p2:
+    mov rcx, rdx
+    xor edx, edx
+    call [__imp_PyObject_CallObject]
+    add rsp, 32
+    pop rbx
+    ret
+.end:
+PyInit_walk:
+    sub rsp, 40
+.pe:
+    lea rcx, [moddef]
+    mov edx, 1013
+    call [__imp_PyModule_Create2]
+    add rsp, 40
+    ret
+.end:
+section .pdata rdata align=4
+    dd PyInit_walk wrt ..imagebase, PyInit_walk.end wrt ..imagebase, uwi wrt ..imagebase
+WALK_PDATA
+section .xdata rdata align=8
+uwi: db 1, 4, 1, 0, 4, 0x42, 0, 0
+; version 1, prologue 5 bytes, 2 codes: at 5 UWOP_ALLOC_SMALL 32, at 1 UWOP_PUSH_NONVOL rbx
+uwc: db 1, call.p2 - call, 2, 0, call.p2 - call, 0x32, call.p1 - call, 0x30
+`
+
+// walkScript calls walk.call with a function that captures the native
+// stack with RtlCaptureStackBackTrace and says whether the frame after
+// walk's (the assembly function's) returns into the Python DLL, which
+// called it, and how many frames beyond walk's are in that DLL:
+// "next 1 beyond N".
+const walkScript = `
+import ctypes, sys, walk
+from ctypes import wintypes
+k32 = ctypes.WinDLL("kernel32")
+k32.GetModuleHandleW.restype = ctypes.c_void_p
+k32.GetModuleHandleW.argtypes = [wintypes.LPCWSTR]
+k32.RtlCaptureStackBackTrace.restype = ctypes.c_ushort
+k32.RtlCaptureStackBackTrace.argtypes = [ctypes.c_ulong, ctypes.c_ulong, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p]
+
+def extent(name):
+    base = k32.GetModuleHandleW(name)
+    assert base, name
+    pe = base + ctypes.c_uint32.from_address(base + 0x3c).value
+    size = ctypes.c_uint32.from_address(pe + 24 + 56).value   # OptionalHeader.SizeOfImage
+    return base, base + size
+
+def capture():
+    buf = (ctypes.c_void_p * 128)()
+    n = k32.RtlCaptureStackBackTrace(0, 128, buf, None)
+    return [buf[i] or 0 for i in range(n)]
+
+frames = walk.call(capture)
+lo, hi = extent(walk.__file__)
+dll = extent("python%d%d.dll" % sys.version_info[:2])
+ours = [i for i, a in enumerate(frames) if lo <= a < hi]
+assert ours, "no frame in the assembly module: %r" % [hex(a) for a in frames]
+beyond = frames[ours[-1] + 1:]
+print("next", int(bool(beyond) and dll[0] <= beyond[0] < dll[1]), "beyond", sum(1 for a in beyond if dll[0] <= a < dll[1]))
+`
+
+// TestStackWalkWindows builds walk.call for each Windows CPython and runs
+// walkScript under Wine: the stack captured in Python, called from the
+// assembly function, must go on past it, straight to its caller in the
+// Python DLL. The same module without call's .pdata entry (refused by
+// CheckPE; the file is left for the test) must not: the walk then takes
+// the function for a leaf and reads a wrong return address (Wine then
+// scans on and may find the DLL's frames later, so the next frame is what
+// counts), which shows that the first result comes from the unwind data.
+func TestStackWalkWindows(t *testing.T) {
+	needWinTools(t)
+	pys := testutil.WinPythons(t)
+	incl := winInclude + "EXTERN PyObject_CallObject ; PyObject *PyObject_CallObject(PyObject *, PyObject *) ; args rcx, rdx; returns rax\n"
+	for _, py := range pys {
+		t.Run(py.Version, func(t *testing.T) {
+			b := target.Windows.Build()
+			dll := b.PythonDLL(py.MajorMinor(), false, false, false)
+			suffix := b.ModuleSuffix(py.MajorMinor(), false, false, false)
+			for _, withPData := range []bool{true, false} {
+				pdata := ""
+				if withPData {
+					pdata = "    dd call wrt ..imagebase, call.end wrt ..imagebase, uwc wrt ..imagebase"
+				}
+				dir := t.TempDir()
+				src := filepath.Join(dir, "walk.asm")
+				os.WriteFile(src, []byte(strings.ReplaceAll(walkModule, "WALK_PDATA", pdata)), 0o644)
+				obj := filepath.Join(dir, "walk.obj")
+				if out, err := exec.Command("nasm", "-f", "win64", "-o", obj, src).CombinedOutput(); err != nil {
+					t.Fatalf("nasm: %v\n%s", err, out)
+				}
+				out := filepath.Join(dir, "walk"+suffix)
+				_, err := buildDLL(dir, dir, out, "walk", []string{obj}, []byte(incl), dll, &cparse.Python{Version: py.Version}, b)
+				if withPData && err != nil {
+					t.Fatal(err)
+				}
+				if !withPData {
+					if err == nil || !strings.Contains(err.Error(), "without unwind data") {
+						t.Fatalf("built without .pdata: %v, want CheckPE's refusal", err)
+					}
+				}
+				stdout, stderr, err := testutil.TryWin(py, dir, nil, "-c", walkScript)
+				t.Logf("with .pdata %v: %s (%v)", withPData, strings.TrimSpace(stdout), err)
+				var next, beyond int
+				if _, serr := fmt.Sscanf(stdout, "next %d beyond %d", &next, &beyond); err != nil || serr != nil {
+					if withPData {
+						t.Fatalf("with .pdata: %v\n%s%s", err, stdout, stderr)
+					}
+					continue // the walk itself failed: as good a refusal
+				}
+				if withPData && (next != 1 || beyond < 2) {
+					t.Errorf("with .pdata: the frame after the assembly function's is in %s: %v; frames of it beyond: %d", dll, next == 1, beyond)
+				}
+				if !withPData && next == 1 {
+					t.Errorf("without .pdata the walk still went from the assembly function straight to its caller: the check cannot fail")
+				}
+			}
+		})
 	}
 }
