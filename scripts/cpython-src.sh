@@ -18,7 +18,7 @@ apt=$cache/apt-src
 src=$cache/src
 status=$cache/cpython-src.status
 # package:suite pairs; a package found in several suites takes the first.
-wanted="python3.14:sid python3.13:sid python3.11:bookworm"
+wanted="python3.13:sid python3.11:bookworm"
 mkdir -p "$src"
 
 say() { echo "cpython-src: $*" >&2; }
