@@ -1,0 +1,212 @@
+package ext
+
+import (
+	"debug/pe"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pyinc/pyinc/internal/testutil"
+	"github.com/pyinc/pyinc/internal/winpy"
+)
+
+// The windows-x86_64 target proven in real Windows CPython (MSVC builds of
+// 3.10, 3.11 and 3.14) under Wine: make pythons unpacks them.
+
+// winInclude generates the Windows include for py's version into dir.
+func winInclude(t *testing.T, py winpy.Python, dir string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"gen", "-q", "--target", "windows-x86_64", "-o", filepath.Join(dir, "python.inc")}, testutil.WinHeaders(t, py.MajorMinor())...)
+	testutil.Run(t, "", nil, testutil.Pyinc(t), append(args, extra...)...)
+	inc, err := os.ReadFile(filepath.Join(dir, "python.inc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(inc)
+}
+
+// nasmValues evaluates NASM expressions over the include in dir, as an
+// assembly source using it would: each becomes a qword of .data in a
+// win64 object, read back with debug/pe.
+func nasmValues(t *testing.T, dir string, exprs []string) []int64 {
+	t.Helper()
+	var src strings.Builder
+	src.WriteString("%include \"python.inc\"\nsection .data\n")
+	for _, e := range exprs {
+		fmt.Fprintf(&src, "    dq %s\n", e)
+	}
+	asm := filepath.Join(dir, "values.asm")
+	obj := filepath.Join(dir, "values.obj")
+	os.WriteFile(asm, []byte(src.String()), 0o644)
+	if out, err := exec.Command("nasm", "-f", "win64", "-I", dir+"/", "-o", obj, asm).CombinedOutput(); err != nil {
+		t.Fatalf("nasm on the values: %v\n%s", err, out)
+	}
+	f, err := pe.Open(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := f.Section(".data").Data()
+	if err != nil || len(data) < 8*len(exprs) {
+		t.Fatalf(".data of the values: %v (%d bytes)", err, len(data))
+	}
+	vals := make([]int64, len(exprs))
+	for i := range exprs {
+		vals[i] = int64(binary.LittleEndian.Uint64(data[8*i:]))
+	}
+	return vals
+}
+
+// sizeRule is what the include says of one Python type: __basicsize__,
+// __itemsize__ (when the include gives it) and sys.getsizeof of its empty
+// value (when it has one without a GC header), as NASM expressions.
+type sizeRule struct{ basic, item, empty string }
+
+var sizeRules = map[string][]sizeRule{
+	// Alternatives in order: the first whose names the include defines.
+	"object":  {{"PyObject_size", "", "PyObject_size"}},
+	"float":   {{"PyFloatObject_size", "", "PyFloatObject_size"}},
+	"complex": {{"PyComplexObject_size", "", "PyComplexObject_size"}},
+	"int":     {{"PyLongObject.long_value + _PyLongValue.ob_digit", "", ""}, {"PyLongObject.ob_digit", "", ""}},
+	// PyBool_Type's basicsize is sizeof(struct _longobject) up to 3.11.
+	"bool":               {{"PyLongObject.long_value + _PyLongValue.ob_digit", "", ""}, {"PyLongObject_size", "", ""}},
+	"bytes":              {{"PyBytesObject.ob_sval + 1", "", "PyBytesObject.ob_sval + 1"}},
+	"bytearray":          {{"PyByteArrayObject_size", "", ""}},
+	"str":                {{"PyUnicodeObject_size", "", "PyASCIIObject_size + 1"}},
+	"tuple":              {{"PyTupleObject.ob_item", "PyTupleObject_size - PyTupleObject.ob_item", ""}},
+	"list":               {{"PyListObject_size", "", ""}},
+	"dict":               {{"PyDictObject_size", "", ""}},
+	"set":                {{"PySetObject_size", "", ""}},
+	"frozenset":          {{"PySetObject_size", "", ""}},
+	"slice":              {{"PySliceObject_size", "", ""}},
+	"type":               {{"PyHeapTypeObject_size", "PyMemberDef_size", ""}},
+	"memoryview":         {{"PyMemoryViewObject.ob_array", "PyMemoryViewObject_size - PyMemoryViewObject.ob_array", ""}},
+	"types.FunctionType": {{"PyFunctionObject_size", "", ""}},
+	"types.MethodType":   {{"PyMethodObject_size", "", ""}},
+	"types.CellType":     {{"PyCellObject_size", "", ""}},
+	"type(len)":          {{"PyCFunctionObject_size", "", ""}},
+	"weakref.ref":        {{"PyWeakReference_size", "", ""}},
+	"BaseException":      {{"PyBaseExceptionObject_size", "", ""}},
+	"StopIteration":      {{"PyStopIterationObject_size", "", ""}},
+	"OSError":            {{"PyOSErrorObject_size", "", ""}},
+	"SyntaxError":        {{"PySyntaxErrorObject_size", "", ""}},
+	"ImportError":        {{"PyImportErrorObject_size", "", ""}},
+	"UnicodeDecodeError": {{"PyUnicodeErrorObject_size", "", ""}},
+	"SystemExit":         {{"PySystemExitObject_size", "", ""}},
+	"AttributeError":     {{"PyAttributeErrorObject_size", "", ""}},
+	"NameError":          {{"PyNameErrorObject_size", "", ""}},
+	"BaseExceptionGroup": {{"PyBaseExceptionGroupObject_size", "", ""}},
+}
+
+var nasmName = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_.]*`)
+
+// defines reports whether the include defines every name expr uses: a
+// STRUC for S_size, a member test S.m? for S.m.
+func defines(inc, expr string) bool {
+	for _, n := range nasmName.FindAllString(expr, -1) {
+		if base, ok := strings.CutSuffix(n, "_size"); ok {
+			if !strings.Contains(inc, "\nSTRUC "+base+"\n") {
+				return false
+			}
+		} else if !strings.Contains(inc, "\n%define "+n+"? 1\n") {
+			return false
+		}
+	}
+	return true
+}
+
+type runtimeType struct {
+	Name                string
+	Basicsize, Itemsize int64
+	Flags               uint64
+	TypeID              uint64 `json:"type_id"`
+	Getsizeof           *int64
+	Read                struct {
+		TPName      string `json:"tp_name"`
+		TPBasicsize int64  `json:"tp_basicsize"`
+		TPItemsize  int64  `json:"tp_itemsize"`
+		TPFlags     uint64 `json:"tp_flags"`
+		ObType      uint64 `json:"ob_type"`
+	}
+}
+
+// TestWindowsSizes checks the Windows include of each Windows CPython's
+// version against what that interpreter reports: __basicsize__,
+// __itemsize__ and sys.getsizeof of empty values for every public type
+// whose struct the include lays out, and ctypes reads at the include's
+// offsets of tp_name, tp_basicsize, tp_itemsize, tp_flags (4 bytes on
+// Windows) and ob_type in the live type objects.
+func TestWindowsSizes(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	script, _ := filepath.Abs("testdata/winsizes.py")
+	for _, py := range testutil.WinPythons(t) {
+		t.Run(py.Version, func(t *testing.T) {
+			dir := t.TempDir()
+			inc := winInclude(t, py, dir)
+			fields := []string{"PyTypeObject.tp_name", "PyTypeObject.tp_basicsize", "PyTypeObject.tp_itemsize", "PyTypeObject.tp_flags", "PyObject.ob_type"}
+			fv := nasmValues(t, dir, fields)
+			offsets := map[string]int64{"tp_name": fv[0], "tp_basicsize": fv[1], "tp_itemsize": fv[2], "tp_flags": fv[3], "ob_type": fv[4]}
+			js, _ := json.Marshal(offsets)
+			out := testutil.RunWin(t, py, dir, nil, script, string(js))
+			var got map[string]runtimeType
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("winsizes.py: %v\n%s", err, out)
+			}
+			checked := 0
+			for expr, rt := range got {
+				if rt.Read.TPName != rt.Name && !strings.HasSuffix(rt.Read.TPName, "."+rt.Name) {
+					t.Errorf("%s: tp_name read at the include's offset is %q, the type is %q", expr, rt.Read.TPName, rt.Name)
+				}
+				if rt.Read.TPBasicsize != rt.Basicsize || rt.Read.TPItemsize != rt.Itemsize {
+					t.Errorf("%s: tp_basicsize/tp_itemsize read at the include's offsets: %d/%d, __basicsize__/__itemsize__ %d/%d", expr, rt.Read.TPBasicsize, rt.Read.TPItemsize, rt.Basicsize, rt.Itemsize)
+				}
+				if rt.Read.TPFlags != rt.Flags {
+					t.Errorf("%s: tp_flags read at the include's offset: %#x, __flags__ %#x", expr, rt.Read.TPFlags, rt.Flags)
+				}
+				if rt.Read.ObType != rt.TypeID {
+					t.Errorf("%s: ob_type read at the include's offset: %#x, id(type(%s)) %#x", expr, rt.Read.ObType, expr, rt.TypeID)
+				}
+				var rule *sizeRule
+				for _, r := range sizeRules[expr] {
+					if defines(inc, r.basic) && (r.item == "" || defines(inc, r.item)) && (r.empty == "" || defines(inc, r.empty)) {
+						rule = &r
+						break
+					}
+				}
+				if rule == nil {
+					t.Logf("%s: the include lays out no struct for it", expr)
+					continue
+				}
+				exprs := []string{rule.basic, orZero(rule.item), orZero(rule.empty)}
+				v := nasmValues(t, dir, exprs)
+				if v[0] != rt.Basicsize {
+					t.Errorf("%s.__basicsize__ = %d, the include's %s = %d", expr, rt.Basicsize, rule.basic, v[0])
+				}
+				if rule.item != "" && v[1] != rt.Itemsize {
+					t.Errorf("%s.__itemsize__ = %d, the include's %s = %d", expr, rt.Itemsize, rule.item, v[1])
+				}
+				if rule.empty != "" && (rt.Getsizeof == nil || v[2] != *rt.Getsizeof) {
+					t.Errorf("sys.getsizeof of an empty %s = %v, the include's %s = %d", expr, rt.Getsizeof, rule.empty, v[2])
+				}
+				checked++
+			}
+			if checked < 20 {
+				t.Errorf("only %d types checked against their structs (of %d the interpreter has)", checked, len(got))
+			}
+			t.Logf("CPython %s for Windows: %d types' sizes and 5 type-object fields checked", py.Version, checked)
+		})
+	}
+}
+
+func orZero(expr string) string {
+	if expr == "" {
+		return "0"
+	}
+	return expr
+}
