@@ -146,7 +146,7 @@ man:
 	@echo "man: $(BUILD)/man/pyinc.1 (read it with man -l $(BUILD)/man/pyinc.1)"
 
 regen-inc: build
-	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid)
+	$(PYINC) regen --dir snapshots $$([ -d .cache/sid ] && echo --root .cache/sid) $$([ -d .cache/src ] && echo --src .cache/src)
 
 bench: build deps
 	$(GO) run ./bench -pyinc $(PYINC)

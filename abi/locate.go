@@ -21,6 +21,11 @@ const (
 	InMemory               // a result in memory: its address is passed in rdi and comes back in rax
 	Nothing                // nothing travels: a type of size 0 or made only of padding; or a void result
 	Unlocated              // pyinc could not classify the type (or one before it)
+	// ByReference: the caller makes a copy and passes its address in
+	// Regs[0] (Microsoft x64, for values not of 1, 2, 4 or 8 bytes).
+	ByReference
+	// ByReferenceOnStack: as ByReference, the address on the stack.
+	ByReferenceOnStack
 )
 
 // Loc is where one argument or the result travels.

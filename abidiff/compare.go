@@ -53,6 +53,11 @@ var sectionOrder = map[string]int{"struct": 0, "constant": 1, "extern": 2}
 // Compare reports what changed from a to b, breaking changes first.
 func Compare(a, b *emit.Include) *Report {
 	r := &Report{From: describe(a), To: describe(b), Summary: map[string]Tally{}}
+	if a.Target != b.Target {
+		// A port between targets: say which side is which.
+		r.From += " for " + a.Target
+		r.To += " for " + b.Target
+	}
 	add := func(c Change) { r.Changes = append(r.Changes, c) }
 	bs := map[string]*emit.StructInfo{}
 	for _, s := range b.Structs {

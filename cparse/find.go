@@ -32,6 +32,9 @@ type Python struct {
 	// a tree's usr/include, for Debian's <multiarch/pythonX.Y/pyconfig.h>.
 	AfterDirs []string
 	Root      string // the tree an interpreter that cannot run here is in
+	// ConfigHeader is the configuration header used instead of the
+	// Python's own pyconfig.h (WithConfigHeader), "" for its own.
+	ConfigHeader string
 }
 
 // MajorMinor returns "3.9" for "3.9.18".

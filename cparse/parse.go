@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/target"
 )
 
 // Define is one configuration macro, -DName=Value.
@@ -23,6 +25,9 @@ type Unit struct {
 	AST     *cc.AST
 	Headers []string // what the unit includes, in order: "Python.h", ...
 	Defines []Define // configuration macros set before the headers
+	// Target is the platform the headers were parsed for: its compiler's
+	// predefined macros and system headers, its type sizes.
+	Target target.Target
 	// IncludeDirs and AfterDirs are the Python's directories, absolute,
 	// as the unit was parsed with them: a gcc probe uses the same.
 	IncludeDirs, AfterDirs []string
@@ -47,8 +52,14 @@ func SetSystemOverlay(on bool) { useSystemOverlay = on }
 var publicHeaders = []string{"structmember.h"}
 
 // Parse preprocesses, parses and type checks py's headers with the given
-// configuration macros.
+// configuration macros, for the default target.
 func Parse(py *Python, defines []Define) (*Unit, error) {
+	return ParseFor(py, defines, target.Default())
+}
+
+// ParseFor is Parse for the target tg: the headers are seen as tg's
+// compiler sees them.
+func ParseFor(py *Python, defines []Define, tg target.Target) (*Unit, error) {
 	if len(py.IncludeDirs) == 0 {
 		return nil, fmt.Errorf("no include directory for Python %s", py.Version)
 	}
@@ -56,7 +67,7 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	if !isFile(filepath.Join(inc, "Python.h")) {
 		return nil, fmt.Errorf("no Python.h in %s: pass the directory that holds Python.h", inc)
 	}
-	cfg, err := hostConfig()
+	cfg, err := targetConfig(tg)
 	if err != nil {
 		return nil, err
 	}
@@ -75,29 +86,23 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 	cfg.Header = true
 	cfg.UnsignedEnums = true
 
-	u := &Unit{Python: py, Defines: defines, IncludeDirs: incDirs, AfterDirs: afterDirs}
+	u := &Unit{Python: py, Defines: defines, Target: tg, IncludeDirs: incDirs, AfterDirs: afterDirs}
 	u.Headers = []string{"Python.h"}
 	for _, h := range publicHeaders {
 		if isFile(filepath.Join(inc, h)) {
 			u.Headers = append(u.Headers, h)
 		}
 	}
-	var src strings.Builder
-	for _, d := range defines {
-		fmt.Fprintf(&src, "#define %s %s\n", d.Name, d.Value)
-	}
-	for _, h := range u.Headers {
-		fmt.Fprintf(&src, "#include <%s>\n", h)
-	}
+	src := u.CSource()
 	srcs := []cc.Source{
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
-		{Name: mainSourceName, Value: src.String()},
+		{Name: mainSourceName, Value: src},
 		{Name: probeSourceName, Value: probeSource()},
 	}
 	var ast *cc.AST
 	if useSystemOverlay {
-		if ov, err := systemOverlay(cfg, u, src.String()); err == nil {
+		if ov, err := systemOverlay(cfg, u, src); err == nil {
 			withOverlay := *cfg
 			withOverlay.FS = overlayFS(ov.files)
 			if ast, err = cc.Translate(&withOverlay, srcs); err == nil {
@@ -119,9 +124,14 @@ func Parse(py *Python, defines []Define) (*Unit, error) {
 }
 
 // CSource is the C text that includes what the unit includes, for a gcc
-// probe that must see exactly the same declarations.
+// probe that must see exactly the same declarations: the target's own
+// configuration macros, then the unit's, then the headers.
 func (u *Unit) CSource() string {
 	var b strings.Builder
+	for _, d := range u.Target.ConfigDefines {
+		name, value, _ := strings.Cut(d, "=")
+		fmt.Fprintf(&b, "#define %s %s\n", name, value)
+	}
 	for _, d := range u.Defines {
 		fmt.Fprintf(&b, "#define %s %s\n", d.Name, d.Value)
 	}

@@ -62,7 +62,7 @@ type site struct {
 // compiler and returns the overlay, or an error saying why it cannot.
 func systemOverlay(cfg *cc.Config, u *Unit, src string) (*overlay, error) {
 	compiler := cfg.CC
-	args := []string{"-E", "-dD"}
+	args := append([]string{"-E", "-dD"}, u.Target.CrossCFlags...)
 	if isGCC(cfg.Predefined) {
 		// Where each token came from through macro expansions is for
 		// diagnostics; without it gcc preprocesses the unit a third faster.

@@ -38,7 +38,7 @@ func lastHeaderLine(compiler string, u *Unit) (string, int, bool) {
 	if compiler == "" {
 		compiler = "cc"
 	}
-	args := []string{"-E"}
+	args := append([]string{"-E"}, u.Target.CrossCFlags...)
 	for _, d := range u.IncludeDirs {
 		args = append(args, "-I", d)
 	}

@@ -20,6 +20,9 @@ type DeclGen struct {
 	consts []string  // integer macros and enumerators defined so far
 	nstr   int
 	used   map[string]bool
+	// longBits is the width of long on the target (64 LP64, 32 LLP64):
+	// the widest bitfield of type long.
+	longBits int
 }
 
 type genType struct {
@@ -55,7 +58,14 @@ var (
 
 // NewDeclGen makes a generator for seed; names carry prefix.
 func NewDeclGen(seed int64) *DeclGen {
-	return &DeclGen{r: rand.New(rand.NewSource(seed)), prefix: fmt.Sprintf("F%d_", seed&0xffff), used: map[string]bool{}}
+	return &DeclGen{r: rand.New(rand.NewSource(seed)), prefix: fmt.Sprintf("F%d_", seed&0xffff), used: map[string]bool{}, longBits: 64}
+}
+
+// NewDeclGenFor is NewDeclGen for a target whose long has longBits bits.
+func NewDeclGenFor(seed int64, longBits int) *DeclGen {
+	g := NewDeclGen(seed)
+	g.longBits = longBits
+	return g
 }
 
 func (g *DeclGen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
@@ -163,6 +173,9 @@ func (g *DeclGen) member(name string, depth int) {
 	switch k := g.pick(100); {
 	case k < 25: // bitfield, zero-width ones unnamed
 		bt := bitTypes[g.pick(len(bitTypes))]
+		if bt.name == "unsigned long" {
+			bt.bits = g.longBits
+		}
 		w := g.pick(bt.bits + 1)
 		if g.chance(15) {
 			w = 0

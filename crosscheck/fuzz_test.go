@@ -7,6 +7,7 @@ import (
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/target"
 )
 
 // seedCases is how many generated headers the normal test run checks; each
@@ -18,21 +19,28 @@ const seedCases = 40
 // everything with gcc. It returns the header for the failure message.
 func checkGenerated(t *testing.T, seed int64) {
 	t.Helper()
+	checkGeneratedFor(t, seed, target.Default())
+}
+
+// checkGeneratedFor is checkGenerated for the target tg, against tg's
+// compiler. It returns how many structs and unions gcc confirmed.
+func checkGeneratedFor(t *testing.T, seed int64, tg target.Target) int {
+	t.Helper()
 	dir := t.TempDir()
 	inc := filepath.Join(dir, "python3.99")
 	if err := os.Mkdir(inc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	header := NewDeclGen(seed).Header(4)
+	header := NewDeclGenFor(seed, int(tg.LongSize*8)).Header(4)
 	if err := os.WriteFile(filepath.Join(inc, "Python.h"), []byte(header), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	py := &cparse.Python{Version: "3.99.0", IncludeDirs: []string{inc}, Source: "fuzz"}
-	r, err := pipeline.Run(py, nil)
+	r, err := pipeline.RunFor(py, nil, tg)
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}
-	_, bad, err := Check(r.Unit, r.Model, r.Include, dir)
+	p, bad, err := Check(r.Unit, r.Model, r.Include, dir)
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}
@@ -45,6 +53,7 @@ func checkGenerated(t *testing.T, seed int64) {
 		}
 		t.Fatalf("seed %d: %d mismatches with gcc\nheader:\n%s\ninclude:\n%s", seed, len(bad), header, r.Include)
 	}
+	return p.Counts.Structs
 }
 
 // TestGeneratedHeaders runs the fuzzer's deterministic seed corpus.

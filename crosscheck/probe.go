@@ -25,6 +25,13 @@ type Item struct {
 	C    string // C statement(s) writing the bytes; see cProgram
 	NASM string // NASM data lines
 	Size int
+	// Static defines the same bytes as a C object named by its %[1]s, for
+	// a target whose programs cannot run here (staticProgram); Raw is
+	// how many bytes of that object to read (Size when 0), and Post, if
+	// set, turns them into the item's Size bytes.
+	Static string
+	Raw    int
+	Post   func([]byte) []byte
 }
 
 // Counts says how many facts of each kind a probe holds.
@@ -51,7 +58,7 @@ func w8(v string) string { return "W8((unsigned long long)(" + v + "));" }
 func Build(m *layout.Model, include string) (*Probe, error) {
 	p := &Probe{}
 	add := func(what, c, nasm string, size int) {
-		p.Items = append(p.Items, Item{What: what, C: c, NASM: nasm, Size: size})
+		p.Items = append(p.Items, Item{What: what, C: c, NASM: nasm, Size: size, Static: staticOf(c)})
 	}
 	// The widths the STRUC lines reserve, as the include states them.
 	sum, err := emit.Read(include)
@@ -106,11 +113,15 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 			}
 			fmt.Fprintf(&nb, "times %s_size - %s - %s_UNIT db 0", n, full, full)
 			add("bitfield "+s.Name+"."+b.Path+" set to all ones", c, nb.String(), int(s.Size))
+			ones := fmt.Sprintf("%s %%[1]s = { .%s = ~0ULL };", s.CName, b.Path)
+			p.Items[len(p.Items)-1].Static = ones
 			// The first bit and the width, as gcc lays the bitfield out,
 			// against the unit offset, SHIFT and WIDTH of the include.
 			c = fmt.Sprintf("{ %s s; memset(&s, 0, sizeof s); s.%s = ~0ULL; FIRSTBIT(&s, sizeof s); }", s.CName, b.Path)
 			add("bitfield "+s.Name+"."+b.Path+" first bit and width", c,
 				fmt.Sprintf("dq %s*8 + %s_SHIFT, %s_WIDTH", full, full, full), 16)
+			last := &p.Items[len(p.Items)-1]
+			last.Static, last.Raw, last.Post = ones, int(s.Size), firstBit
 		}
 	}
 	for _, c := range m.Constants {
@@ -144,6 +155,7 @@ func Build(m *layout.Model, include string) (*Probe, error) {
 		}
 		c := fmt.Sprintf("{ static %s v[] = { %s }; fwrite(&v[0], sizeof v[0], 1, stdout); }", in.CType, cUse)
 		add("bytes of "+cUse, c, nasmUse, len(in.Bytes))
+		p.Items[len(p.Items)-1].Static = fmt.Sprintf("%s %%[1]s[] = { %s };", in.CType, cUse)
 	}
 	return p, nil
 }
@@ -214,7 +226,11 @@ func Check(u *cparse.Unit, m *layout.Model, include []byte, dir string) (*Probe,
 	if err != nil {
 		return nil, nil, err
 	}
-	bad, err := p.Run(u, include, dir)
+	run := p.Run
+	if !u.Target.IsDefault() && u.Target.Name != "" {
+		run = p.RunStatic
+	}
+	bad, err := run(u, include, dir)
 	return p, bad, err
 }
 

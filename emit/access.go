@@ -136,11 +136,11 @@ func (e *nasm) getter(macro, what string, g *layout.Getter) {
 		return
 	case g.Call != "":
 		e.p("; %s dst, obj: %s, by a call of the exported %s, as the headers do here:\n", macro, what, g.Call)
-		e.p(";   caller-saved registers are gone; the stack must be aligned as at a call.\n")
-		e.p("%%macro %s 2\n    %%ifnidni %%2, rdi\n        mov rdi, %%2\n    %%endif\n", macro)
+		e.p(";   caller-saved registers are gone; %s.\n", e.pl.callNote())
+		e.p("%%macro %s 2\n%s", macro, e.pl.moveArg1("%2"))
 		// Through the GOT: "call Py_TYPE wrt ..plt" would make NASM warn
 		// that a macro of that name takes two parameters.
-		e.p("    call [rel %s wrt ..gotpc]\n    %%ifnidni %%1, rax\n        mov %%1, rax\n    %%endif\n%%endmacro\n", Name(g.Call))
+		e.p("    %s\n    %%ifnidni %%1, rax\n        mov %%1, rax\n    %%endif\n%%endmacro\n", e.pl.callPointer(g.Call))
 	case e.need(macro, g.Field):
 		n, _ := e.field(g.Field)
 		e.p("; %s dst, obj: %s\n%%macro %s 2\n    mov %%1, [%%2 + %s]\n%%endmacro\n", macro, what, macro, n)
@@ -259,9 +259,8 @@ func (e *nasm) typeFlags(f *layout.TypeFlags, typ *layout.Getter) {
 	e.p(";   bit of FLAG (a constant), as PyType_HasFeature; ")
 	if f.Call != "" {
 		e.p("here a call of %s, as the headers'\n", f.Call)
-		e.p(";   PyType_HasFeature makes: caller-saved registers are gone; the stack must be aligned\n")
-		e.p(";   as at a call\n")
-		e.p("%%macro PY_JUMP_UNLESS_FLAG 3\n    Py_TYPE rdi, %%1\n    PY_CALL %s\n", Name(f.Call))
+		e.p(";   PyType_HasFeature makes: caller-saved registers are gone; %s\n", strings.Replace(e.pl.callNote(), " aligned as", " aligned\n;   as", 1))
+		e.p("%%macro PY_JUMP_UNLESS_FLAG 3\n    Py_TYPE %s, %%1\n    PY_CALL %s\n", e.pl.args[0], Name(f.Call))
 		e.p("    mov r11, %%2 ; any bit of the 64-bit flags, with no immediate to sign-extend\n    test rax, r11\n    jz %%3\n%%endmacro\n")
 		return
 	}

@@ -26,7 +26,8 @@ const (
 	bitfieldFormat        = "%s equ %d ; %s :%d\n"
 	bitfieldDefinesFormat = "%%define %s_UNIT %d\n%%define %s_SHIFT %d\n%%define %s_WIDTH %d\n%%define %s_MASK 0x%X\n"
 	// externFormat: "EXTERN name ; prototype ; args ...; returns ..."
-	// (externRE).
+	// (externRE); on a target of import slots the name is the slot's,
+	// __imp_name, which Read gives as name.
 	externFormat = "EXTERN %s ; %s ; %s\n"
 )
 
@@ -37,7 +38,7 @@ var (
 	memberRE     = regexp.MustCompile(`^\s+\.(\S+):\s*(\S+ \S+)?\s*; (.*) @([0-9]+)$`)
 	equRE        = regexp.MustCompile(`^\$?([A-Za-z_][\w]*)\.(\S+) equ ([0-9]+) ; (.*?)(, ([0-9]+) bytes \(overlaps\)| :([0-9]+))$`)
 	bitRE        = regexp.MustCompile(`^%define \$?([A-Za-z_]\w*)\.(\S+)_(SHIFT|UNIT) ([0-9]+)$`)
-	externRE     = regexp.MustCompile(`^EXTERN \$?(\S+) ; (.*) ; (?:args|data)`)
+	externRE     = regexp.MustCompile(`^EXTERN (?:__imp_)?\$?(\S+) ; (.*) ; (?:args|data)`)
 	// nameRE and defineRE read any definition: the names an include
 	// defines, and constants' values as written.
 	nameRE   = regexp.MustCompile(`^(?:%i?x?define|%assign|%macro|EXTERN|STRUC) \$?([A-Za-z_.?][\w.$#@~?]*)|^\$?([A-Za-z_?][\w.$#@~?]*) equ `)

@@ -34,4 +34,6 @@ func (e *nasm) claim(what string, ns ...string) bool {
 var reservedNames = []string{GuardName, "NULL", "NullMethodDef", "PY_CALL", "PY_ADDR", "_pyinc_call_with",
 	"Py_INCREF", "Py_DECREF", "Py_XINCREF", "Py_XDECREF", "Py_RETURN_NONE", "Py_RETURN_TRUE", "Py_RETURN_FALSE",
 	"PY_JMP", "PY_BF_LOAD", "PY_BF_TEST", "PY_JUMP_UNLESS_FLAG",
-	"_pyinc_one_of", "_pyinc_regbits", "_pyinc_hit", "_pyinc_want", "_pyinc_bits", "_pyinc_lo"}
+	"_pyinc_one_of", "_pyinc_regbits", "_pyinc_hit", "_pyinc_want", "_pyinc_bits", "_pyinc_lo",
+	"_pyinc_imp", "PY_ARG1", "PY_ARG2", "PY_ARG3", "PY_ARG4", "PY_ARG1D", "PY_ARG2D", "PY_ARG3D", "PY_ARG4D",
+	"PY_SHADOW", "PY_FUNC", "PY_EPILOGUE", "PY_ENDFUNC"}

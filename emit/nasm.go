@@ -26,7 +26,7 @@ const GuardName = "PYINC_PYTHON_INC"
 // NASM writes m as a NASM include file.
 func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	bw := bufio.NewWriter(w)
-	e := &nasm{w: bw, m: m, names: names{owner: map[string]string{}, warn: opt.Warn}}
+	e := &nasm{w: bw, m: m, pl: newPlatform(m.Platform), names: names{owner: map[string]string{}, warn: opt.Warn}}
 	for _, n := range reservedNames {
 		e.names.owner[n] = "defined by pyinc"
 	}
@@ -40,6 +40,7 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 	e.accessors()
 	e.symbols()
 	e.aliases()
+	e.portable()
 	e.omitted()
 	e.p("\n%%endif ; %s\n", GuardName)
 	return bw.Flush()
@@ -48,6 +49,7 @@ func NASM(w io.Writer, m *layout.Model, opt Options) error {
 type nasm struct {
 	w     *bufio.Writer
 	m     *layout.Model
+	pl    platform
 	names names
 }
 
@@ -88,17 +90,7 @@ func (e *nasm) header(opt Options) {
 ; immediate of and/test: put it in a register first, or use PY_BF_LOAD and PY_BF_TEST.
 `)
 	e.p("\n%%ifndef %[1]s\n%%define %[1]s\n", GuardName)
-	e.p(`
-; Mark the stack non-executable: glibc 2.41 and newer refuse to load an
-; extension whose stack is executable. The bracketed form does not change
-; the section the including file is in; __SECT__ restores it.
-%%ifidn __OUTPUT_FORMAT__, elf64
-[section .note.GNU-stack noalloc noexec nowrite progbits]
-__SECT__
-%%endif
-
-%%define NULL 0
-`)
+	e.p("%s\n%%define NULL 0\n", e.pl.prelude())
 }
 
 // bitfieldExample shows how to read a bitfield of this include (one with
@@ -373,21 +365,7 @@ func (e *nasm) helpers() {
 			e.p("%%define %s %s\n", Name(a.Name), Name(a.Target))
 		}
 	}
-	e.p(`; Position-independent access to libpython, so that an extension links
-; without text relocations:
-;   PY_CALL PyModule_Create2       ; call through the PLT
-;   PY_JMP PyLong_FromLongLong     ; tail call through the PLT: the stack as at entry
-;   PY_ADDR rax, Py_None           ; rax = address of the object, from the GOT
-%%macro PY_CALL 1
-    call %%1 wrt ..plt
-%%endmacro
-%%macro PY_JMP 1
-    jmp %%1 wrt ..plt
-%%endmacro
-%%macro PY_ADDR 2
-    mov %%1, [rel %%2 wrt ..gotpc]
-%%endmacro
-`)
+	e.p("%s", e.pl.accessMacros())
 }
 
 // initData writes an initializer image as one dq directive (parameters at
@@ -441,16 +419,16 @@ func (e *nasm) symbols() {
 				args = "none"
 			}
 			if s.Variadic {
-				args += ", ... (al = number of vector registers used)"
+				args += e.pl.variadicWords()
 			}
-			where = fmt.Sprintf("args %s; returns %s", args, resultWords(s.Ret))
+			where = fmt.Sprintf("args %s; returns %s", args, e.resultWords(s.Ret))
 		}
 		if s.NotInLib {
 			e.p("; not exported by %s, so not EXTERN: %s ; %s\n", e.m.LibPython, s.Name, s.Proto)
 			continue
 		}
 		if e.claim("symbol "+s.Name, Name(s.Name)) {
-			e.p(externFormat, Name(s.Name), s.Proto, where)
+			e.p(externFormat, e.pl.externName(s.Name), s.Proto, where)
 		}
 	}
 }
@@ -464,17 +442,21 @@ func argWords(l abi.Loc) string {
 		return "stack"
 	case abi.Nothing:
 		return "nothing (empty)"
+	case abi.ByReference:
+		return regWords(l.Regs) + " (address of a copy)"
+	case abi.ByReferenceOnStack:
+		return "stack (address of a copy)"
 	}
 	return "unknown (pyinc cannot classify this type)"
 }
 
 // resultWords says where the result comes back.
-func resultWords(l abi.Loc) string {
+func (e *nasm) resultWords(l abi.Loc) string {
 	switch l.Where {
 	case abi.InRegs:
 		return regWords(l.Regs)
 	case abi.InMemory:
-		return "rax (address of the result, passed in rdi)"
+		return e.pl.hiddenResult()
 	case abi.Nothing:
 		return "none"
 	}

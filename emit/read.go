@@ -12,6 +12,7 @@ import (
 type Include struct {
 	Python    string // "CPython 3.12.1"
 	Config    string
+	Target    string // the "Target ABI" line: "x86-64 System V (LP64, ELF)"
 	Structs   []*StructInfo
 	Constants map[string]string // name -> value as written
 	Externs   map[string]string // name -> C prototype
@@ -68,6 +69,8 @@ func Read(text string) (*Include, error) {
 			s.Python = headerRE.FindStringSubmatch(line)[1]
 		case strings.HasPrefix(line, "; Build configuration: "):
 			s.Config = strings.TrimPrefix(line, "; Build configuration: ")
+		case strings.HasPrefix(line, "; Target ABI: "):
+			s.Target = strings.TrimPrefix(line, "; Target ABI: ")
 		case strings.HasPrefix(line, "; Constants:"):
 			section = "constants"
 		case strings.HasPrefix(line, "; Structs and unions"):

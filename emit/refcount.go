@@ -1,6 +1,9 @@
 package emit
 
-import "github.com/pyinc/pyinc/layout"
+import (
+	"github.com/pyinc/pyinc/layout"
+	"github.com/pyinc/pyinc/target"
+)
 
 // refcount writes Py_INCREF and friends for the scheme the headers use.
 // Every macro takes a register holding the object.
@@ -19,11 +22,11 @@ func (e *nasm) refcount() {
 ;                               then ret: use them where ret would stand,
 ;                               with the stack as it was at entry.
 ; Py_INCREF and Py_DECREF, where they may call a function, need the stack
-; 16-byte aligned, as at any call, and keep no caller-saved register:
-; rax rcx rdx rsi rdi r8-r11.
-`, incClobbers(rc), decClobbers(rc))
+; 16-byte aligned, as at any call%s, and keep no caller-saved register:
+; %s.
+`, incClobbers(rc), decClobbers(rc), e.shadowNote(), e.pl.callerSaved)
 	e.p("%%macro _pyinc_call_with 2 ; function, object register\n")
-	e.p("    %%ifnidni %%2, rdi\n        mov rdi, %%2\n    %%endif\n    call %%1 wrt ..plt\n%%endmacro\n")
+	e.p("%s    %s\n%%endmacro\n", e.pl.moveArg1("%2"), e.pl.callDirect("%1"))
 	switch rc.Kind {
 	case layout.RefCall:
 		e.p("%%macro Py_INCREF 1\n    _pyinc_call_with %s, %%1\n%%endmacro\n", rc.Inc)
@@ -72,14 +75,12 @@ func (e *nasm) refcount() {
 		}
 		if a.Func != "" {
 			// A borrowed reference from the function, then a new one.
-			e.p("%%macro Py_RETURN_%s 0\n    sub rsp, 8\n    mov edi, %s\n    PY_CALL %s\n", s.macro, a.Arg, a.Func)
-			e.p("    push rax\n    push rax\n    Py_INCREF rax\n    pop rax\n    pop rax\n    add rsp, 8\n    ret\n%%endmacro\n")
+			e.returnByCall(s.macro, a)
 			continue
 		}
 		e.p("%%macro Py_RETURN_%s 0\n    PY_ADDR rax, %s\n", s.macro, s.singleton)
 		if rc.Kind == layout.RefCall {
-			// At a ret, rsp is 8 off 16-byte alignment: one push aligns it.
-			e.p("    push rax\n    Py_INCREF rax\n    pop rax\n")
+			e.saveAcrossCall("    Py_INCREF rax\n")
 		} else {
 			e.p("    Py_INCREF rax\n")
 		}
@@ -102,8 +103,43 @@ func (e *nasm) dealloc(rc *layout.RefCount) {
 		e.p("    _pyinc_call_with %s, %%1\n", rc.Dealloc)
 		return
 	}
-	e.p("    %%ifnidni %%1, rdi\n        mov rdi, %%1\n    %%endif\n")
-	e.p("    mov rax, [rdi + PyObject.ob_type]\n    call [rax + PyTypeObject.tp_dealloc]\n")
+	a := e.pl.args[0]
+	e.p("%s", e.pl.moveArg1("%1"))
+	e.p("    mov rax, [%s + PyObject.ob_type]\n    call [rax + PyTypeObject.tp_dealloc]\n", a)
+}
+
+// shadowNote is what the comments add to "aligned as at a call".
+func (e *nasm) shadowNote() string {
+	if e.pl.tg.Conv == target.MicrosoftX64 {
+		return " with its 32 bytes of\n; shadow space below rsp (PY_FUNC makes both)"
+	}
+	return ""
+}
+
+// returnByCall writes Py_RETURN_<macro> for a singleton a function
+// returns (borrowed), with a new reference taken.
+func (e *nasm) returnByCall(macro string, a *layout.Alias) {
+	e.p("%%macro Py_RETURN_%s 0\n", macro)
+	if e.pl.tg.Conv == target.MicrosoftX64 {
+		// At entry rsp is 8 off alignment: 40 bytes are the 32 of shadow
+		// space and the slot that keeps rax across Py_INCREF.
+		e.p("    sub rsp, 40\n    mov %s, %s\n    PY_CALL %s\n", e.pl.args32[0], a.Arg, a.Func)
+		e.p("    mov [rsp + 32], rax\n    Py_INCREF rax\n    mov rax, [rsp + 32]\n    add rsp, 40\n    ret\n%%endmacro\n")
+		return
+	}
+	e.p("    sub rsp, 8\n    mov edi, %s\n    PY_CALL %s\n", a.Arg, a.Func)
+	e.p("    push rax\n    push rax\n    Py_INCREF rax\n    pop rax\n    pop rax\n    add rsp, 8\n    ret\n%%endmacro\n")
+}
+
+// saveAcrossCall writes code (which may call) so that rax survives it, at
+// a point where rsp is 8 off 16-byte alignment (where ret would stand).
+func (e *nasm) saveAcrossCall(code string) {
+	if e.pl.tg.Conv == target.MicrosoftX64 {
+		e.p("    sub rsp, 40\n    mov [rsp + 32], rax\n%s    mov rax, [rsp + 32]\n    add rsp, 40\n", code)
+		return
+	}
+	// At a ret, rsp is 8 off 16-byte alignment: one push aligns it.
+	e.p("    push rax\n%s    pop rax\n", code)
 }
 
 func incClobbers(rc *layout.RefCount) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pyinc/pyinc/abi"
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/target"
 )
 
 // Options says what Build checks symbols against.
@@ -27,7 +28,11 @@ func Build(u *cparse.Unit, opt Options) (*Model, error) {
 	if ccInternals != nil {
 		return nil, ccInternals
 	}
-	b := &builder{u: u, m: &Model{Target: abi.Name, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
+	name := u.Target.ABIName
+	if name == "" {
+		name = abi.Name
+	}
+	b := &builder{u: u, m: &Model{Target: name, Platform: u.Target, LibPython: opt.LibPython, ExportsChecked: opt.Exports != nil}, exports: opt.Exports}
 	b.m.PyVersion = u.Python.Version
 	if m := u.AST.Macros["PY_VERSION"]; m != nil {
 		if s, ok := m.Value().(cc.StringValue); ok {
@@ -522,6 +527,33 @@ func bitfieldUnit(lo int64, w int, typeSize, structSize int64) (bf Bitfield, ok 
 	return Bitfield{Offset: off, Unit: unit, Shift: shift, Width: w, Mask: mask << uint(shift)}, true
 }
 
+// locate says where a function's arguments travel and its result comes
+// back, under the target's calling convention.
+func (b *builder) locate(ft *cc.FunctionType) ([]abi.Loc, abi.Loc) {
+	var params []cc.Type
+	for _, p := range ft.Parameters() {
+		if p.Type().Kind() != cc.Void {
+			params = append(params, p.Type())
+		}
+	}
+	if b.u.Target.Conv == target.MicrosoftX64 {
+		types := make([]*abi.Type, len(params))
+		for i, p := range params {
+			types[i] = b.abiType(p)
+		}
+		var result *abi.Type
+		if r := ft.Result(); r != nil && r.Kind() != cc.Void {
+			result = b.abiType(r)
+		}
+		return abi.LocateMS(types, result)
+	}
+	classes := make([][]abi.Class, len(params))
+	for i, p := range params {
+		classes[i] = b.classes(p)
+	}
+	return abi.Locate(classes, b.classes(ft.Result()))
+}
+
 // symbols lists the functions and objects with external linkage, with
 // where their arguments and results travel.
 func (b *builder) symbols() {
@@ -537,14 +569,7 @@ func (b *builder) symbols() {
 		if ft, ok := t.(*cc.FunctionType); ok {
 			s.Func = true
 			s.Variadic = ft.IsVariadic()
-			var params [][]abi.Class
-			for _, p := range ft.Parameters() {
-				if p.Type().Kind() == cc.Void {
-					continue
-				}
-				params = append(params, b.classes(p.Type()))
-			}
-			s.Args, s.Ret = abi.Locate(params, b.classes(ft.Result()))
+			s.Args, s.Ret = b.locate(ft)
 		}
 		if b.exports != nil && !b.exports[name] {
 			s.NotInLib = true

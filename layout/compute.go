@@ -64,6 +64,27 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 	if l, ok := b.layouts[key]; ok && key != "" {
 		return l, nil
 	}
+	var l *aggLayout
+	var err error
+	if b.u.Target.MSBitfields {
+		l, err = b.msLayout(t)
+	} else {
+		l, err = b.sysvLayout(t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.layouts == nil {
+		b.layouts = map[string]*aggLayout{}
+	}
+	if key != "" {
+		b.layouts[key] = l
+	}
+	return l, nil
+}
+
+// sysvLayout lays out a struct or union by gcc's System V rules.
+func (b *builder) sysvLayout(t cc.Type) (*aggLayout, error) {
 	fields, union, _ := aggregate(t)
 	packed := isPacked(t)
 	l := &aggLayout{align: 1}
@@ -133,12 +154,6 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 	// alignment, packed or not.
 	l.align = max(l.align, definitionAlign(t))
 	l.size = roundUp((end+7)/8, l.align)
-	if b.layouts == nil {
-		b.layouts = map[string]*aggLayout{}
-	}
-	if key != "" {
-		b.layouts[key] = l
-	}
 	return l, nil
 }
 

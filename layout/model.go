@@ -4,15 +4,21 @@
 // nothing of any output format.
 package layout
 
-import "github.com/pyinc/pyinc/abi"
+import (
+	"github.com/pyinc/pyinc/abi"
+	"github.com/pyinc/pyinc/target"
+)
 
 // Model is everything an include file states about one Python in one
 // build configuration.
 type Model struct {
-	PyVersion      string   // PY_VERSION, "3.9.18"
-	Config         []string // configuration macros in effect: "Py_DEBUG", "Py_LIMITED_API=0x03060000", ...
-	Target         string   // the ABI the numbers are for
-	LibPython      string   // base name of the libpython checked against, "" if none
+	PyVersion string   // PY_VERSION, "3.9.18"
+	Config    []string // configuration macros in effect: "Py_DEBUG", "Py_LIMITED_API=0x03060000", ...
+	Target    string   // the ABI the numbers are for
+	// Platform is the target the model was built for: the writer asks it
+	// how code reaches symbols and unwinds.
+	Platform       target.Target
+	LibPython      string // base name of the libpython checked against, "" if none
 	ExportsChecked bool
 
 	Constants  []Constant

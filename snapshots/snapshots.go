@@ -7,6 +7,7 @@ import (
 	"bufio"
 	_ "embed"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -22,6 +23,10 @@ type Entry struct {
 	Version string // exact: "3.12.1"
 	Debug   bool   // made from a debug build of the interpreter
 	Config  cparse.Config
+	// Target is the --target of the entry, "" for the default. A snapshot
+	// for another target is made from CPython's source tree of Version
+	// (FindSource), with that tree's configuration header.
+	Target string
 }
 
 // Manifest lists the snapshots.
@@ -47,6 +52,8 @@ func Manifest() ([]Entry, error) {
 				e.Config.Defines = append(e.Config.Defines, f[i+1])
 			case "--limited-api":
 				e.Config.LimitedAPI = f[i+1]
+			case "--target":
+				e.Target = f[i+1]
 			default:
 				return nil, fmt.Errorf("manifest.txt:%d: unknown flag %s", n, f[i])
 			}
@@ -66,7 +73,22 @@ func (e Entry) Flags() string {
 	if e.Config.LimitedAPI != "" {
 		f = append(f, "--limited-api "+e.Config.LimitedAPI)
 	}
+	if e.Target != "" {
+		f = append(f, "--target "+e.Target)
+	}
 	return strings.Join(f, " ")
+}
+
+// FindSource picks, for an entry of another target, the CPython source
+// tree of its version among the directories srcDirs (each holding
+// Python-X.Y.Z trees), seen with its configuration header; nil if none.
+func (e Entry) FindSource(srcDirs []string) *cparse.Python {
+	for _, d := range srcDirs {
+		if py, err := cparse.FromSourceTree(filepath.Join(d, "Python-"+e.Version)); err == nil {
+			return py
+		}
+	}
+	return nil
 }
 
 // Find picks the Python an entry is made from among those installed, or

@@ -3,6 +3,7 @@ package snapshots_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/internal/testutil"
 	"github.com/pyinc/pyinc/snapshots"
+	"github.com/pyinc/pyinc/target"
 )
 
 // TestSnapshotsCurrent regenerates every snapshot whose Python is installed
@@ -22,7 +24,19 @@ func TestSnapshotsCurrent(t *testing.T) {
 	all := testutil.AllPythons(t)
 	for _, e := range entries {
 		t.Run(strings.TrimSuffix(e.File, ".inc"), func(t *testing.T) {
+			tg, err := target.Parse(e.Target)
+			if err != nil {
+				t.Fatal(err)
+			}
 			py := e.Find(all)
+			if !tg.IsDefault() {
+				if py = e.FindSource(testutil.SourceTrees()); py == nil {
+					t.Skipf("CPython's source tree %s is not at hand (make pythons fetches it): %s not checked", e.Version, e.File)
+				}
+				if _, err := exec.LookPath(tg.CrossCC); err != nil {
+					t.Skipf("%s is not installed (make deps): %s not checked", tg.CrossCC, e.File)
+				}
+			}
 			if py == nil {
 				t.Skipf("Python %s (debug %v) is not installed: %s not checked", e.Version, e.Debug, e.File)
 			}
@@ -35,7 +49,7 @@ func TestSnapshotsCurrent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := pipeline.Run(py, defines)
+			r, err := pipeline.RunFor(py, defines, tg)
 			if err != nil {
 				t.Fatal(err)
 			}

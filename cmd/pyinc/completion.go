@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/target"
 )
 
 const completionText = `
@@ -81,6 +82,10 @@ func completeFlags(cmd *cobra.Command) {
 			cmd.RegisterFlagCompletionFunc(name, fixedValues(cparse.ConfigMacros...))
 		case strings.HasSuffix(name, "limited-api"):
 			cmd.RegisterFlagCompletionFunc(name, completeLimitedAPI)
+		case strings.HasSuffix(name, "target"):
+			cmd.RegisterFlagCompletionFunc(name, fixedValues(target.Names()...))
+		case strings.HasSuffix(name, "pyconfig"):
+			cmd.MarkFlagFilename(name, "h", "in")
 		case name == "root" || name == "include-dir" || name == "dir":
 			cmd.MarkFlagDirname(name)
 		case name == "uses":

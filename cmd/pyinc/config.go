@@ -7,13 +7,18 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/target"
 )
 
 // configFlags are the build configuration flags gen and diff share; prefix
 // names a second set ("from-", "to-") for diff.
 type configFlags struct {
 	cparse.Config
-	prefix string
+	// Target is --target, PyConfig --pyconfig: the platform and, for a
+	// target whose configuration header is not the Python's own, that
+	// header.
+	Target, PyConfig string
+	prefix           string
 }
 
 func (c *configFlags) register(fs *pflag.FlagSet, prefix, whose string) {
@@ -25,6 +30,24 @@ func (c *configFlags) register(fs *pflag.FlagSet, prefix, whose string) {
 	fs.StringArrayVarP(&c.Defines, prefix+"define", short, nil,
 		"configuration macro `NAME[=VALUE]`"+whose+" ("+strings.Join(cparse.ConfigMacros, ", ")+"); repeatable")
 	fs.StringVar(&c.LimitedAPI, prefix+"limited-api", "", "set Py_LIMITED_API for `3.X`"+whose+": only the limited API (stable ABI)")
+	fs.StringVar(&c.Target, prefix+"target", "", "the platform `NAME`"+whose+": "+strings.Join(target.Names(), " (default), "))
+	fs.StringVar(&c.PyConfig, prefix+"pyconfig", "", "the target's configuration header `FILE`"+whose+", for Windows CPython's PC/pyconfig.h (PC/pyconfig.h.in); found beside a source tree's Include/")
+}
+
+// merged is this set of flags with the values of both that it does not
+// set itself (diff's --define and --target apply to both sides).
+func (c configFlags) merged(both configFlags) configFlags {
+	c.Defines = append(append([]string{}, both.Defines...), c.Defines...)
+	if c.LimitedAPI == "" {
+		c.LimitedAPI = both.LimitedAPI
+	}
+	if c.Target == "" {
+		c.Target = both.Target
+	}
+	if c.PyConfig == "" {
+		c.PyConfig = both.PyConfig
+	}
+	return c
 }
 
 // resolve turns the flags into macros for py's headers.

@@ -94,10 +94,7 @@ func diff(o diffOptions) error {
 	}
 	var texts [2]string
 	for i, side := range []configFlags{o.from, o.to} {
-		side.Defines = append(append([]string{}, o.both.Defines...), side.Defines...)
-		if side.LimitedAPI == "" {
-			side.LimitedAPI = o.both.LimitedAPI
-		}
+		side = side.merged(o.both)
 		t, err := includeFor(o.args[i], side, o.roots)
 		if err != nil {
 			return err
@@ -160,7 +157,7 @@ func diffUses(r *abidiff.Report, sums [2]*emit.Include, sources []string, format
 // includeFor reads an include file, or generates the include for a Python.
 func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 	if strings.HasSuffix(spec, ".inc") {
-		if len(cfg.Defines) > 0 || cfg.LimitedAPI != "" {
+		if len(cfg.Defines) > 0 || cfg.LimitedAPI != "" || cfg.Target != "" || cfg.PyConfig != "" {
 			return "", fail("%s is an include file: configuration flags do not apply to it", spec)
 		}
 		b, err := os.ReadFile(spec)
@@ -173,11 +170,15 @@ func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	py, tg, err := cfg.forTarget(py)
+	if err != nil {
+		return "", err
+	}
 	defines, err := cfg.resolve(py)
 	if err != nil {
 		return "", err
 	}
-	r, err := generate(py, defines, true, true)
+	r, err := generate(py, defines, tg, true, true)
 	if err != nil {
 		return "", err
 	}

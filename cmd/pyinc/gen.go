@@ -15,6 +15,7 @@ import (
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/target"
 )
 
 const genText = `
@@ -35,7 +36,9 @@ const genExamples = `  pyinc gen --python 3.9
   pyinc gen --python 3.13 --define Py_GIL_DISABLED
   pyinc gen --python 3.12 --limited-api 3.6 -o python-abi3.inc
   pyinc gen --python .cache/sid/usr/bin/python3.14     # an interpreter of another tree
-  pyinc gen --root .cache/sid --python 3.15`
+  pyinc gen --root .cache/sid --python 3.15
+  pyinc gen --target windows-x86_64 --include-dir Python-3.13.15/Include   # for nasm -f win64
+  pyinc gen --target windows-x86_64 --python 3.11 --pyconfig Python-3.11.2/PC/pyconfig.h`
 
 type genFlags struct {
 	all        bool
@@ -85,11 +88,15 @@ func runGen(f genFlags) error {
 	if err != nil {
 		return err
 	}
+	py, tg, err := f.config.forTarget(py)
+	if err != nil {
+		return err
+	}
 	defines, err := f.config.resolve(py)
 	if err != nil {
 		return err
 	}
-	r, err := generate(py, defines, f.quiet, !f.noCache)
+	r, err := generate(py, defines, tg, f.quiet, !f.noCache)
 	if err != nil {
 		return err
 	}
@@ -191,10 +198,14 @@ func genAll(f genFlags) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()
-			defines, err := f.config.resolve(j.py)
+			py, tg, err := f.config.forTarget(j.py)
+			var defines []cparse.Define
+			if err == nil {
+				defines, err = f.config.resolve(py)
+			}
 			var r *pipeline.Result
 			if err == nil {
-				r, err = generate(j.py, defines, true, !f.noCache)
+				r, err = generate(py, defines, tg, true, !f.noCache)
 			}
 			if err == nil {
 				err = writeOutput(j.name, r.Include)
@@ -261,12 +272,12 @@ func findPython(spec, includeDir string, roots []string) (*cparse.Python, error)
 
 // generate runs the pipeline, through the cache when useCache; its errors
 // are the user's to fix. What it left out is told on stderr unless quiet.
-func generate(py *cparse.Python, defines []cparse.Define, quiet, useCache bool) (*pipeline.Result, error) {
+func generate(py *cparse.Python, defines []cparse.Define, tg target.Target, quiet, useCache bool) (*pipeline.Result, error) {
 	dir := ""
 	if useCache {
 		dir = pipeline.CacheDir()
 	}
-	r, err := pipeline.Cached(dir, py, defines)
+	r, err := pipeline.CachedFor(dir, py, defines, tg)
 	if err != nil {
 		return nil, fail("%v", err)
 	}

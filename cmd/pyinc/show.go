@@ -93,11 +93,15 @@ func show(o showOptions) error {
 
 // model builds the layout model of py under the configuration flags.
 func model(py *cparse.Python, cfg configFlags) (*layout.Model, error) {
+	py, tg, err := cfg.forTarget(py)
+	if err != nil {
+		return nil, err
+	}
 	defines, err := cfg.resolve(py)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pipeline.Run(py, defines)
+	r, err := pipeline.RunFor(py, defines, tg)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/cache"
+	"github.com/pyinc/pyinc/target"
 )
 
 // Parsing the headers is most of the time a run takes, so a generated
@@ -62,15 +63,20 @@ func CacheDir() string {
 // when it is intact (internal/cache checks its hash), its include is the
 // one it was made with, and every file it was made from is unchanged.
 func Cached(dir string, py *cparse.Python, defines []cparse.Define) (*Result, error) {
+	return CachedFor(dir, py, defines, target.Default())
+}
+
+// CachedFor is Cached for the target tg.
+func CachedFor(dir string, py *cparse.Python, defines []cparse.Define, tg target.Target) (*Result, error) {
 	if dir == "" {
-		return Run(py, defines)
+		return RunFor(py, defines, tg)
 	}
 	store := cache.Dir(dir)
-	key := cacheKey(py, defines)
+	key := cacheKey(py, defines, tg)
 	if r, ok := fromCache(store, key); ok {
 		return r, nil
 	}
-	r, err := Run(py, defines)
+	r, err := RunFor(py, defines, tg)
 	if err != nil {
 		return nil, err
 	}
@@ -111,9 +117,12 @@ func fromCache(store cache.Dir, key string) (*Result, bool) {
 	return &Result{Include: inc, Warnings: e.Warnings, Summary: e.Summary, Cached: true}, true
 }
 
-func cacheKey(py *cparse.Python, defines []cparse.Define) string {
+func cacheKey(py *cparse.Python, defines []cparse.Define, tg target.Target) string {
 	h := sha256.New()
 	fmt.Fprintln(h, Version, py.Version, py.IncludeDirs, py.AfterDirs, py.LibPython, defines)
+	if !tg.IsDefault() {
+		fmt.Fprintln(h, tg.Name, lookPath(tg.CrossCC))
+	}
 	// The running pyinc binary stands for pyinc's own code: a rebuilt
 	// pyinc does not reuse what an earlier build wrote.
 	self, _ := os.Executable()

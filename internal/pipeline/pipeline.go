@@ -10,6 +10,7 @@ import (
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/layout"
+	"github.com/pyinc/pyinc/target"
 )
 
 // Version is pyinc's version, written into every generated file.
@@ -30,12 +31,18 @@ type Result struct {
 // Run parses py's headers under defines, builds the model and writes the
 // include, keeping what each stage produced.
 func Run(py *cparse.Python, defines []cparse.Define) (*Result, error) {
-	u, err := cparse.Parse(py, defines)
+	return RunFor(py, defines, target.Default())
+}
+
+// RunFor is Run for the target tg. A libpython is checked against only
+// for the default target: it is the host's.
+func RunFor(py *cparse.Python, defines []cparse.Define, tg target.Target) (*Result, error) {
+	u, err := cparse.ParseFor(py, defines, tg)
 	if err != nil {
 		return nil, err
 	}
 	opt := layout.Options{}
-	if py.LibPython != "" {
+	if py.LibPython != "" && tg.IsDefault() {
 		exp, err := cparse.Exports(py.LibPython)
 		if err != nil {
 			return nil, err

@@ -203,3 +203,13 @@ func dirExists(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.IsDir()
 }
+
+// SourceTrees lists the directories holding CPython source trees
+// (Python-X.Y.Z), which make pythons fetches into .cache/src; none when
+// they are not there.
+func SourceTrees() []string {
+	if d := filepath.Join(repoRoot(), ".cache", "src"); dirExists(d) {
+		return []string{d}
+	}
+	return nil
+}
