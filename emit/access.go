@@ -274,7 +274,7 @@ func (e *nasm) typeFlags(f *layout.TypeFlags, typ *layout.Getter) {
 	e.p(";   sign-extended into a 64-bit immediate (Py_TPFLAGS_TYPE_SUBCLASS)\n")
 	e.p("%%macro PY_JUMP_UNLESS_FLAG 3\n    mov r11, [%%1 + %s]\n", obType)
 	if f.Size == 4 {
-		e.p("    %%if ((%%2) >> 32) != 0\n        %%error %%2 has bits past tp_flags' 32\n    %%endif\n")
+		e.p("    %%if ((%%2) >> 32) != 0\n        %%error %%2 has bits past the 32 of tp_flags\n    %%endif\n")
 		e.p("    test dword [r11 + %s], %%2\n    jz %%3\n%%endmacro\n", flags)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -210,3 +211,93 @@ func orZero(expr string) string {
 	}
 	return expr
 }
+
+// winBuild runs pyinc build --target windows-x86_64 on the project in
+// projDir for py's version, with extra flags, and returns what it wrote.
+func winBuild(t *testing.T, py winpy.Python, projDir string, extra ...string) []string {
+	t.Helper()
+	args := append([]string{"build", projDir, "-q", "--target", "windows-x86_64"}, testutil.WinHeaders(t, py.MajorMinor())...)
+	out := testutil.Run(t, "", nil, testutil.Pyinc(t), append(args, extra...)...)
+	// Run gives stderr too: the files are the lines that name one.
+	var files []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasSuffix(l, ".pyd") || strings.HasSuffix(l, ".whl") {
+			files = append(files, l)
+		}
+	}
+	return files
+}
+
+// TestRefextWindows builds refext for each Windows CPython's version
+// (pyinc build --target windows-x86_64 --inplace) and runs test_refext.py,
+// the Linux tests, under that interpreter: functions, Counter with its
+// subclass and no leaks, multi-phase init, the ints read from their
+// layout. The .pyd's name must be what that interpreter imports.
+func TestRefextWindows(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	script, _ := filepath.Abs("test_refext.py")
+	for _, py := range testutil.WinPythons(t) {
+		t.Run(py.Version, func(t *testing.T) {
+			proj := copyProject(t)
+			files := winBuild(t, py, proj, "--inplace")
+			want := "refext.cp" + strings.ReplaceAll(py.MajorMinor(), ".", "") + "-win_amd64.pyd"
+			if len(files) != 1 || filepath.Base(files[0]) != want {
+				t.Fatalf("pyinc build --inplace wrote %v, want %s", files, want)
+			}
+			out := testutil.RunWin(t, py, proj, []string{"PYTHONPATH=" + winpy.WinPath(proj)}, "-c",
+				"import refext; assert refext.__file__.endswith("+strconvQuote(want)+"), refext.__file__; exec(open("+strconvQuote(winpy.WinPath(script))+").read())")
+			if !strings.HasSuffix(out, "ok\n") && !strings.HasSuffix(out, "ok\r\n") {
+				t.Fatalf("test_refext.py under Windows CPython %s:\n%s", py.Version, out)
+			}
+		})
+	}
+}
+
+// TestRefextWindowsABI3 builds ONE abi3 wheel of refext for Windows, for
+// the limited API of 3.6 (the oldest refext's abi3 source supports),
+// installs it with each Windows CPython's pip (offline, --target) and runs
+// test_refext.py under each: the same refext.pyd, importing from
+// python3.dll only, serves 3.10, 3.11 and 3.14.
+func TestRefextWindowsABI3(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	script, _ := filepath.Abs("test_refext.py")
+	pys := testutil.WinPythons(t)
+	proj := copyProject(t)
+	dist := t.TempDir()
+	newest := pys[len(pys)-1]
+	files := winBuild(t, newest, proj, "--limited-api", "3.6", "-o", dist)
+	if len(files) != 1 || filepath.Base(files[0]) != "refext-0.1.0-cp36-abi3-win_amd64.whl" {
+		t.Fatalf("pyinc build --limited-api 3.6 wrote %v, want refext-0.1.0-cp36-abi3-win_amd64.whl", files)
+	}
+	for _, py := range pys {
+		t.Run(py.Version, func(t *testing.T) {
+			site := t.TempDir()
+			testutil.RunWin(t, py, site, nil, winpy.PipArgs("install", "--no-index", "--disable-pip-version-check",
+				"--no-cache-dir", "--target", winpy.WinPath(site), winpy.WinPath(files[0]))...)
+			out := testutil.RunWin(t, py, site, []string{"PYTHONPATH=" + winpy.WinPath(site), "REFEXT_LIMITED_API=3.6"}, "-c",
+				"import refext; assert refext.__file__.endswith('refext.pyd'), refext.__file__; exec(open("+strconvQuote(winpy.WinPath(script))+").read())")
+			if !strings.HasSuffix(strings.TrimRight(out, "\r\n"), "ok") {
+				t.Fatalf("test_refext.py under Windows CPython %s with the abi3 wheel:\n%s", py.Version, out)
+			}
+		})
+	}
+}
+
+// copyProject copies refext's project (pyproject.toml, refext.asm) into a
+// new directory, so that builds write nothing into ext/.
+func copyProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"pyproject.toml", "refext.asm", "README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }

@@ -80,7 +80,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err // a *cparse.ConfigError: the caller says which option
 	}
-	gen, err := pipeline.Cached(o.CacheDir, py, defines)
+	gen, err := pipeline.CachedFor(o.CacheDir, py, defines, o.Target)
 	if err != nil {
 		return nil, errorf("Python %s: %v", py.Version, err)
 	}

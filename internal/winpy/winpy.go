@@ -228,3 +228,12 @@ func versionLess(a, b string) bool {
 	}
 	return len(pa) < len(pb)
 }
+
+// PipArgs are python.exe's arguments to run pip with args. Under Wine 8,
+// 3.14's platform module asks WMI (_wmi) for the machine, and Wine's
+// propsys lacks VariantToString, which ends the process; with _wmi
+// unimportable, platform falls back to what the environment says.
+func PipArgs(args ...string) []string {
+	return append([]string{"-c", "import runpy, sys; sys.modules['_wmi'] = None; sys.argv[0] = 'pip'; " +
+		"runpy.run_module('pip', run_name='__main__', alter_sys=True)"}, args...)
+}
