@@ -301,3 +301,72 @@ func copyProject(t *testing.T) string {
 }
 
 func strconvQuote(s string) string { return strconv.Quote(s) }
+
+// walkSource is a module written with the include's portable macros:
+// walk.call(f) calls f() from a function framed by PY_FUNC/PY_ENDFUNC,
+// whose unwind data the include writes.
+const walkSource = `%include "python.inc"
+default rel
+section .data
+align 8
+methods:
+    istruc PyMethodDef
+        at PyMethodDef.ml_name,  dq call_name
+        at PyMethodDef.ml_meth,  dq walk_call
+        at PyMethodDef.ml_flags, dd METH_O
+    iend
+    NullMethodDef
+align 8
+moddef:
+    istruc PyModuleDef
+        at PyModuleDef.m_base,    PyModuleDef_HEAD_INIT
+        at PyModuleDef.m_name,    dq modname
+        at PyModuleDef.m_size,    dq -1
+        at PyModuleDef.m_methods, dq methods
+    iend
+modname:   db "walk", 0
+call_name: db "call", 0
+section .text
+align 16
+PY_FUNC walk_call, 24
+    mov PY_ARG1, PY_ARG2
+    xor PY_ARG2D, PY_ARG2D
+    PY_CALL PyObject_CallObject
+    PY_EPILOGUE
+PY_ENDFUNC
+global PyInit_walk
+align 16
+PY_FUNC PyInit_walk
+    lea PY_ARG1, [moddef]
+    mov PY_ARG2D, PYTHON_API_VERSION
+    PY_CALL PyModule_Create2
+    PY_EPILOGUE
+PY_ENDFUNC
+`
+
+// TestStackWalkWindows: a Python function called from walk_call (framed by
+// the include's PY_FUNC, with 24 bytes of locals) captures the native
+// stack with RtlCaptureStackBackTrace through ctypes, and the walk goes
+// past the assembly function straight to its caller in the Python DLL and
+// on through the interpreter's frames. extbuild's test of the same walk
+// shows it fails without the unwind data.
+func TestStackWalkWindows(t *testing.T) {
+	testutil.NeedTools(t, "nasm")
+	script, _ := filepath.Abs("testdata/stackwalk.py")
+	for _, py := range testutil.WinPythons(t) {
+		t.Run(py.Version, func(t *testing.T) {
+			proj := t.TempDir()
+			os.WriteFile(filepath.Join(proj, "pyproject.toml"), []byte("[project]\nname = \"walk\"\nversion = \"0.1.0\"\n\n[[tool.pyinc.modules]]\nname = \"walk\"\nsources = [\"walk.asm\"]\n"), 0o644)
+			os.WriteFile(filepath.Join(proj, "walk.asm"), []byte(walkSource), 0o644)
+			winBuild(t, py, proj, "--inplace")
+			out := testutil.RunWin(t, py, proj, []string{"PYTHONPATH=" + winpy.WinPath(proj)}, winpy.WinPath(script))
+			var next, beyond int
+			if _, err := fmt.Sscanf(out, "next %d beyond %d", &next, &beyond); err != nil {
+				t.Fatalf("stackwalk.py: %v\n%s", err, out)
+			}
+			if next != 1 || beyond < 2 {
+				t.Errorf("the walk from Python through walk_call: the next frame is in the Python DLL: %v; its frames beyond: %d (%s)", next == 1, beyond, strings.TrimSpace(out))
+			}
+		})
+	}
+}
