@@ -5,7 +5,8 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make wheels      refext wheels for every Python found plus one abi3
-#                    wheel for every CPython 3.8+ (in build/wheels)
+#                    wheel for every CPython 3.8+ (in build/wheels), and
+#                    the same for Windows x64 (win_amd64, built here)
 #   make bench       generator speed, include cost, call speed and build
 #                    overhead, as ratios
 #   make pgo         refresh cmd/pyinc/default.pgo, the profile go build uses
@@ -31,7 +32,7 @@ WINDOWS_DEBS := binutils-mingw-w64-x86-64 gcc-mingw-w64-x86-64 wine wine64
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build deps pythons test check ext wheels regen-inc bench pgo man clean
+.PHONY: all build deps pythons test check ext wheels windows-wheels regen-inc bench pgo man clean
 
 all: build
 
@@ -133,12 +134,31 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
 		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
 	fi
+	@# Windows: refext for each CPython source tree make pythons fetched
+	@# (its Include/ and PC/pyconfig.h), and one abi3 module, as wheels.
+	@$(MAKE) -s windows-wheels WINOUT=$(BUILD)/ext/windows
 
 # wheels ships the reference extension the way a user's project ships:
 # ext/pyproject.toml makes it a pyinc project, so pyinc build does it all.
 wheels: build deps
 	$(PYINC) build ext --all -q -o $(BUILD)/wheels $$([ -d .cache/sid ] && echo --root .cache/sid)
 	$(PYINC) build ext --limited-api 3.8 -q -o $(BUILD)/wheels
+	@$(MAKE) -s windows-wheels WINOUT=$(BUILD)/wheels
+
+# windows-wheels builds refext for Windows x64 from Linux (pyinc build
+# --target windows-x86_64) for each CPython source tree in .cache/src, plus
+# one abi3 wheel for every Windows CPython 3.8+, into WINOUT.
+WINOUT ?= $(BUILD)/wheels
+windows-wheels: build
+	@srcs=$$(ls -d .cache/src/Python-3.*/Include 2>/dev/null); \
+	if [ -z "$$srcs" ] || ! command -v x86_64-w64-mingw32-ld >/dev/null 2>&1; then \
+		echo "windows-wheels: no CPython source tree in .cache/src (make pythons) or no mingw-w64 binutils (make deps): skipped"; exit 0; \
+	fi; \
+	for inc in $$srcs; do \
+		$(PYINC) build ext -q --target windows-x86_64 --include-dir $$inc -o $(WINOUT) || exit 1; \
+	done; \
+	newest=$$(echo "$$srcs" | sort -V | tail -n 1); \
+	$(PYINC) build ext -q --target windows-x86_64 --include-dir $$newest --limited-api 3.8 -o $(WINOUT)
 
 man:
 	$(GO) build -tags man -buildvcs=auto -o $(BUILD)/pyinc-man ./cmd/pyinc
