@@ -33,7 +33,7 @@ import (
 var (
 	pyinc = flag.String("pyinc", "build/pyinc", "the pyinc binary")
 	runs  = flag.Int("runs", 7, "runs per timing; the median is shown")
-	only  = flag.String("only", "", "run one part: gen, include, calls or build")
+	only  = flag.String("only", "", "run one part: gen, include, calls, build or windows")
 )
 
 type python struct {
@@ -51,7 +51,7 @@ func main() {
 	for _, part := range []struct {
 		name string
 		run  func([]python, string)
-	}{{"gen", generator}, {"include", includeCost}, {"calls", calls}, {"build", packaging}} {
+	}{{"gen", generator}, {"include", includeCost}, {"calls", calls}, {"build", packaging}, {"windows", windows}} {
 		if *only == "" || *only == part.name {
 			part.run(pys, tmp)
 		}

@@ -116,7 +116,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 			return nil, err
 		}
 		if facts.Link == target.PEDLL {
-			data, err := buildDLL(p.Dir, tmp, so, m.Name, objs, gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts)
+			data, err := buildDLL(p.Dir, tmp, so, m.Name, objs, gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts, o.CacheDir)
 			if err != nil {
 				return nil, err
 			}

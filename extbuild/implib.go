@@ -6,10 +6,13 @@ import (
 	"debug/pe"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/pyinc/pyinc/internal/cache"
 )
 
 // Import libraries for the Windows target, made here from the headers: no
@@ -136,14 +139,30 @@ func moduleDef(dll string, syms map[string]APISymbol, imports []string, pyDesc s
 }
 
 // importLibrary writes the .def for dll into tmp and makes it an import
-// library there with dlltool; it returns the library's path.
-func importLibrary(tmp, dll string, def []byte, dlltool string) (string, error) {
+// library there with dlltool; it returns the library's path. dlltool runs
+// the assembler twice, most of a build's time, so the library is kept in
+// pyinc's cache (cacheDir, "" for none), by the .def and the dlltool
+// binary it was made with.
+func importLibrary(tmp, dll string, def []byte, dlltool, cacheDir string) (string, error) {
 	base := strings.TrimSuffix(dll, filepath.Ext(dll))
 	defPath := filepath.Join(tmp, base+".def")
 	lib := filepath.Join(tmp, "lib"+base+".a")
+	var key string
+	if cacheDir != "" {
+		path, _ := exec.LookPath(dlltool)
+		key = cache.Key("implib", string(def), cache.FileID(path))
+		if b, ok := cache.Dir(cacheDir).Get(key); ok {
+			return lib, os.WriteFile(lib, b, 0o644)
+		}
+	}
 	if err := os.WriteFile(defPath, def, 0o644); err != nil {
 		return "", err
 	}
+	defer func() {
+		if b, err := os.ReadFile(lib); err == nil && key != "" {
+			cache.Dir(cacheDir).Put(key, b)
+		}
+	}()
 	out, err := run(tmp, dlltool, "-m", "i386:x86-64", "--deterministic-libraries",
 		"-t", filepath.Join(tmp, base+"-dlltool"), "-D", dll, "-d", defPath, "-l", lib)
 	if err != nil {

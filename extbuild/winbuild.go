@@ -80,7 +80,7 @@ func debugFormat(objFormat string) string {
 // buildDLL links objs into the DLL out for module, importing from dll
 // the names they use as the include declares them, checks it and returns
 // its bytes.
-func buildDLL(dir, tmp, out, module string, objs []string, include []byte, dll string, py *cparse.Python, b target.BuildFacts) ([]byte, error) {
+func buildDLL(dir, tmp, out, module string, objs []string, include []byte, dll string, py *cparse.Python, b target.BuildFacts, cacheDir string) ([]byte, error) {
 	imports, err := importsOf(objs)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func buildDLL(dir, tmp, out, module string, objs []string, include []byte, dll s
 	if err != nil {
 		return nil, err
 	}
-	lib, err := importLibrary(tmp, dll, def, b.DllTool)
+	lib, err := importLibrary(tmp, dll, def, b.DllTool, cacheDir)
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,7 @@ func buildWinModule(t *testing.T, repl map[string]string) (string, error) {
 	}
 	out := filepath.Join(dir, "m.cp311-win_amd64.pyd")
 	_, err := buildDLL(dir, dir, out, "m", []string{obj}, []byte(winInclude), "python311.dll",
-		&cparse.Python{Version: "3.11.11"}, target.Windows.Build())
+		&cparse.Python{Version: "3.11.11"}, target.Windows.Build(), "")
 	return out, err
 }
 
@@ -345,7 +345,7 @@ func TestStackWalkWindows(t *testing.T) {
 					t.Fatalf("nasm: %v\n%s", err, out)
 				}
 				out := filepath.Join(dir, "walk"+suffix)
-				_, err := buildDLL(dir, dir, out, "walk", []string{obj}, []byte(incl), dll, &cparse.Python{Version: py.Version}, b)
+				_, err := buildDLL(dir, dir, out, "walk", []string{obj}, []byte(incl), dll, &cparse.Python{Version: py.Version}, b, "")
 				if withPData && err != nil {
 					t.Fatal(err)
 				}

@@ -2,8 +2,6 @@ package testutil
 
 import (
 	"bytes"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,61 +51,17 @@ func TryWin(py winpy.Python, dir string, env []string, args ...string) (stdout, 
 }
 
 // WinHeaders returns the pyinc gen/build arguments that give the Windows
-// headers of CPython majorMinor ("3.11"), or skips the test saying what
-// is missing. No Windows CPython here ships its include/, so the headers
-// are a CPython source tree's Include/ of that version from make pythons
-// (.cache/src, whose PC/ configuration header gen finds itself), else an
-// installed Python of that version (or the Debian tree's) with the Windows
-// configuration header of the nearest version whose source is at hand
-// (PC/pyconfig.h changes between versions in nothing the layouts read;
-// the runtime tests under Windows CPython are what vouch for that).
+// headers of CPython majorMinor ("3.11"), as winpy.FindHeaders finds them,
+// or skips the test saying what is missing.
 func WinHeaders(t testing.TB, majorMinor string) []string {
 	t.Helper()
-	src := filepath.Join(repoRoot(), ".cache", "src")
-	trees, _ := filepath.Glob(filepath.Join(src, "Python-3.*"))
-	var best string
-	bestDist := 1 << 30
-	for _, tree := range trees {
-		mm := strings.Join(strings.SplitN(strings.TrimPrefix(filepath.Base(tree), "Python-"), ".", 3)[:2], ".")
-		if mm == majorMinor {
-			return []string{"--include-dir", filepath.Join(tree, "Include")}
-		}
-		if d := minorDistance(mm, majorMinor); d < bestDist {
-			best, bestDist = tree, d
-		}
-	}
-	if best == "" {
-		t.Skipf("no CPython source tree in %s for a Windows configuration header (make pythons)", src)
-	}
-	header := filepath.Join(best, "PC", "pyconfig.h")
-	if !fileExists(header) {
-		header += ".in"
-	}
-	args := []string{"--python", majorMinor, "--pyconfig", header}
+	var installed []winpy.Installed
 	for _, py := range AllPythons(t) {
-		if py.MajorMinor() != majorMinor {
-			continue
-		}
-		if py.Root != "" {
-			return append(args, "--root", py.Root)
-		}
-		return args
+		installed = append(installed, winpy.Installed{Version: py.Version, IncludeDir: py.IncludeDirs[0], Root: py.Root})
 	}
-	t.Skipf("no CPython %s headers here (neither a source tree in %s nor an installed Python)", majorMinor, src)
-	return nil
-}
-
-func minorDistance(a, b string) int {
-	var am, bm int
-	fmt.Sscanf(a, "3.%d", &am)
-	fmt.Sscanf(b, "3.%d", &bm)
-	if am > bm {
-		return am - bm
+	h, err := winpy.FindHeaders(filepath.Join(repoRoot(), ".cache", "src"), majorMinor, installed)
+	if err != nil {
+		t.Skip(err)
 	}
-	return bm - am
-}
-
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	return h.Args
 }

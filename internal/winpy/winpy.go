@@ -237,3 +237,80 @@ func PipArgs(args ...string) []string {
 	return append([]string{"-c", "import runpy, sys; sys.modules['_wmi'] = None; sys.argv[0] = 'pip'; " +
 		"runpy.run_module('pip', run_name='__main__', alter_sys=True)"}, args...)
 }
+
+// Headers are where the Windows headers of one CPython version come from
+// on this machine: pyinc's arguments for them, and the directory and
+// Windows configuration header a C compiler needs.
+type Headers struct {
+	Args         []string // for pyinc gen/build: --include-dir, or --python with --pyconfig (and --root)
+	IncludeDir   string
+	ConfigHeader string // PC/pyconfig.h or PC/pyconfig.h.in
+}
+
+// Installed is a Python whose headers are on this machine (pyinc list).
+type Installed struct{ Version, IncludeDir, Root string }
+
+// FindHeaders finds the Windows headers of CPython majorMinor ("3.11").
+// No Windows CPython here ships its include/, so they are a CPython source
+// tree's Include/ of that version under srcDir (.cache/src, from make
+// pythons), whose PC/ holds the configuration header; else an installed
+// Python's headers of that version with the Windows configuration header
+// of the nearest version whose source is at hand (PC/pyconfig.h changes
+// between versions in nothing the layouts read; the runtime tests under
+// Windows CPython are what vouch for that). The error says what is missing.
+func FindHeaders(srcDir, majorMinor string, installed []Installed) (Headers, error) {
+	trees, _ := filepath.Glob(filepath.Join(srcDir, "Python-3.*"))
+	best, bestDist := "", 1<<30
+	for _, tree := range trees {
+		parts := strings.SplitN(strings.TrimPrefix(filepath.Base(tree), "Python-"), ".", 3)
+		if len(parts) < 2 {
+			continue
+		}
+		mm := parts[0] + "." + parts[1]
+		header := configHeaderOf(tree)
+		if header == "" {
+			continue
+		}
+		if mm == majorMinor {
+			inc := filepath.Join(tree, "Include")
+			return Headers{Args: []string{"--include-dir", inc}, IncludeDir: inc, ConfigHeader: header}, nil
+		}
+		if d := minorDistance(mm, majorMinor); d < bestDist {
+			best, bestDist = header, d
+		}
+	}
+	if best == "" {
+		return Headers{}, fmt.Errorf("no CPython source tree in %s for a Windows configuration header (make pythons)", srcDir)
+	}
+	for _, py := range installed {
+		if py.Version != majorMinor && !strings.HasPrefix(py.Version, majorMinor+".") {
+			continue
+		}
+		args := []string{"--python", majorMinor, "--pyconfig", best}
+		if py.Root != "" {
+			args = append(args, "--root", py.Root)
+		}
+		return Headers{Args: args, IncludeDir: py.IncludeDir, ConfigHeader: best}, nil
+	}
+	return Headers{}, fmt.Errorf("no CPython %s headers here (neither a source tree in %s nor an installed Python)", majorMinor, srcDir)
+}
+
+func configHeaderOf(tree string) string {
+	for _, name := range []string{"pyconfig.h", "pyconfig.h.in"} {
+		p := filepath.Join(tree, "PC", name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+func minorDistance(a, b string) int {
+	var am, bm int
+	fmt.Sscanf(a, "3.%d", &am)
+	fmt.Sscanf(b, "3.%d", &bm)
+	if am > bm {
+		return am - bm
+	}
+	return bm - am
+}
