@@ -319,9 +319,13 @@ func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
 }
 
 func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
-	args := []string{"-f", a.format}
+	format := a.format
+	if format == "" {
+		format = objFormat(target.Default())
+	}
+	args := []string{"-f", format}
 	if a.debug {
-		args = append(args, "-g", "-F", debugFormat(a.format))
+		args = append(args, "-g", "-F", debugFormat(format))
 	}
 	args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
 	return run(a.dir, "nasm", args...)
