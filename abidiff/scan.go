@@ -2,12 +2,13 @@ package abidiff
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/inccut"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/nasmlex"
 	"github.com/pyinc/pyinc/internal/outfile"
 )
@@ -28,12 +29,16 @@ type Uses map[string][]Site
 // Scan collects the identifiers of NASM sources and of the files they
 // %include, except pyinc's include: what the sources use of it. An
 // %include is looked for beside the file that names it, then in the
-// current directory; one that is not found is passed to warn and skipped,
-// unless it is named python.inc. A source that cannot be read is an error.
-func Scan(files []string, warn func(string)) (Uses, error) {
-	sc := scanner{uses: Uses{}, seen: map[string]bool{}, warn: warn}
+// current directory; one that is not found is passed to warn and skipped.
+// The include itself is never read, whatever the file of its name holds:
+// includeName is the name the sources %include it by (a project's
+// include-name; with the default, python.inc, any python.inc), and any
+// other file pyinc wrote is skipped too. A source that cannot be read is
+// an error.
+func Scan(files []string, includeName string, warn func(string)) (Uses, error) {
+	sc := scanner{uses: Uses{}, seen: map[string]bool{}, warn: warn, includeName: includeName}
 	for _, f := range files {
-		text, err := os.ReadFile(f)
+		text, err := infile.Read(f, infile.ProjectLimit)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read %s: %v", f, outfile.Reason(err))
 		}
@@ -51,9 +56,10 @@ func Scan(files []string, warn func(string)) (Uses, error) {
 }
 
 type scanner struct {
-	uses Uses
-	seen map[string]bool // files already scanned, so that cycles end
-	warn func(string)
+	uses        Uses
+	seen        map[string]bool // files already scanned, so that cycles end
+	warn        func(string)
+	includeName string
 }
 
 func (sc *scanner) file(name, text string) {
@@ -116,8 +122,11 @@ func directiveOf(line string) string {
 
 // include scans the file an %include on line n of from names.
 func (sc *scanner) include(from string, n int, inc string) {
+	if inccut.IsGenerated(inc, sc.includeName) {
+		return
+	}
 	for _, path := range []string{filepath.Join(filepath.Dir(from), inc), inc} {
-		text, err := os.ReadFile(path)
+		text, err := infile.Read(path, infile.ProjectLimit)
 		if err != nil {
 			continue
 		}
@@ -126,7 +135,7 @@ func (sc *scanner) include(from string, n int, inc string) {
 		}
 		return
 	}
-	if filepath.Base(inc) != "python.inc" && sc.warn != nil {
+	if sc.warn != nil {
 		sc.warn(fmt.Sprintf("%s:%d: %%include %q not found beside it or in the current directory: what it uses is not checked", from, n, inc))
 	}
 }

@@ -26,7 +26,7 @@ func TestScan(t *testing.T) {
 	write("mine.inc", "%include \"main.asm\"\nmov rax, METH_O\n") // a cycle: scanned once
 	main := write("main.asm", "%include \"python.inc\"\n%include \"mine.inc\"\n%include \"nowhere.inc\"\nmov rax, [rdi+PyObject.ob_type]\nmov rcx, PyObject.ob_type\n")
 	var warnings []string
-	uses, err := Scan([]string{main}, func(w string) { warnings = append(warnings, w) })
+	uses, err := Scan([]string{main}, "python.inc", func(w string) { warnings = append(warnings, w) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +40,27 @@ func TestScan(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], `main.asm:3: %include "nowhere.inc" not found`) {
 		t.Errorf("warnings %q", warnings)
 	}
-	if _, err := Scan([]string{filepath.Join(dir, "missing.asm")}, nil); err == nil || !strings.Contains(err.Error(), "cannot read") {
+	if _, err := Scan([]string{filepath.Join(dir, "missing.asm")}, "python.inc", nil); err == nil || !strings.Contains(err.Error(), "cannot read") {
 		t.Errorf("missing source: %v", err)
+	}
+
+	// A named include is never read, even a hand-written file of its
+	// name, nor warned about when absent.
+	os.Mkdir(filepath.Join(dir, "asm"), 0o755)
+	write("asm/python.inc", "; hand-written\nmov rax, FROM_HAND\n")
+	named := write("named.asm", "%include \"asm/python.inc\"\n%include \"asm/api.inc\"\nmov rax, METH_O\n")
+	warnings = nil
+	for _, name := range []string{"asm/python.inc", "asm/api.inc"} {
+		uses, err := Scan([]string{named}, name, func(w string) { warnings = append(warnings, w) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := uses["FROM_HAND"]; ok == (name == "asm/python.inc") {
+			t.Errorf("include-name %s: asm/python.inc read %v, want %v", name, ok, name != "asm/python.inc")
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], `"asm/api.inc" not found`) {
+		t.Errorf("warnings %q: want one, for asm/api.inc when it is not the include", warnings)
 	}
 }
 
@@ -131,7 +150,7 @@ func TestConditionalUses(t *testing.T) {
 %endif
 mov rax, [rdi + S.plain]
 `), 0o644)
-	uses, err := Scan([]string{src}, nil)
+	uses, err := Scan([]string{src}, "python.inc", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

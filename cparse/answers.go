@@ -1,7 +1,10 @@
 package cparse
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"modernc.org/cc/v4"
 
@@ -94,9 +98,12 @@ func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 	if b, ok := store.Get(key); ok && json.Unmarshal(b, &h) == nil && h.CC != "" {
 		return h, nil
 	}
+	if err := haveCompiler(); err != nil {
+		return h, err
+	}
 	cfg, err := cc.NewConfig("linux", "amd64")
 	if err != nil {
-		return h, fmt.Errorf("cannot configure the C front end: %v", err)
+		return h, fmt.Errorf("cannot learn the C compiler's configuration (which pyinc needs for the system headers): %s: check that cc (or $CC) compiles C", firstLine(err.Error()))
 	}
 	h = hostCompiler{CC: cfg.CC, Predefined: cfg.Predefined, HostIncludePaths: cfg.HostIncludePaths, HostSysIncludes: cfg.HostSysIncludePaths}
 	if stdcVersion(h.Predefined) >= 202000 {
@@ -108,6 +115,23 @@ func loadHostCompiler(store cache.Dir) (hostCompiler, error) {
 		store.Put(key, b)
 	}
 	return h, nil
+}
+
+// haveCompiler says, when there is no C compiler cc/v4 could ask, which
+// to install: cc/v4's own error names its source file instead.
+func haveCompiler() error {
+	if c := os.Getenv("CC"); c != "" {
+		if _, err := exec.LookPath(strings.Fields(c + " x")[0]); err != nil {
+			return fmt.Errorf("CC=%s is not a program on PATH: pyinc asks the C compiler for the system headers' configuration; point CC at one, or unset it to use cc", c)
+		}
+		return nil
+	}
+	for _, name := range []string{"cc", "gcc"} {
+		if _, err := exec.LookPath(name); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("no C compiler (cc or gcc) on PATH: pyinc asks it for the system headers' configuration; install gcc (Debian/Ubuntu: apt-get install gcc)")
 }
 
 // config rebuilds the configuration cc.NewConfig makes from the compiler's
@@ -176,7 +200,7 @@ func runQuery(interp string) ([]byte, error) {
 	if b, ok := store.Get(key); ok && json.Unmarshal(b, &a) == nil && a.Files != nil && sameFiles(a.Files) {
 		return []byte(a.Output), nil
 	}
-	out, err := exec.Command(interp, "-c", queryScript).Output()
+	out, err := runIsolated(interp, queryScript)
 	if err != nil {
 		return nil, err
 	}
@@ -199,4 +223,56 @@ func sameFiles(files map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// QueryTimeout bounds one interpreter query: an interpreter that never
+// answers must not hang pyinc.
+var QueryTimeout = 30 * time.Second
+
+// neutralDir is the working directory of every interpreter pyinc runs:
+// Python 2.7 has no -I and puts the working directory first on sys.path,
+// so a sysconfig.py in the user's directory would run. Only root can
+// write to the file system's root.
+const neutralDir = "/"
+
+// IsolatedArgs are the interpreter options that keep the user's files out
+// of an interpreter pyinc runs: -I (Python 3.4+: no environment variables,
+// no user site-packages, neither the script's nor the working directory
+// on sys.path), or, for the interpreters that reject -I, -E -s.
+func IsolatedArgs(hasI bool) []string {
+	if hasI {
+		return []string{"-I"}
+	}
+	return []string{"-E", "-s"}
+}
+
+// runIsolated runs script under interp, isolated from the working
+// directory, the environment and the user's site-packages, within
+// QueryTimeout, and returns its standard output.
+func runIsolated(interp, script string) ([]byte, error) {
+	out, err := runScript(interp, IsolatedArgs(true), script)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && bytes.Contains(ee.Stderr, []byte("-I")) && bytes.Contains(bytes.ToLower(ee.Stderr), []byte("option")) {
+		// Python 2.7: "Unknown option: -I".
+		out, err = runScript(interp, IsolatedArgs(false), script)
+	}
+	return out, err
+}
+
+func runScript(interp string, opts []string, script string) ([]byte, error) {
+	// The working directory is neutralDir: a relative path would be
+	// looked for there.
+	if abs, err := filepath.Abs(interp); err == nil {
+		interp = abs
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, interp, append(opts, "-c", script)...)
+	cmd.Dir = neutralDir
+	cmd.WaitDelay = time.Second // a child holding the pipe open must not hang us
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("no answer within %v: pass an interpreter that runs", QueryTimeout)
+	}
+	return out, err
 }

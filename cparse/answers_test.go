@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"modernc.org/cc/v4"
 
@@ -132,5 +134,66 @@ func TestKeptAnswersPerPath(t *testing.T) {
 		if p.Interpreter != interp {
 			t.Errorf("Query(%s) answered for %s", interp, p.Interpreter)
 		}
+	}
+}
+
+// TestQueryIsolated: the query runs with -I in a neutral directory; an
+// interpreter that rejects -I (2.7) is asked again with -E -s; one that
+// never answers is given up on; answers that are no file name or path are
+// refused.
+func TestQueryIsolated(t *testing.T) {
+	dir := t.TempDir()
+	args := filepath.Join(dir, "args")
+	script := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755)
+		return p
+	}
+	modern := script("python3.97", `echo "$1 $(pwd)" > `+args+`; echo version=3.97.0`+"\n")
+	if _, err := Query(modern); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(args); string(b) != "-I /\n" {
+		t.Errorf("the query ran as %q, want -I in /", b)
+	}
+	// A relative path names the file from the user's directory, not
+	// from the neutral one the query runs in.
+	t.Chdir(dir)
+	if p, err := Query("./python3.97"); err != nil || p.Version != "3.97.0" {
+		t.Errorf("Query(./python3.97) = %v, %v", p, err)
+	}
+	old := script("python2.7", `if [ "$1" = -I ]; then echo "Unknown option: -I" >&2; exit 2; fi
+echo "$1 $2 $(pwd)" > `+args+`; echo version=2.7.18`+"\n")
+	if p, err := Query(old); err != nil || p.Version != "2.7.18" {
+		t.Fatalf("Query(2.7) = %v, %v", p, err)
+	}
+	if b, _ := os.ReadFile(args); string(b) != "-E -s /\n" {
+		t.Errorf("2.7's query ran as %q, want -E -s in /", b)
+	}
+	defer func(d time.Duration) { QueryTimeout = d }(QueryTimeout)
+	QueryTimeout = 300 * time.Millisecond
+	start := time.Now()
+	if _, err := Query(script("python3.96", "exec sleep 60\n")); err == nil || !strings.Contains(err.Error(), "no answer within") {
+		t.Errorf("a hanging interpreter: %v", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("the timeout took %v", time.Since(start))
+	}
+	for body, want := range map[string]string{
+		"echo version=3.95.0; echo ext_suffix=.so/../../../tmp/planted": "EXT_SUFFIX",
+		"echo version=3.95.0; echo ext_suffix=..so":                     "EXT_SUFFIX",
+		"echo version=3.95.0; echo include=relative/dir":                "not an absolute path",
+		"echo version=3.95.0; echo ldlibrary=../../libpython.so":        "not a file name",
+		"echo version=3.95.0; echo abiflags=d/../":                      "ABI flags",
+		"echo version=banana":                                           "has no version",
+		"echo nothing":                                                  "has no version",
+	} {
+		if _, err := Query(script("python3.95", body+"\n")); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("answer %q: %v, want one line saying %q", body, err, want)
+		}
+	}
+	good := script("python3.94", "echo version=3.94.0; echo ext_suffix=.cpython-394-x86_64-linux-gnu.so\n")
+	if p, err := Query(good); err != nil || p.ExtSuffix != ".cpython-394-x86_64-linux-gnu.so" {
+		t.Errorf("a good answer: %v, %v", p, err)
 	}
 }

@@ -58,6 +58,9 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 		if name == "Py_LIMITED_API" {
 			return nil, configError(DefinePart, d, "the limited API is chosen by its version, not by this macro")
 		}
+		if err := checkDefineValue(name, val, ok); err != nil {
+			return nil, configError(DefinePart, d, "%v", err)
+		}
 		out = append(out, Define{Name: name, Value: val})
 	}
 	if c.LimitedAPI == "" {
@@ -70,10 +73,34 @@ func (c Config) Resolve(py *Python) ([]Define, error) {
 	return append(out, Define{Name: "Py_LIMITED_API", Value: fmt.Sprintf("0x03%02X0000", minor)}), nil
 }
 
+// defineValueRE is what a -D value may be: C tokens of numbers, names
+// and operators, on one line. A quote, a backslash or a comment would
+// reach the headers as a broken line, blamed on the first header that
+// uses the macro (or not at all).
+var defineValueRE = regexp.MustCompile(`^[A-Za-z0-9_ ()+\-*<>|&!~.]*$`)
+
+// checkDefineValue refuses a value the headers would misread: one that is
+// no C tokens, or a value for a macro the headers only test with #ifdef.
+func checkDefineValue(name, val string, given bool) error {
+	if !defineValueRE.MatchString(val) {
+		return fmt.Errorf("the value %q is not a C number or name: pass NAME or NAME=VALUE with VALUE such as 1 or 0x030C0000", val)
+	}
+	for _, m := range ConfigMacros {
+		if name == m && given && val != "1" {
+			return fmt.Errorf("the headers test only whether %s is defined, so %s=%s would mean %s all the same: leave it out for a build without it", name, name, val, name)
+		}
+	}
+	return nil
+}
+
 // limitedMinor checks a limited API version, "3.X", against py's headers
 // and returns X.
 func limitedMinor(v string, py *Python) (int, error) {
 	m := limitedRE.FindStringSubmatch(v)
+	if m != nil && len(m[1]) > 1 && m[1][0] == '0' {
+		// 3.08 would be read as 3.8 here and tagged cp308 by a wheel.
+		return 0, configError(LimitedAPIPart, v, "write the minor version without a leading zero: 3.%s", strings.TrimLeft(m[1], "0"))
+	}
 	if m == nil {
 		return 0, configError(LimitedAPIPart, v, "pass a Python 3 version such as 3.6")
 	}

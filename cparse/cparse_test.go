@@ -94,8 +94,8 @@ func TestHeaderConfigRedirect(t *testing.T) {
 
 func TestConfigResolve(t *testing.T) {
 	py312 := &Python{Version: "3.12.1"}
-	got, err := Config{Defines: []string{"Py_DEBUG", "Py_REF_DEBUG=2"}, LimitedAPI: "3.10"}.Resolve(py312)
-	want := []Define{{"Py_DEBUG", "1"}, {"Py_REF_DEBUG", "2"}, {"Py_LIMITED_API", "0x030A0000"}}
+	got, err := Config{Defines: []string{"Py_DEBUG", "Py_REF_DEBUG=1", "MY_LEVEL=2"}, LimitedAPI: "3.10"}.Resolve(py312)
+	want := []Define{{"Py_DEBUG", "1"}, {"Py_REF_DEBUG", "1"}, {"MY_LEVEL", "2"}, {"Py_LIMITED_API", "0x030A0000"}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("Resolve: %v, %v", got, err)
 	}
@@ -111,6 +111,13 @@ func TestConfigResolve(t *testing.T) {
 		{Config{LimitedAPI: "3.1"}, py312, "starts at 3.2"},
 		{Config{LimitedAPI: "3.13"}, py312, "only up to 3.12"},
 		{Config{LimitedAPI: "3.6"}, &Python{Version: "2.7.18"}, "has no limited API"},
+		{Config{LimitedAPI: "3.08"}, py312, "without a leading zero: 3.8"},
+		{Config{Defines: []string{"Py_DEBUG=0"}}, py312, "test only whether Py_DEBUG is defined"},
+		{Config{Defines: []string{"Py_GIL_DISABLED="}}, py312, "test only whether Py_GIL_DISABLED is defined"},
+		{Config{Defines: []string{`X=a"b`}}, py312, `the value "a\"b" is not a C number or name`},
+		{Config{Defines: []string{"X=1\n#include </etc/passwd>"}}, py312, "is not a C number or name"},
+		{Config{Defines: []string{`PY_SSIZE_T_CLEAN=\`}}, py312, "is not a C number or name"},
+		{Config{Defines: []string{"X=1 /* c"}}, py312, "is not a C number or name"},
 	} {
 		_, err := c.cfg.Resolve(c.py)
 		var ce *ConfigError

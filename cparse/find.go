@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // Python describes one Python installation: where its headers and
@@ -96,6 +98,9 @@ func Query(interp string) (*Python, error) {
 			kv[k] = v
 		}
 	}
+	if err := checkAnswers(kv); err != nil {
+		return nil, fmt.Errorf("cannot use %s: its answer to pyinc's query %v: pass a CPython interpreter", interp, err)
+	}
 	p := &Python{
 		Version:     kv["version"],
 		Interpreter: kv["executable"],
@@ -132,6 +137,41 @@ func Query(interp string) (*Python, error) {
 	return p, nil
 }
 
+var (
+	answerVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	// A module suffix is one file name's end: dot-separated parts of
+	// letters, digits, _ and -, the last so or pyd.
+	suffixAnswerRE = regexp.MustCompile(`^(\.[A-Za-z0-9_-]+)*\.(so|pyd)$`)
+	abiFlagsRE     = regexp.MustCompile(`^[a-z]*$`)
+	fileNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.+-]*$`)
+)
+
+// checkAnswers refuses an interpreter's answers that pyinc cannot use
+// safely: the suffix becomes a file name in the project and a wheel
+// member, the paths are searched for headers and libpython.
+func checkAnswers(kv map[string]string) error {
+	if !answerVersionRE.MatchString(kv["version"]) {
+		return fmt.Errorf("has no version X.Y.Z (got %q)", kv["version"])
+	}
+	if s := kv["ext_suffix"]; s != "" && (!suffixAnswerRE.MatchString(s) || strings.Contains(s, "..")) {
+		return fmt.Errorf("gives EXT_SUFFIX %q, which is not one file name's suffix (such as .cpython-312-x86_64-linux-gnu.so)", s)
+	}
+	if f := kv["abiflags"]; !abiFlagsRE.MatchString(f) {
+		return fmt.Errorf("gives ABI flags %q, which are not lowercase letters", f)
+	}
+	for _, k := range []string{"executable", "include", "platinclude", "confinclude", "libdir"} {
+		if d := kv[k]; d != "" && !filepath.IsAbs(d) {
+			return fmt.Errorf("gives %s %q, which is not an absolute path", k, d)
+		}
+	}
+	for _, k := range []string{"ldlibrary", "instsoname", "multiarch"} {
+		if n := kv[k]; !fileNameRE.MatchString(n) || n == "." || n == ".." {
+			return fmt.Errorf("gives %s %q, which is not a file name", k, n)
+		}
+	}
+	return nil
+}
+
 // FromIncludeDir describes the Python whose headers are in dir, without an
 // interpreter. The version comes from patchlevel.h.
 func FromIncludeDir(dir string) (*Python, error) {
@@ -162,13 +202,13 @@ var (
 // headerConfig reads the build configuration macros pyconfig.h defines,
 // following Debian's redirect to /usr/include/<multiarch>/pythonX.Y.
 func headerConfig(dir string) []string {
-	b, err := os.ReadFile(filepath.Join(dir, "pyconfig.h"))
+	b, err := infile.Read(filepath.Join(dir, "pyconfig.h"), infile.HeaderLimit)
 	if err != nil {
 		return nil
 	}
 	if m := configIncludeRE.FindSubmatch(b); m != nil {
 		for _, sys := range []string{filepath.Dir(dir), "/usr/include"} {
-			if real, err := os.ReadFile(filepath.Join(sys, string(m[1]))); err == nil {
+			if real, err := infile.Read(filepath.Join(sys, string(m[1])), infile.HeaderLimit); err == nil {
 				b = append(b, real...)
 				break
 			}
@@ -186,7 +226,7 @@ func headerConfig(dir string) []string {
 var pyVersionRE = regexp.MustCompile(`(?m)^#define\s+PY_VERSION\s+"([0-9]+\.[0-9]+\.[0-9]+)[^"]*"`)
 
 func headerVersion(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "patchlevel.h"))
+	b, err := infile.Read(filepath.Join(dir, "patchlevel.h"), infile.HeaderLimit)
 	if err != nil {
 		return "", fmt.Errorf("no patchlevel.h in %s: not a CPython include directory", dir)
 	}

@@ -100,20 +100,31 @@ func ParseFor(py *Python, defines []Define, tg target.Target) (*Unit, error) {
 		{Name: mainSourceName, Value: src},
 		{Name: probeSourceName, Value: probeSource()},
 	}
+	if err := checkHeaderFiles(incDirs); err != nil {
+		return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, err)
+	}
 	var ast *cc.AST
-	if useSystemOverlay {
-		if ov, err := systemOverlay(cfg, u, src); err == nil {
-			withOverlay := *cfg
-			withOverlay.FS = overlayFS(ov.files)
-			if ast, err = cc.Translate(&withOverlay, srcs); err == nil {
-				u.systemRead = ov.read
-			}
+	ov, err := systemOverlay(cfg, u, src)
+	if derr, ok := err.(depthError); ok {
+		// The front end would follow such includes without end.
+		return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, derr.error)
+	}
+	if useSystemOverlay && err == nil {
+		withOverlay := *cfg
+		withOverlay.FS, withOverlay.FSOnly = &guardFS{overlay: ov.files}, true
+		if ast, err = cc.Translate(&withOverlay, srcs); err == nil {
+			u.systemRead = ov.read
 		}
 	}
 	if ast == nil {
 		// The plain path: also where an error is reported from, so that
 		// it names the header and line as the headers have them.
+		guard := &guardFS{}
+		cfg.FS, cfg.FSOnly = guard, true
 		if ast, err = cc.Translate(cfg, srcs); err != nil {
+			if r := guard.refusal(); r != nil {
+				return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, r)
+			}
 			return nil, headerError(err, cfg.CC, u)
 		}
 	}

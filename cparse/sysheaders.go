@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // Most of what a parse of Python.h reads is the C library's headers, and
@@ -80,6 +81,9 @@ func systemOverlay(cfg *cc.Config, u *Unit, src string) (*overlay, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
+		if derr, ok := includeDepthError(stderr.String(), u.IncludeDirs); ok {
+			return nil, depthError{derr}
+		}
 		return nil, fmt.Errorf("%s -E: %v: %s", compiler, err, firstLine(stderr.String()))
 	}
 	c, err := splitSystem(out, u.IsPythonHeader)
@@ -263,7 +267,7 @@ func spliceFile(file string, sites []site, chunks map[site][]byte) ([]byte, erro
 	if strings.ContainsAny(file, "\"\\\n") {
 		return nil, fmt.Errorf("%q cannot be named in a #line directive", file)
 	}
-	text, err := os.ReadFile(file)
+	text, err := infile.Read(file, infile.HeaderLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -303,6 +307,10 @@ func isIncludeLine(l []byte) bool {
 	s = strings.TrimSpace(s[1:])
 	return strings.HasPrefix(s, "include") && !strings.HasPrefix(s, "include_next")
 }
+
+// depthError is the host compiler's refusal of #include nesting deeper
+// than it allows: the front end, which has no such bound, must not try.
+type depthError struct{ error }
 
 // overlayFS serves the overlay's files to cc/v4 by their absolute paths;
 // any other file is not there, and cc/v4 opens it from the disk.

@@ -1,6 +1,7 @@
 package cparse
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func treeExtSuffix(root, mm, flags string) string {
 	files, _ := filepath.Glob(filepath.Join(root, "usr", "lib", "python"+mm, "_sysconfigdata_"+flags+"_*.py"))
 	for _, f := range files {
 		if b, err := os.ReadFile(f); err == nil {
-			if m := extSuffixRE.FindSubmatch(b); m != nil {
+			if m := extSuffixRE.FindSubmatch(b); m != nil && suffixAnswerRE.Match(m[1]) && !bytes.Contains(m[1], []byte("..")) {
 				return string(m[1])
 			}
 		}

@@ -103,12 +103,17 @@ func (e *nasm) accessors() {
 	e.p(`; dst, obj, tup, lst, str and src are 64-bit registers; idx is a 64-bit register or an
 ; immediate. Registers other than dst, and flags, are left alone unless said.
 `)
+	e.callArgs()
 	e.getter("Py_TYPE", "dst = obj->ob_type", a.Type)
 	e.getter("Py_SIZE", "dst = ((PyVarObject *)obj)->ob_size", a.Size)
 	e.items("PyTuple", a.Tuple, a.Size)
 	e.items("PyList", a.List, a.Size)
+	e.getter("PyUnicode_GET_LENGTH", "dst = the length of str obj in code points", a.StrLength)
 	e.unicode(a.Unicode)
 	e.typeFlags(a.Flags, a.Type)
+	e.typeChecks(a.Checks, a.Type)
+	e.raise(a.Raise)
+	e.compactValue(a.Long)
 }
 
 // field is the NASM name of a member or bitfield, if this include has it.
@@ -148,6 +153,10 @@ func (e *nasm) getter(macro, what string, g *layout.Getter) {
 }
 
 func (e *nasm) items(kind string, it *layout.Items, size *layout.Getter) {
+	if it != nil && it.Calls != nil {
+		e.itemCalls(kind, it.Calls)
+		return
+	}
 	if it == nil || size == nil || size.Call != "" {
 		return
 	}
@@ -211,25 +220,25 @@ func (e *nasm) unicode(u *layout.Unicode) {
 	if u == nil {
 		return
 	}
-	const what = "PyUnicode_GET_LENGTH, PyUnicode_KIND and PyUnicode_DATA"
+	const what = "PyUnicode_KIND, PyUnicode_DATA, PyUnicode_IS_ASCII and PyUnicode_READY"
 	kb, kind, ok1 := e.bitArgs("%2", u.Kind)
 	cb, compact, ok2 := e.bitArgs("%2", u.Compact)
 	ab, ascii, ok3 := e.bitArgs("%2", u.ASCII)
-	length, ok4 := e.field(u.Length)
 	data, ok5 := e.field(u.Data)
 	heads := e.names.owner[Name(u.ASCIIHead)+"_size"] != "" && e.names.owner[Name(u.CompactHead)+"_size"] != ""
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !heads {
+	if !ok1 || !ok2 || !ok3 || !ok5 || !heads {
 		e.p("; %s left out: a member they read is not in this include\n", what)
 		return
 	}
-	e.p(`; PyUnicode_GET_LENGTH dst, str: its length in code points
-; PyUnicode_KIND dst, str: bytes per character, 1, 2 or 4%[11]s; dst 32- or 64-bit;
+	e.p(`; PyUnicode_KIND dst, str: bytes per character, 1, 2 or 4%[11]s; dst 32- or 64-bit;
 ;   clobbers flags
 ; PyUnicode_DATA dst, str: the address of its first character, by the headers' rule: after
 ;   %[1]s for a compact ASCII string, after %[2]s for another
 ;   compact string, else %[3]s; clobbers flags
-%%macro PyUnicode_GET_LENGTH 2
-    mov %%1, [%%2 + %[4]s]
+; PyUnicode_IS_ASCII dst, str: dst = 1 when every character is ASCII, else 0; dst 32- or
+;   64-bit; clobbers flags
+%%macro PyUnicode_IS_ASCII 2
+    PY_BF_LOAD %%1, %[9]s, %[10]s
 %%endmacro
 %%macro PyUnicode_KIND 2
     PY_BF_LOAD %%1, %[5]s, %[6]s
@@ -248,7 +257,8 @@ func (e *nasm) unicode(u *layout.Unicode) {
     mov %%1, [%%2 + %[3]s]
 %%%%done:
 %%endmacro
-`, Name(u.ASCIIHead), Name(u.CompactHead), data, length, kb, kind, cb, compact, ab, ascii, notReady(u))
+`, Name(u.ASCIIHead), Name(u.CompactHead), data, "", kb, kind, cb, compact, ab, ascii, notReady(u))
+	e.ready(u)
 }
 
 func (e *nasm) typeFlags(f *layout.TypeFlags, typ *layout.Getter) {
@@ -256,12 +266,15 @@ func (e *nasm) typeFlags(f *layout.TypeFlags, typ *layout.Getter) {
 		return
 	}
 	e.p("; PY_JUMP_UNLESS_FLAG obj, FLAG, label: jump to label unless Py_TYPE(obj)->tp_flags has a\n")
-	e.p(";   bit of FLAG (a constant), as PyType_HasFeature; ")
+	e.p(";   bit of FLAG (a constant), as PyType_HasFeature; PY_JUMP_IF_FLAG obj, FLAG, label: jump\n")
+	e.p(";   to label if it has one; ")
 	if f.Call != "" {
 		e.p("here a call of %s, as the headers'\n", f.Call)
 		e.p(";   PyType_HasFeature makes: caller-saved registers are gone; %s\n", strings.Replace(e.pl.callNote(), " aligned as", " aligned\n;   as", 1))
-		e.p("%%macro PY_JUMP_UNLESS_FLAG 3\n    Py_TYPE %s, %%1\n    PY_CALL %s\n", e.pl.args[0], Name(f.Call))
-		e.p("    mov r11, %%2 ; any bit of the 64-bit flags, with no immediate to sign-extend\n    test rax, r11\n    jz %%3\n%%endmacro\n")
+		for _, sense := range []struct{ name, jcc string }{{"PY_JUMP_UNLESS_FLAG", "jz"}, {"PY_JUMP_IF_FLAG", "jnz"}} {
+			e.p("%%macro %s 3\n    Py_TYPE %s, %%1\n    PY_CALL %s\n", sense.name, e.arg(0), Name(f.Call))
+			e.p("    mov r11, %%2 ; any bit of the 64-bit flags, with no immediate to sign-extend\n    test rax, r11\n    %s %%3\n%%endmacro\n", sense.jcc)
+		}
 		return
 	}
 	if typ.Call != "" || !e.need("PY_JUMP_UNLESS_FLAG", typ.Field, f.Field) {
@@ -272,27 +285,37 @@ func (e *nasm) typeFlags(f *layout.TypeFlags, typ *layout.Getter) {
 	e.p("clobbers r11 and flags. The test is\n")
 	e.p(";   on the 4-byte half of tp_flags that holds FLAG, so that a flag at bit 31 is not\n")
 	e.p(";   sign-extended into a 64-bit immediate (Py_TPFLAGS_TYPE_SUBCLASS)\n")
-	e.p("%%macro PY_JUMP_UNLESS_FLAG 3\n    mov r11, [%%1 + %s]\n", obType)
-	if f.Size == 4 {
+	e.flagTest("PY_JUMP_UNLESS_FLAG", false, obType, flags, f.Size)
+	e.flagTest("PY_JUMP_IF_FLAG", true, obType, flags, f.Size)
+}
+
+// flagTest writes one sense of the inline flag test: jump to %3 when
+// tp_flags has a bit of %2 (jumpIfSet), or when it has none.
+func (e *nasm) flagTest(macro string, jumpIfSet bool, obType, flags string, size int64) {
+	hit := "jnz"
+	if !jumpIfSet {
+		hit = "jz"
+	}
+	e.p("%%macro %s 3\n    mov r11, [%%1 + %s]\n", macro, obType)
+	if size == 4 {
 		e.p("    %%if ((%%2) >> 32) != 0\n        %%error %%2 has bits past the 32 of tp_flags\n    %%endif\n")
-		e.p("    test dword [r11 + %s], %%2\n    jz %%3\n%%endmacro\n", flags)
+		e.p("    test dword [r11 + %s], %%2\n    %s %%3\n%%endmacro\n", flags, hit)
 		return
 	}
 	e.p(`    %%if ((%%2) >> 32) == 0
         test dword [r11 + %[1]s], %%2
-        jz %%3
+        %[2]s %%3
     %%elif ((%%2) & 0xFFFFFFFF) == 0
         test dword [r11 + %[1]s + 4], (%%2) >> 32
-        jz %%3
+        %[2]s %%3
     %%else
         test dword [r11 + %[1]s], (%%2) & 0xFFFFFFFF
-        jnz %%%%has
-        test dword [r11 + %[1]s + 4], (%%2) >> 32
-        jz %%3
-%%%%has:
-    %%endif
-%%endmacro
-`, flags)
+`, flags, hit)
+	if jumpIfSet {
+		e.p("        jnz %%3\n        test dword [r11 + %s + 4], (%%2) >> 32\n        jnz %%3\n    %%endif\n%%endmacro\n", flags)
+		return
+	}
+	e.p("        jnz %%%%has\n        test dword [r11 + %s + 4], (%%2) >> 32\n        jz %%3\n%%%%has:\n    %%endif\n%%endmacro\n", flags)
 }
 
 // notReady says what KIND gives for a string that is not ready, where

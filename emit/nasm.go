@@ -487,7 +487,7 @@ func (e *nasm) omitted() {
 	if len(e.m.Omitted) == 0 {
 		return
 	}
-	e.section("Left out")
+	e.section(leftOutTitle)
 	for _, o := range e.m.Omitted {
 		e.p("; %s\n", o)
 	}

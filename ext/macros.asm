@@ -24,6 +24,22 @@
 ;                     and ascii by PY_BF_TEST
 ;   make_unready(s)   up to 3.11: a copy of s made with the legacy
 ;                     PyUnicode_FromUnicode(NULL, n), not ready
+;   is_type_if(o) ... PY_JUMP_IF_FLAG, the other sense of each flag function
+;   checks(o)         (if, unless): bit i set when PY_JUMP_IF, resp.
+;                     PY_JUMP_UNLESS, jumps for check i, in the order of
+;                     checks's CHECK_BIT lines (the include must have every
+;                     one: nasm stops otherwise)
+;   raise_plain()     PY_RAISE: ValueError("macros: plain")
+;   raise_fmt(o)      PY_RAISE_FMT with four arguments: TypeError
+;   raise_fmt0()      PY_RAISE_FMT with none: KeyError
+;   str_len(s)        PyUnicode_GET_LENGTH (a call under the limited API)
+;   is_ascii(s)       PyUnicode_IS_ASCII
+;   compact(i)        PyLong_COMPACT_VALUE: i's value, or None where it takes
+;                     the slow path; compact_same(i): dst is obj
+;
+; Under the limited API the sequence macros and PyUnicode_GET_LENGTH call
+; the API, so every function here keeps what it needs across them in
+; callee-saved registers.
 
 %include "python.inc"
 
@@ -33,6 +49,7 @@ section .rodata
 modname:    db "macros", 0
 fmt_info:   db "(inN)", 0
 fmt_state:  db "(kkkkkii)", 0
+fmt_checks: db "(kk)", 0
 
 section .data
 align 8
@@ -54,6 +71,19 @@ __SECT__
     METHOD "is_int", is_int, METH_O
     METHOD "has_bit40", has_bit40, METH_O
     METHOD "is_type_or_bit40", is_type_or_bit40, METH_O
+    METHOD "is_type_if", is_type_if, METH_O
+    METHOD "is_int_if", is_int_if, METH_O
+    METHOD "has_bit40_if", has_bit40_if, METH_O
+    METHOD "is_type_or_bit40_if", is_type_or_bit40_if, METH_O
+    METHOD "checks", checks, METH_O
+    METHOD "raise_plain", raise_plain, METH_NOARGS
+    METHOD "raise_fmt", raise_fmt, METH_O
+    METHOD "raise_fmt0", raise_fmt0, METH_NOARGS
+    METHOD "str_len", str_len, METH_O
+%ifmacro PyLong_COMPACT_VALUE 3
+    METHOD "compact", compact, METH_O
+    METHOD "compact_same", compact_same, METH_O
+%endif
     METHOD "has_wstr", has_wstr, METH_NOARGS
     METHOD "has_bogus", has_bogus, METH_NOARGS
 %ifmacro PyTuple_GET_ITEM 3
@@ -68,6 +98,7 @@ __SECT__
 %ifmacro PyUnicode_DATA 2
     METHOD "str_info", str_info, METH_O
     METHOD "str_state", str_state, METH_O
+    METHOD "is_ascii", is_ascii, METH_O
  %ifdef PyASCIIObject.wstr?
     METHOD "make_unready", make_unready, METH_O
  %endif
@@ -101,21 +132,31 @@ size_of:
     add rsp, 8
     PY_JMP PyLong_FromSsize_t
 
-; FLAG_FUNC name, FLAG: name(self, o) is True when type(o) has a bit of FLAG.
-%macro FLAG_FUNC 2
+; FLAG_FUNC name, name_if, FLAG: name(self, o) is True when type(o) has a
+; bit of FLAG, by PY_JUMP_UNLESS_FLAG; name_if(self, o) the same by
+; PY_JUMP_IF_FLAG.
+%macro FLAG_FUNC 3
 %1:
     sub rsp, 8
-    PY_JUMP_UNLESS_FLAG rsi, %2, %%no
+    PY_JUMP_UNLESS_FLAG rsi, %3, %%no
     add rsp, 8
     Py_RETURN_TRUE
 %%no:
     add rsp, 8
     Py_RETURN_FALSE
+%2:
+    sub rsp, 8
+    PY_JUMP_IF_FLAG rsi, %3, %%yes
+    add rsp, 8
+    Py_RETURN_FALSE
+%%yes:
+    add rsp, 8
+    Py_RETURN_TRUE
 %endmacro
-    FLAG_FUNC is_type, Py_TPFLAGS_TYPE_SUBCLASS
-    FLAG_FUNC is_int, Py_TPFLAGS_LONG_SUBCLASS
-    FLAG_FUNC has_bit40, (1 << 40)
-    FLAG_FUNC is_type_or_bit40, (1 << 40) | Py_TPFLAGS_TYPE_SUBCLASS
+    FLAG_FUNC is_type, is_type_if, Py_TPFLAGS_TYPE_SUBCLASS
+    FLAG_FUNC is_int, is_int_if, Py_TPFLAGS_LONG_SUBCLASS
+    FLAG_FUNC has_bit40, has_bit40_if, (1 << 40)
+    FLAG_FUNC is_type_or_bit40, is_type_or_bit40_if, (1 << 40) | Py_TPFLAGS_TYPE_SUBCLASS
 
 ; has_wstr(self): whether PyASCIIObject has wstr, asked at assembly time.
 has_wstr:
@@ -180,21 +221,23 @@ tuple_second:
 
 ; pair(self, o): (o, o).
 pair:
-    push rbx
+    push rbx                        ; o
+    push r12                        ; the tuple
+    sub rsp, 8                      ; aligned for the calls
     mov rbx, rsi
     mov edi, 2
     PY_CALL PyTuple_New
     test rax, rax
     jz .out
-    PyTuple_SET_ITEM rax, 0, rbx
-    PyTuple_SET_ITEM rax, 1, rbx
-    push rax
-    push rax                        ; aligned again for the calls
+    mov r12, rax
+    Py_INCREF rbx                   ; the two references the tuple steals
     Py_INCREF rbx
-    Py_INCREF rbx
-    pop rax
-    pop rax
+    PyTuple_SET_ITEM r12, 0, rbx
+    PyTuple_SET_ITEM r12, 1, rbx
+    mov rax, r12
 .out:
+    add rsp, 8
+    pop r12
     pop rbx
     ret
 %endif
@@ -237,18 +280,20 @@ list_reverse:
     pop rbx
     ret
 
-; list_item(self, (l, i)): l[i], for 0 <= i < len(l).
+; list_item(self, (l, i)): l[i]; past the end, what PyList_GET_ITEM gives
+; there: under the limited API NULL with IndexError (no check inline).
 list_item:
-    push rbx
-    push r12
-    sub rsp, 8
-    PyTuple_GET_ITEM rbx, rsi, 0
-    PyTuple_GET_ITEM rdi, rsi, 1
+    push rbx                        ; l
+    push r12                        ; the item
+    push r13                        ; the arguments
+    mov r13, rsi
+    PyTuple_GET_ITEM rbx, r13, 0
+    PyTuple_GET_ITEM rdi, r13, 1
     PY_CALL PyLong_AsSsize_t
     PyList_GET_ITEM r12, rbx, rax   ; dst is not idx
-    Py_INCREF r12
+    Py_XINCREF r12
     mov rax, r12
-    add rsp, 8
+    pop r13
     pop r12
     pop rbx
     ret
@@ -267,16 +312,8 @@ str_info:
     mov rbx, rsi
     PyUnicode_KIND r12d, rbx        ; into a 32-bit register
     mov r14d, r12d
-%ifdef PyASCIIObject.state.ready?
-    test r12d, r12d
-    jnz .ready
-    mov rdi, rbx                    ; not ready: kind 0 until _PyUnicode_Ready
-    PY_CALL _PyUnicode_Ready
-    test eax, eax
-    jnz .fail
+    PyUnicode_READY rbx, .fail      ; not ready: kind 0 until readied
     PyUnicode_KIND r12, rbx         ; into a 64-bit register
-.ready:
-%endif
     PyUnicode_GET_LENGTH r13, rbx
     PyUnicode_DATA rbp, rbx
     mov rdi, r13
@@ -374,6 +411,13 @@ str_state:
     pop rbx
     ret
 
+; is_ascii(self, s): PyUnicode_IS_ASCII, as a bool.
+is_ascii:
+    sub rsp, 8
+    PyUnicode_IS_ASCII edi, rsi
+    add rsp, 8
+    PY_JMP PyBool_FromLong
+
 %ifdef PyASCIIObject.wstr?
  %if SIZEOF_WCHAR_T != 4
   %error make_unready copies 4-byte code points into wchar_t
@@ -414,11 +458,119 @@ make_unready:
 %endif
 %endif
 
+
+; CHECK_BIT name, bit: r12 |= bit if PY_JUMP_IF jumps for rbx, r13 |= bit
+; if PY_JUMP_UNLESS does.
+%macro CHECK_BIT 2
+    PY_JUMP_IF rbx, %1, %%yes
+    jmp %%unless
+%%yes:
+    or r12, 1 << %2
+%%unless:
+    PY_JUMP_UNLESS rbx, %1, %%no
+    jmp %%done
+%%no:
+    or r13, 1 << %2
+%%done:
+%endmacro
+; checks(self, o): (if, unless) as bit masks, bit i for the check of CHECK_BIT i.
+checks:
+    push rbx
+    push r12
+    push r13                        ; aligned: a check may call
+    mov rbx, rsi
+    xor r12d, r12d
+    xor r13d, r13d
+    CHECK_BIT PyLong_Check, 0
+    CHECK_BIT PyLong_CheckExact, 1
+    CHECK_BIT PyUnicode_Check, 2
+    CHECK_BIT PyUnicode_CheckExact, 3
+    CHECK_BIT PyList_Check, 4
+    CHECK_BIT PyList_CheckExact, 5
+    CHECK_BIT PyTuple_Check, 6
+    CHECK_BIT PyTuple_CheckExact, 7
+    CHECK_BIT PyDict_Check, 8
+    CHECK_BIT PyDict_CheckExact, 9
+    CHECK_BIT PyBytes_Check, 10
+    CHECK_BIT PyBytes_CheckExact, 11
+    CHECK_BIT PyFloat_Check, 12
+    CHECK_BIT PyFloat_CheckExact, 13
+    CHECK_BIT PyType_Check, 14
+    CHECK_BIT PyType_CheckExact, 15
+    lea rdi, [fmt_checks]
+    mov rsi, r12
+    mov rdx, r13
+    xor eax, eax
+    PY_CALL Py_BuildValue
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
+; raise_plain(self): ValueError, by PY_RAISE; NULL in rax is the return.
+raise_plain:
+    sub rsp, 8
+    PY_RAISE PyExc_ValueError, "macros: plain"
+    add rsp, 8
+    ret
+
+; raise_fmt(self, o): TypeError("macros: str(o) -7 123 A"), the four
+; arguments in an argument register (rsi, which the call itself needs for
+; the format), an immediate, a callee-saved register and rdx.
+raise_fmt:
+    push rbx
+    mov ebx, 123
+    mov edx, 'A'
+    PY_RAISE_FMT PyExc_TypeError, "macros: %S %zd %zd %c", rsi, -7, rbx, rdx
+    pop rbx
+    ret
+
+; raise_fmt0(self): KeyError, by PY_RAISE_FMT with no argument.
+raise_fmt0:
+    sub rsp, 8
+    PY_RAISE_FMT PyExc_KeyError, "macros: no arguments"
+    add rsp, 8
+    ret
+
+; str_len(self, s): len(s) by PyUnicode_GET_LENGTH.
+str_len:
+    sub rsp, 8
+    PyUnicode_GET_LENGTH rdi, rsi
+    add rsp, 8
+    PY_JMP PyLong_FromSsize_t
+
+%ifmacro PyLong_COMPACT_VALUE 3
+; compact(self, i): i's value when PyLong_COMPACT_VALUE reads it, else
+; None; compact_same(self, i): the same with the result in i's register.
+compact:
+    sub rsp, 8
+    PyLong_COMPACT_VALUE rdi, rsi, .slow
+    add rsp, 8
+    PY_JMP PyLong_FromLongLong
+.slow:
+    add rsp, 8
+    Py_RETURN_NONE
+
+compact_same:
+    sub rsp, 8
+    PyLong_COMPACT_VALUE rsi, rsi, .slow
+    mov rdi, rsi
+    add rsp, 8
+    PY_JMP PyLong_FromLongLong
+.slow:
+    add rsp, 8
+    Py_RETURN_NONE
+%endif
+
 global PyInit_macros:function
 PyInit_macros:
     sub rsp, 8
     lea rdi, [moddef]
+%ifdef Py_LIMITED_API
+    mov esi, PYTHON_ABI_VERSION     ; an abi3 module, as the headers' PyModule_Create
+%else
     mov esi, PYTHON_API_VERSION
+%endif
     PY_CALL PyModule_Create2
     add rsp, 8
     ret

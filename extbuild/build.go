@@ -16,7 +16,9 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/cparse"
+	"github.com/pyinc/pyinc/emit"
 	"github.com/pyinc/pyinc/inccut"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
@@ -25,12 +27,17 @@ import (
 )
 
 // Error is a build failure the user must fix (their source, their tools,
-// their choice of Python): one line naming it and the fix.
-type Error struct{ Msg string }
+// their choice of Python): one line naming it and the fix. Notes are what
+// nasm said besides, in its order (warnings before the error they
+// explain), each a line to show before Msg.
+type Error struct {
+	Msg   string
+	Notes []string
+}
 
 func (e *Error) Error() string { return e.Msg }
 
-func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
 // limitedErr is a limited API version that cannot be built, as the
 // cparse.ConfigError a configuration refused in the headers would be.
@@ -84,7 +91,11 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err != nil {
 		return nil, errorf("Python %s: %v", py.Version, err)
 	}
-	if err := notShadowed(p.Dir, gen.Include, py); err != nil {
+	name := p.IncludeName
+	if name == "" {
+		name = project.DefaultIncludeName
+	}
+	if err := notShadowed(p, name, gen.Include, py); err != nil {
 		return nil, err
 	}
 	tmp, done, err := outfile.TempDir("pyinc-build")
@@ -96,13 +107,14 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err := os.Mkdir(incDir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(incDir, "python.inc"), gen.Include, 0o644); err != nil {
+	if err := writeInclude(incDir, name, gen.Include); err != nil {
 		return nil, err
 	}
 	r := &Result{}
 	var links []*Linkage
-	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug, format: objFormat(o.Target),
-		incLabel: fmt.Sprintf("%s (CPython %s)", inccut.IncludeName, py.Version)}
+	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug, format: objFormat(o.Target), incName: name,
+		incLabel: fmt.Sprintf("%s (CPython %s)", name, py.Version),
+		leftOut:  emit.LeftOut(string(gen.Include)), scope: scope(py, o.LimitedAPI)}
 	if !o.Debug {
 		// A debugger and nasm's messages name the whole include, as
 		// the user has it; a build without them reads only what its
@@ -116,19 +128,19 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 			return nil, err
 		}
 		if facts.Link == target.PEDLL {
-			data, err := buildDLL(p.Dir, tmp, so, m.Name, objs, gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts, o.CacheDir)
+			data, err := buildDLL(p.Dir, tmp, so, m.Name, objectPaths(objs), gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts, o.CacheDir)
 			if err != nil {
 				return nil, err
 			}
 			r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
 			continue
 		}
-		if err := link(p.Dir, so, objs); err != nil {
+		if err := link(p.Dir, so, objs, tmp); err != nil {
 			return nil, err
 		}
 		rep, err := CheckModule(so, m.Name, objs)
 		if err != nil {
-			return nil, &Error{err.Error()}
+			return nil, &Error{Msg: err.Error()}
 		}
 		r.Warnings = append(r.Warnings, rep.Warnings...)
 		links = append(links, rep.Linkage)
@@ -149,22 +161,93 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	return r, nil
 }
 
-// notShadowed refuses a build that nasm would make with the project's own
-// python.inc instead of the generated one: nasm looks for an %include in
-// its working directory, the project's, before any -I directory, so a
-// python.inc left there (by pyinc gen -o python.inc, say) would build every
-// Python's module with one Python's layouts. The same content is no harm.
-func notShadowed(dir string, include []byte, py *cparse.Python) error {
-	own, err := os.ReadFile(filepath.Join(dir, inccut.IncludeName))
-	if errors.Is(err, fs.ErrNotExist) || err == nil && bytes.Equal(own, include) {
+// scope says for what a macro left out is not available: "with the
+// limited API 3.8", "for CPython 3.12.1".
+func scope(py *cparse.Python, limited string) string {
+	if limited != "" {
+		return "with the limited API " + limited
+	}
+	return "for CPython " + py.Version
+}
+
+// writeInclude writes the include at dir/name, making name's directories.
+func writeInclude(dir, name string, include []byte) error {
+	path := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, include, 0o644)
+}
+
+// notShadowed refuses a build that nasm would make with another file than
+// the generated include: nasm looks for an %include in its working
+// directory, the project's, and in NASMENV's -I directories before the
+// directory pyinc gives it, so a file of the include's name there (pyinc
+// gen -o python.inc left, or a hand-written include) would build every
+// Python's module with it. A file of that name in a source's directory,
+// which pyinc passes to nasm after its own, is refused too: which of the
+// two a source gets would depend on the order of -I options. The same
+// content is no harm.
+func notShadowed(p *project.Project, name string, include []byte, py *cparse.Python) error {
+	seen := map[string]bool{}
+	dirs := append([]string{"."}, nasmenvDirs(os.Getenv("NASMENV"))...)
+	for _, m := range p.Modules {
+		for _, src := range m.Sources {
+			dirs = append(dirs, filepath.Dir(src))
+		}
+	}
+	for _, d := range dirs {
+		rel := filepath.Join(d, filepath.FromSlash(name))
+		if seen[rel] {
+			continue
+		}
+		seen[rel] = true
+		if err := notOther(p.Dir, rel, include, py); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notOther refuses a file at rel (from the project directory) unless it is
+// the include or absent.
+func notOther(dir, rel string, include []byte, py *cparse.Python) error {
+	path := rel
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, rel)
+	}
+	own, err := infile.Read(path, infile.ProjectLimit)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || err == nil && bytes.Equal(own, include):
 		return nil
+	case err != nil:
+		return errorf("%s in the project cannot be read (%v), and nasm would try it for the include pyinc makes: move it out of nasm's way or delete it",
+			rel, outfile.Reason(err))
+	case !emit.IsInclude(string(own)):
+		return errorf("%s in the project is a hand-written include, and nasm would read it instead of the one pyinc makes for CPython %s: delete it (pyinc build provides %s for every Python), or set [tool.pyinc] include-name to a name the sources do not use",
+			rel, py.Version, filepath.Base(rel))
 	}
-	if err != nil {
-		return errorf("%s in the project directory cannot be read (%v), and nasm would try it before the include pyinc makes: move it out of the project directory or delete it",
-			inccut.IncludeName, outfile.Reason(err))
+	return errorf("%s in the project is not the include for CPython %s, and nasm would read it instead of the one pyinc makes (nasm looks in its working directory first): move it out of the project directory or delete it",
+		rel, py.Version)
+}
+
+// nasmenvDirs are the -I (or -i) directories of NASMENV, which nasm
+// searches before those on its command line.
+func nasmenvDirs(env string) []string {
+	var dirs []string
+	f := strings.Fields(env)
+	for i := 0; i < len(f); i++ {
+		for _, opt := range []string{"-I", "-i", "--include"} {
+			switch {
+			case f[i] == opt && i+1 < len(f):
+				i++
+				dirs = append(dirs, f[i])
+			case opt != "--include" && strings.HasPrefix(f[i], opt) && len(f[i]) > 2:
+				dirs = append(dirs, f[i][2:])
+			}
+		}
 	}
-	return errorf("%s in the project directory is not the include for CPython %s, and nasm would read it instead of the one pyinc makes (nasm looks in its working directory first): move it out of the project directory or delete it",
-		inccut.IncludeName, py.Version)
+	return dirs
 }
 
 // needTools finds nasm and the linker the target uses, or says how to
@@ -202,6 +285,10 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		}
 		minor, err1 := strconv.Atoi(lm[1])
 		have, _ := strconv.Atoi(mm[1])
+		if err1 == nil && strconv.Itoa(minor) != lm[1] {
+			// The tag is made of the text: cp308 for 3.08, which no pip takes.
+			return "", "", "", limitedErr(limitedAPI, "write the minor version without a leading zero: 3.%d", minor)
+		}
 		if err1 != nil || minor < 2 {
 			return "", "", "", limitedErr(limitedAPI, "pass a Python 3 version from 3.2, such as 3.8")
 		}
@@ -216,7 +303,7 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		}
 		return "cp3" + lm[1], "abi3", ".abi3.so", nil
 	}
-	if py.ExtSuffix == "" {
+	if py.ExtSuffix == "" || py.ExtSuffix != filepath.Base(py.ExtSuffix) || strings.Contains(py.ExtSuffix, "..") {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]
@@ -248,18 +335,25 @@ type assembler struct {
 	// incLabel names the whole include in nasm's messages in place of its
 	// path, a temporary directory gone after the build.
 	incLabel string
+	// incName is the name the sources %include the include by.
+	incName string
+	// leftOut are the macros the include leaves out, with its reasons
+	// (emit.LeftOut), and scope says for what: a source using one is told
+	// so at its line.
+	leftOut map[string]string
+	scope   string
 }
 
 // module assembles each of m's sources into an object in tmp.
-func (a *assembler) module(m project.Module) ([]string, error) {
-	var objs []string
+func (a *assembler) module(m project.Module) ([]Object, error) {
+	var objs []Object
 	for _, src := range m.Sources {
 		a.n++
 		obj := filepath.Join(a.tmp, fmt.Sprintf("%s.%d.o", m.Name, a.n))
 		if err := a.source(src, obj); err != nil {
 			return nil, err
 		}
-		objs = append(objs, obj)
+		objs = append(objs, Object{Path: obj, Source: src})
 	}
 	return objs, nil
 }
@@ -277,25 +371,25 @@ func (a *assembler) source(src, obj string) error {
 	}
 	out, err := a.nasm(a.incDir, srcDir, src, obj)
 	if a.incLabel != "" {
-		out = strings.ReplaceAll(out, filepath.Join(a.incDir, inccut.IncludeName), a.incLabel)
+		out = strings.ReplaceAll(out, filepath.Join(a.incDir, filepath.FromSlash(a.includeName())), a.incLabel)
 	}
+	ms := a.messages(out)
 	if err != nil {
-		return errorf("%s", firstMatch(out, "error", err))
+		return a.failure(ms, out, err)
 	}
-	a.warnings = append(a.warnings, nasmWarnings(out)...)
-	return nil
-}
-
-// nasmWarnings are the warning lines of nasm's output, without the word
-// "warning", which the caller's own prefix says.
-func nasmWarnings(out string) []string {
-	var ws []string
-	for _, l := range strings.Split(out, "\n") {
-		if where, what, ok := strings.Cut(l, ": warning: "); ok {
-			ws = append(ws, where+": "+what)
+	for _, m := range ms {
+		if m.unavail != "" {
+			// A left-out macro alone on its line assembles as a label.
+			return a.failure(ms, out, err)
 		}
 	}
-	return ws
+	for _, m := range ms {
+		if m.kind == "warning" {
+			// Without the word "warning", which the caller's prefix says.
+			a.warnings = append(a.warnings, strings.TrimPrefix(m.String(a.scope), "warning: "))
+		}
+	}
+	return nil
 }
 
 // cutFor writes the include cut to what src uses into a directory of its
@@ -307,15 +401,23 @@ func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
 		return "", false
 	}
 	sep := string(filepath.Separator)
-	uses, ok := inccut.Uses(a.dir, []string{src}, []string{a.incDir + sep, srcDir})
+	uses, ok := inccut.UsesNamed(a.dir, []string{src}, []string{a.incDir + sep, srcDir}, a.includeName())
 	if !ok {
 		return "", false
 	}
 	dir = filepath.Join(a.tmp, fmt.Sprintf("include.%d", a.n))
-	if os.Mkdir(dir, 0o755) != nil || os.WriteFile(filepath.Join(dir, inccut.IncludeName), a.cuts.Cut(uses), 0o644) != nil {
+	if os.Mkdir(dir, 0o755) != nil || writeInclude(dir, a.includeName(), a.cuts.Cut(uses)) != nil {
 		return "", false
 	}
 	return dir, true
+}
+
+// includeName is the name the sources %include the include by.
+func (a *assembler) includeName() string {
+	if a.incName == "" {
+		return project.DefaultIncludeName
+	}
+	return a.incName
 }
 
 func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
@@ -332,13 +434,22 @@ func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
 }
 
 // link makes the shared object without libpython: the interpreter that
-// imports it provides the API symbols, as manylinux requires.
-func link(dir, so string, objs []string) error {
-	args := append([]string{"-shared", "-o", so}, objs...)
+// imports it provides the API symbols, as manylinux requires. The
+// linker's messages name each object by its source and the module by its
+// file name, not by their temporary paths under tmp.
+func link(dir, so string, objs []Object, tmp string) error {
+	args := []string{"-shared", "-o", so}
+	var names []string
+	for _, o := range objs {
+		args = append(args, o.Path)
+		names = append(names, o.Path, o.Source+" (object)")
+	}
 	out, err := run(dir, "cc", args...)
 	if err == nil {
 		return nil
 	}
+	names = append(names, so, filepath.Base(so), tmp+string(filepath.Separator), "")
+	out = strings.NewReplacer(names...).Replace(out)
 	if strings.Contains(out, "-fPIC") || strings.Contains(out, "can not be used when making a shared object") {
 		return errorf("linking %s: a call or address is not position-independent: call API functions with PY_CALL and load API objects' addresses with PY_ADDR (%s)", filepath.Base(so), firstMatch(out, "relocation", err))
 	}

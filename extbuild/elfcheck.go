@@ -18,8 +18,8 @@ type Report struct {
 // PyInit_<module> defined and global, a non-executable stack (glibc 2.41
 // refuses to load a module that asks for an executable one), and text
 // relocations (a warning). objects are the objects it was linked from, to
-// name the one without a .note.GNU-stack.
-func CheckModule(path, module string, objects []string) (*Report, error) {
+// name the source without a .note.GNU-stack.
+func CheckModule(path, module string, objects []Object) (*Report, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not an ELF file: %v", filepath.Base(path), err)
@@ -30,14 +30,14 @@ func CheckModule(path, module string, objects []string) (*Report, error) {
 		return nil, err
 	}
 	if execStack(f) {
-		culprit := "an object"
+		culprit := "a source has no .note.GNU-stack"
 		for _, o := range objects {
-			if lacksStackNote(o) {
-				culprit = filepath.Base(o)
+			if why := stackNote(o.Path); why != "" {
+				culprit = o.Source + " " + why
 				break
 			}
 		}
-		return nil, fmt.Errorf("%s asks for an executable stack (%s has no .note.GNU-stack, and newer glibc refuses to load such a module): %%include \"python.inc\" in every source, or add: section .note.GNU-stack noalloc noexec nowrite progbits", name, culprit)
+		return nil, fmt.Errorf("%s asks for an executable stack (%s, and newer glibc refuses to load such a module): %%include \"python.inc\" in every source, or add: section .note.GNU-stack noalloc noexec nowrite progbits", name, culprit)
 	}
 	r := &Report{}
 	if textRel(f) {
@@ -92,14 +92,25 @@ func textRel(f *elf.File) bool {
 	return false
 }
 
-// lacksStackNote reports whether an object file has no .note.GNU-stack
-// section, or one that asks for an executable stack.
-func lacksStackNote(path string) bool {
+// Object is an object file linked into a module and the source it was
+// assembled from, which messages name (the object is a temporary file).
+type Object struct{ Path, Source string }
+
+// stackNote says how an object file asks for an executable stack: it has
+// no .note.GNU-stack section, or one marked executable; "" when it does
+// not.
+func stackNote(path string) string {
 	f, err := elf.Open(path)
 	if err != nil {
-		return false
+		return ""
 	}
 	defer f.Close()
 	s := f.Section(".note.GNU-stack")
-	return s == nil || s.Flags&elf.SHF_EXECINSTR != 0
+	switch {
+	case s == nil:
+		return "has no .note.GNU-stack"
+	case s.Flags&elf.SHF_EXECINSTR != 0:
+		return "marks its .note.GNU-stack executable"
+	}
+	return ""
 }

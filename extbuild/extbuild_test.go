@@ -46,6 +46,8 @@ func TestTagsRefused(t *testing.T) {
 		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "4.1", "Python 3 version"},
 		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.1", "from 3.2"},
 		{cparse.Python{Version: "3.12.1"}, "", "EXT_SUFFIX"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".cpython-312-x86_64-linux-gnu.so"}, "3.08", "without a leading zero: 3.8"},
+		{cparse.Python{Version: "3.12.1", ExtSuffix: ".so/../../../tmp/planted"}, "", "EXT_SUFFIX"},
 	}
 	for _, c := range cases {
 		_, _, _, err := Tags(&c.py, c.limited)
@@ -166,7 +168,7 @@ func TestCheckModule(t *testing.T) {
 		write(t, dir, file, src)
 		cc(t, dir, "-c", "-fPIC", "-o", name+".o", file)
 		cc(t, dir, "-shared", "-o", name+".so", name+".o")
-		return CheckModule(filepath.Join(dir, name+".so"), "m", []string{filepath.Join(dir, name+".o")})
+		return CheckModule(filepath.Join(dir, name+".so"), "m", []Object{{filepath.Join(dir, name+".o"), file}})
 	}
 	if _, err := check("noinit", "int other(void) { return 0; }\n", false); err == nil || !strings.Contains(err.Error(), "no PyInit_m") {
 		t.Errorf("no PyInit_m: error %v", err)
@@ -177,8 +179,13 @@ func TestCheckModule(t *testing.T) {
 	// An assembly object with no .note.GNU-stack: the linker makes the
 	// stack executable.
 	_, err := check("execstack", ".text\n.globl PyInit_m\n.type PyInit_m,@function\nPyInit_m:\n xor %eax, %eax\n ret\n", true)
-	if err == nil || !strings.Contains(err.Error(), "executable stack") || !strings.Contains(err.Error(), "execstack.o") {
-		t.Errorf("executable stack: error %v, want one naming execstack.o", err)
+	if err == nil || !strings.Contains(err.Error(), "executable stack") || !strings.Contains(err.Error(), "execstack.s has no .note.GNU-stack") {
+		t.Errorf("executable stack: error %v, want one naming execstack.s", err)
+	}
+	// One whose note asks for an executable stack is named as such.
+	_, err = check("execnote", ".text\n.globl PyInit_m\n.type PyInit_m,@function\nPyInit_m:\n xor %eax, %eax\n ret\n.section .note.GNU-stack,\"x\",@progbits\n", true)
+	if err == nil || !strings.Contains(err.Error(), "execnote.s marks its .note.GNU-stack executable") {
+		t.Errorf("executable stack note: error %v, want one naming execnote.s's executable note", err)
 	}
 	// An absolute address in .text: a text relocation, which is a warning.
 	rep, err := check("textrel", ".data\nvalue: .quad 7\n.text\n.globl PyInit_m\n.type PyInit_m,@function\nPyInit_m:\n movabs $value, %rax\n ret\n"+
@@ -202,17 +209,23 @@ func TestLinkErrorNamesTheCause(t *testing.T) {
 		t.Skip("cc is not installed")
 	}
 	dir := t.TempDir()
-	var objs []string
+	tmp := filepath.Join(dir, "pyinc-build123")
+	os.Mkdir(tmp, 0o755)
+	var objs []Object
 	for _, name := range []string{"a", "b"} {
-		src, obj := filepath.Join(dir, name+".c"), filepath.Join(dir, name+".o")
+		src, obj := filepath.Join(dir, name+".c"), filepath.Join(tmp, "m."+name+".o")
 		os.WriteFile(src, []byte("int twice(void) { return 2; }\n"), 0o644)
 		if out, err := exec.Command("cc", "-c", "-fPIC", "-o", obj, src).CombinedOutput(); err != nil {
 			t.Fatalf("cc -c: %v\n%s", err, out)
 		}
-		objs = append(objs, obj)
+		objs = append(objs, Object{obj, name + ".asm"})
 	}
-	err := link(dir, filepath.Join(dir, "m.so"), objs)
+	err := link(dir, filepath.Join(tmp, "m.so"), objs, tmp)
 	if err == nil || !strings.Contains(err.Error(), "multiple definition of") || strings.Contains(err.Error(), "collect2") {
 		t.Errorf("link error %v, want the linker's reason", err)
+	}
+	// The objects are named by their sources, never by a temporary path.
+	if err == nil || strings.Contains(err.Error(), tmp) || !strings.Contains(err.Error(), ".asm (object)") {
+		t.Errorf("link error %v names a temporary path, or no source", err)
 	}
 }

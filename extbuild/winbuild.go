@@ -104,7 +104,7 @@ func buildDLL(dir, tmp, out, module string, objs []string, include []byte, dll s
 		return nil, errorf("linking %s: %s", filepath.Base(out), linkerReason(ld, err))
 	}
 	if err := CheckPE(out, module, []string{dll}); err != nil {
-		return nil, &Error{err.Error()}
+		return nil, &Error{Msg: err.Error()}
 	}
 	return os.ReadFile(out)
 }
@@ -122,4 +122,13 @@ func exportsDef(module string, objs []string) []byte {
 		}
 	}
 	return []byte(b.String())
+}
+
+// objectPaths are the objects' files.
+func objectPaths(objs []Object) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.Path
+	}
+	return out
 }

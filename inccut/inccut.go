@@ -34,6 +34,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/nasmlex"
 )
 
@@ -314,6 +315,12 @@ func dynamic(text string) bool {
 // cannot be found: the whole include must be used then. The generated
 // include (IncludeName) is not read.
 func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
+	return UsesNamed(workDir, sources, incDirs, IncludeName)
+}
+
+// UsesNamed is Uses for sources that %include the generated include as
+// includeName ("asm/python.inc"): that file is not read.
+func UsesNamed(workDir string, sources, incDirs []string, includeName string) (ids []string, ok bool) {
 	dirs := []string{""}
 	for _, d := range incDirs {
 		// nasm 2.14 and newer end each -I with a separator.
@@ -332,7 +339,7 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 			return true
 		}
 		seen[path] = true
-		data, err := os.ReadFile(path)
+		data, err := infile.Read(path, infile.ProjectLimit)
 		if err != nil {
 			return false
 		}
@@ -343,7 +350,7 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 		ids = append(ids, identifiers(code)...)
 		for _, l := range strings.Split(code, "\n") {
 			name, isInclude := nasmlex.Include(l)
-			if !isInclude || filepath.Base(name) == IncludeName {
+			if !isInclude || IsGenerated(name, includeName) {
 				continue
 			}
 			found := find(workDir, name, dirs)
@@ -359,6 +366,13 @@ func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
 		}
 	}
 	return ids, true
+}
+
+// IsGenerated says whether an %include of name reads the generated
+// include, which the sources name includeName: that name, or with the
+// default name, any python.inc.
+func IsGenerated(name, includeName string) bool {
+	return name == includeName || includeName == IncludeName && filepath.Base(name) == IncludeName
 }
 
 // find is where nasm, run in workDir, finds an %include of name: the

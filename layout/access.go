@@ -14,16 +14,58 @@ func (b *builder) access() {
 	a := &b.m.Access
 	a.Type = b.getter("Py_TYPE", "PyObject", "ob_type")
 	a.Size = b.getter("Py_SIZE", "PyVarObject", "ob_size")
-	if a.Size != nil && a.Size.Call == "" {
-		a.Tuple = b.items("PyTupleObject", true)
-		a.List = b.items("PyListObject", false)
-	}
+	a.Tuple = b.items("PyTupleObject", true, a.Size, SeqCalls{"PyTuple_Size", "PyTuple_GetItem", "PyTuple_SetItem"})
+	a.List = b.items("PyListObject", false, a.Size, SeqCalls{"PyList_Size", "PyList_GetItem", "PyList_SetItem"})
 	a.Unicode = b.unicode()
+	a.StrLength = b.strLength(a.Unicode)
 	a.Flags = b.typeFlags()
+	a.Checks = b.typeChecks(a.Type, a.Flags)
+	a.Raise = b.raise()
+	a.Long = b.long(a.Size)
 }
 
-func (b *builder) omit(what, why string) {
-	b.m.Omitted = append(b.m.Omitted, what+": "+why)
+// omit says that the macros names are left out, and why, in the form the
+// include's "Left out" section gives it and emit.LeftOut reads back:
+// "A, B and C: why".
+func (b *builder) omit(why string, names ...string) {
+	list := names[0]
+	if len(names) > 1 {
+		list = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	b.m.Omitted = append(b.m.Omitted, list+": "+why)
+}
+
+// limited reports whether the headers are read under the limited API,
+// which hides the object layouts the inline macros read.
+func (b *builder) limited() bool {
+	for _, c := range b.m.Config {
+		if strings.HasPrefix(c, "Py_LIMITED_API") {
+			return true
+		}
+	}
+	return false
+}
+
+// exported reports whether the headers declare the function name and the
+// libpython found (if any) exports it.
+func (b *builder) exported(name string) bool {
+	s := b.declared(name)
+	return s != nil && s.Func && !s.NotInLib
+}
+
+// exportedData: the same for a data symbol (a type object).
+func (b *builder) exportedData(name string) bool {
+	s := b.declared(name)
+	return s != nil && !s.Func && !s.NotInLib
+}
+
+// hidden is the reason a struct is not in the headers: the limited API
+// hides it, or these headers have none.
+func (b *builder) hidden(sname, what string) string {
+	if b.limited() {
+		return "the limited API hides " + what + " (no " + sname + ")"
+	}
+	return "no " + sname + " in the headers"
 }
 
 func (b *builder) structNamed(name string) *Struct {
@@ -123,41 +165,49 @@ func mentions(toks []cc.Token, subs ...string) bool {
 func (b *builder) getter(macro, sname, path string) *Getter {
 	if b.definition(macro) != nil {
 		if b.field(sname, path) == nil {
-			b.omit(macro, "no "+sname+"."+path+" in the headers")
+			b.omit("no "+sname+"."+path+" in the headers", macro)
 			return nil
 		}
 		return &Getter{Field: FieldRef{sname, path}}
 	}
-	if s := b.declared(macro); s != nil && s.Func && !s.NotInLib {
+	if b.exported(macro) {
 		return &Getter{Call: macro}
 	}
-	b.omit(macro, "the headers define it neither inline nor as an exported function")
+	b.omit("the headers define it neither inline nor as an exported function", macro)
 	return nil
 }
 
-// items: the sequence's items where the headers let code read them (the
-// struct is opaque under the limited API).
-func (b *builder) items(sname string, inline bool) *Items {
-	macro := strings.TrimSuffix(sname, "Object") + "_GET_ITEM"
+// items: the sequence's items where the headers let code read them, else
+// (the struct is opaque under the limited API) the API's functions.
+func (b *builder) items(sname string, inline bool, size *Getter, calls SeqCalls) *Items {
+	kind := strings.TrimSuffix(sname, "Object")
+	names := []string{kind + "_GET_SIZE", kind + "_GET_ITEM", kind + "_SET_ITEM"}
 	m := b.field(sname, "ob_item")
 	switch {
-	case m == nil:
-		b.omit(macro+" and its kin", "no "+sname+".ob_item in the headers")
-		return nil
-	case m.Elem != 1 && m.Elem != 2 && m.Elem != 4 && m.Elem != 8:
-		b.omit(macro+" and its kin", sname+".ob_item's items are not 1, 2, 4 or 8 bytes")
-		return nil
+	case m != nil && (m.Elem == 1 || m.Elem == 2 || m.Elem == 4 || m.Elem == 8) && size != nil && size.Call == "":
+		return &Items{Items: FieldRef{sname, "ob_item"}, Inline: inline, Elem: m.Elem}
+	case m != nil && size != nil && size.Call == "":
+		b.omit(sname+".ob_item's items are not 1, 2, 4 or 8 bytes", names...)
+	case b.exported(calls.Size) && b.exported(calls.Get) && b.exported(calls.Set):
+		return &Items{Calls: &calls}
+	default:
+		b.omit(b.hidden(sname, "the "+strings.ToLower(strings.TrimPrefix(kind, "Py"))+"'s layout")+"; "+
+			calls.Size+", "+calls.Get+" and "+calls.Set+" are not all exported", names...)
 	}
-	return &Items{Items: FieldRef{sname, "ob_item"}, Inline: inline, Elem: m.Elem}
+	return nil
 }
 
 // unicode checks that the headers' _PyUnicode_COMPACT_DATA is the rule
 // Unicode describes and that every member it reads is there.
 func (b *builder) unicode() *Unicode {
-	const what = "PyUnicode_GET_LENGTH, PyUnicode_KIND and PyUnicode_DATA"
+	what := []string{"PyUnicode_KIND", "PyUnicode_DATA", "PyUnicode_IS_ASCII", "PyUnicode_READY"}
+	if b.structNamed("PyASCIIObject") == nil {
+		b.omit(b.hidden("PyASCIIObject", "the str's layout"), what...)
+		return nil
+	}
 	compact := b.definition("_PyUnicode_COMPACT_DATA")
 	if compact == nil || !mentions(compact, "PyASCIIObject") || !mentions(compact, "PyCompactUnicodeObject") {
-		b.omit(what, "the headers have no _PyUnicode_COMPACT_DATA of the rule pyinc knows")
+		b.omit("the headers have no _PyUnicode_COMPACT_DATA of the rule pyinc knows", what...)
 		return nil
 	}
 	u := &Unicode{Length: FieldRef{"PyASCIIObject", "length"}, ASCIIHead: "PyASCIIObject",
@@ -168,45 +218,68 @@ func (b *builder) unicode() *Unicode {
 	}{{&u.Kind, "kind"}, {&u.Compact, "compact"}, {&u.ASCII, "ascii"}} {
 		r := b.bitRef("PyASCIIObject", "state."+bf.name)
 		if r == nil {
-			b.omit(what, "no bitfield PyASCIIObject.state."+bf.name)
+			b.omit("no bitfield PyASCIIObject.state."+bf.name, what...)
 			return nil
 		}
 		*bf.dst = *r
 	}
 	for _, f := range []FieldRef{u.Length, u.Data} {
 		if b.field(f.Struct, f.Path) == nil {
-			b.omit(what, "no "+f.Struct+"."+f.Path+" in the headers")
+			b.omit("no "+f.Struct+"."+f.Path+" in the headers", what...)
 			return nil
 		}
 	}
-	u.Ready = b.bitRef("PyASCIIObject", "state.ready") != nil
+	if r := b.bitRef("PyASCIIObject", "state.ready"); r != nil {
+		u.Ready, u.ReadyBit = true, *r
+	}
 	if b.structNamed(u.CompactHead) == nil {
-		b.omit(what, "no struct PyCompactUnicodeObject in the headers")
+		b.omit("no struct PyCompactUnicodeObject in the headers", what...)
 		return nil
 	}
+	if u.Ready {
+		// The headers' PyUnicode_READY: ready, or _PyUnicode_Ready(op).
+		if !has(b.definitions("PyUnicode_READY"), "_PyUnicode_Ready") || !b.exported("_PyUnicode_Ready") {
+			b.omit("strings may be not ready, and the headers' PyUnicode_READY calls no exported _PyUnicode_Ready", what...)
+			return nil
+		}
+		u.ReadyCall = "_PyUnicode_Ready"
+	}
 	return u
+}
+
+// strLength: PyUnicode_GET_LENGTH reads PyASCIIObject.length where the
+// layout is there, else calls PyUnicode_GetLength.
+func (b *builder) strLength(u *Unicode) *Getter {
+	switch {
+	case u != nil:
+		return &Getter{Field: u.Length}
+	case b.exported("PyUnicode_GetLength"):
+		return &Getter{Call: "PyUnicode_GetLength"}
+	}
+	b.omit("neither the str's layout nor an exported PyUnicode_GetLength", "PyUnicode_GET_LENGTH")
+	return nil
 }
 
 // typeFlags follows the headers' PyType_HasFeature: tp_flags, or
 // PyType_GetFlags where the type object is opaque.
 func (b *builder) typeFlags() *TypeFlags {
-	const what = "PY_JUMP_UNLESS_FLAG"
+	what := []string{"PY_JUMP_UNLESS_FLAG", "PY_JUMP_IF_FLAG"}
 	def := b.definition("PyType_HasFeature")
 	switch {
 	case def == nil:
-		b.omit(what, "the headers define no PyType_HasFeature")
+		b.omit("the headers define no PyType_HasFeature", what...)
 	case mentions(def, "PyType_GetFlags"):
-		if s := b.declared("PyType_GetFlags"); s != nil && s.Func && !s.NotInLib {
+		if b.exported("PyType_GetFlags") {
 			return &TypeFlags{Call: "PyType_GetFlags"}
 		}
-		b.omit(what, "PyType_GetFlags is not exported")
+		b.omit("PyType_GetFlags is not exported", what...)
 	case mentions(def, "tp_flags"):
 		if m := b.field("PyTypeObject", "tp_flags"); m != nil && (m.Size == 4 || m.Size == 8) {
 			return &TypeFlags{Field: FieldRef{"PyTypeObject", "tp_flags"}, Size: m.Size}
 		}
-		b.omit(what, "no 4- or 8-byte PyTypeObject.tp_flags in the headers")
+		b.omit("no 4- or 8-byte PyTypeObject.tp_flags in the headers", what...)
 	default:
-		b.omit(what, "the headers' PyType_HasFeature reads neither tp_flags nor PyType_GetFlags")
+		b.omit("the headers' PyType_HasFeature reads neither tp_flags nor PyType_GetFlags", what...)
 	}
 	return nil
 }

@@ -183,12 +183,19 @@ type Getter struct {
 }
 
 // Items describes a sequence whose items are pointers: a tuple holds them
-// in the object (Inline), a list points at them.
+// in the object (Inline), a list points at them. Where the headers hide
+// the struct (the limited API), Calls names the exported functions the
+// macros call instead, and the other fields are zero.
 type Items struct {
 	Items  FieldRef // PyTupleObject.ob_item, PyListObject.ob_item
 	Inline bool
 	Elem   int64 // bytes per item
+	Calls  *SeqCalls
 }
+
+// SeqCalls are the API functions that stand for _GET_SIZE, _GET_ITEM
+// and _SET_ITEM: PyTuple_Size, PyTuple_GetItem, PyTuple_SetItem.
+type SeqCalls struct{ Size, Get, Set string }
 
 // Unicode is what PyUnicode_GET_LENGTH, _KIND and _DATA read: the
 // headers' rule is that a compact ASCII string's characters follow
@@ -201,7 +208,41 @@ type Unicode struct {
 	Data                   FieldRef // PyUnicodeObject.data.any
 	// Ready: strings can be not ready (up to 3.11): kind 0, the
 	// characters not yet where the rule says.
-	Ready bool
+	Ready    bool
+	ReadyBit BitRef // PyASCIIObject.state.ready, when Ready
+	// ReadyCall is the function the headers' PyUnicode_READY calls for a
+	// string that is not ready (_PyUnicode_Ready); "" where every string
+	// is ready.
+	ReadyCall string
+}
+
+// TypeCheck is one of the headers' type checks (PyLong_Check,
+// PyFloat_CheckExact): a subclass flag of tp_flags (Flag), or a
+// comparison of the object's type with the type object Type, exact or
+// (Subtype) also accepting its subtypes through PyType_IsSubtype.
+type TypeCheck struct {
+	Name    string // PyLong_Check
+	Flag    string // Py_TPFLAGS_LONG_SUBCLASS, or ""
+	Type    string // PyFloat_Type, when Flag is ""
+	Subtype bool
+}
+
+// Raise names the functions PY_RAISE and PY_RAISE_FMT call.
+type Raise struct{ SetString, Format string }
+
+// Long is how an int's value is read from its digits. Up to 3.11 the
+// digit count is PyVarObject.ob_size (Size), negative for a negative int;
+// from 3.12 it is in a tag (Tag, reached through Via) above
+// NonSizeBits, with the sign below it (SignMask: 1 - (tag & mask)).
+type Long struct {
+	Size        *FieldRef
+	Tag         *FieldRef
+	Via         *FieldRef // PyLongObject.long_value, for Tag and Digits
+	Digits      FieldRef  // the first digit
+	Digit       int64     // bytes per digit: 2 or 4
+	Shift       string    // the constant of bits per digit: PyLong_SHIFT
+	NonSizeBits string    // _PyLong_NON_SIZE_BITS (Tag only)
+	SignMask    string    // _PyLong_SIGN_MASK (Tag only)
 }
 
 // TypeFlags is how PyType_HasFeature reads tp_flags: a member (Size
@@ -220,5 +261,11 @@ type Access struct {
 	Tuple   *Items     // PyTuple_GET_ITEM, _SET_ITEM, _GET_SIZE
 	List    *Items     // PyList_GET_ITEM, _SET_ITEM, _GET_SIZE
 	Unicode *Unicode   // PyUnicode_GET_LENGTH, _KIND, _DATA
-	Flags   *TypeFlags // PY_JUMP_UNLESS_FLAG
+	Flags   *TypeFlags // PY_JUMP_UNLESS_FLAG, PY_JUMP_IF_FLAG
+	// StrLength is PyUnicode_GET_LENGTH: PyASCIIObject.length, or under
+	// the limited API a call of PyUnicode_GetLength.
+	StrLength *Getter
+	Checks    []TypeCheck // PY_JUMP_IF and PY_JUMP_UNLESS
+	Raise     *Raise      // PY_RAISE, PY_RAISE_FMT
+	Long      *Long       // PyLong_COMPACT_VALUE
 }

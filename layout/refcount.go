@@ -6,6 +6,9 @@ import (
 	"modernc.org/cc/v4"
 )
 
+// refMacros are the macros the reference counting scheme makes.
+var refMacros = []string{"Py_INCREF", "Py_DECREF", "Py_XINCREF", "Py_XDECREF", "Py_RETURN_NONE", "Py_RETURN_TRUE", "Py_RETURN_FALSE"}
+
 // refcount works out the reference counting scheme from what the headers
 // contain: the configuration macros they define and PyObject's members.
 func (b *builder) refcount() {
@@ -24,7 +27,7 @@ func (b *builder) refcount() {
 			rc.Inc, rc.Dec = "_Py_IncRef", "_Py_DecRef"
 		}
 		if !exported(rc.Inc) || !exported(rc.Dec) {
-			m.Omitted = append(m.Omitted, "reference counting macros: neither Py_IncRef nor _Py_IncRef is exported")
+			b.omit("neither Py_IncRef nor _Py_IncRef is exported", refMacros...)
 			return
 		}
 		m.RefCount = rc
@@ -45,7 +48,7 @@ func (b *builder) refcount() {
 		}
 	}
 	if obj == nil {
-		m.Omitted = append(m.Omitted, "reference counting macros: no PyObject struct in the headers")
+		b.omit("no PyObject struct in the headers", refMacros...)
 		return
 	}
 	member := func(path string) *Member {
@@ -70,7 +73,7 @@ func (b *builder) refcount() {
 		m.RefCount = &RefCount{Kind: RefU32, Why: "PyObject.ob_refcnt is a 32-bit count beside ob_flags in ob_refcnt_full: immortal from _Py_IMMORTAL_INITIAL_REFCNT",
 			Field: "ob_refcnt", Dealloc: dealloc, Immortal: "_Py_IMMORTAL_INITIAL_REFCNT"}
 	default:
-		m.Omitted = append(m.Omitted, "reference counting macros: PyObject's count has a layout pyinc does not know")
+		b.omit("PyObject's count has a layout pyinc does not know", refMacros...)
 	}
 }
 

@@ -13,10 +13,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // Project is a checked pyproject.toml.
@@ -47,7 +48,15 @@ type Project struct {
 	// BackendFile is the in-tree backend's file, relative to Dir, "" when
 	// the project names another backend.
 	BackendFile string
+	// IncludeName is [tool.pyinc] include-name: where sources find the
+	// generated include, relative to the project ("python.inc").
+	IncludeName string
+
+	realDir string // Dir with every symbolic link resolved
 }
+
+// DefaultIncludeName is the include's name when the project names none.
+const DefaultIncludeName = "python.inc"
 
 // Module is one extension module: its import name and the assembly files
 // linked into it.
@@ -66,7 +75,10 @@ func (e *Error) Error() string { return e.Msg }
 
 func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
 
-// The file as TOML gives it; the checks turn it into a Project.
+// The file as TOML gives it; the checks turn it into a Project. The keys
+// [project] and [tool.pyinc] know are these structs' toml tags, and only
+// those: adding a key is one field here (a key not listed is refused,
+// with the nearest known one; see unknownKeys).
 type pyproject struct {
 	BuildSystem struct {
 		Requires     []string `toml:"requires"`
@@ -97,6 +109,7 @@ type pyproject struct {
 				Sources []string `toml:"sources"`
 			} `toml:"modules"`
 			SdistInclude []string `toml:"sdist-include"`
+			IncludeName  *string  `toml:"include-name"`
 		} `toml:"pyinc"`
 	} `toml:"tool"`
 }
@@ -105,13 +118,15 @@ var (
 	// nameRE is PEP 508's distribution name.
 	nameRE  = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
 	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// moduleRE is a dotted module name.
+	moduleRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
 
 // Load reads and checks dir/pyproject.toml. Every error is an *Error with
 // one line naming the problem and the fix.
 func Load(dir string) (*Project, error) {
 	path := filepath.Join(dir, "pyproject.toml")
-	b, err := os.ReadFile(path)
+	b, err := infile.Read(path, infile.ProjectLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
 			return nil, errorf("%s: no such directory", dir)
@@ -122,8 +137,12 @@ func Load(dir string) (*Project, error) {
 		return nil, errorf("cannot read %s: %v", path, err)
 	}
 	var raw pyproject
-	if _, err := toml.Decode(string(b), &raw); err != nil {
+	md, err := toml.Decode(string(b), &raw)
+	if err != nil {
 		return nil, errorf("%s: %s", path, firstLine(err.Error()))
+	}
+	if err := unknownKeys(path, md.Undecoded()); err != nil {
+		return nil, err
 	}
 	return check(dir, path, &raw)
 }
@@ -156,11 +175,22 @@ func check(dir, path string, raw *pyproject) (*Project, error) {
 		return nil, errorf("%s: [project] version %v", path, err)
 	}
 	p.Version = v
-	if strings.ContainsAny(rp.Description, "\r\n") {
+	if hasLineBreak(rp.Description) {
 		return nil, errorf("%s: [project] description must be one line", path)
 	}
 	p.Summary = rp.Description
+	if rp.RequiresPython != "" {
+		if err := CheckSpecifierSet(rp.RequiresPython); err != nil {
+			return nil, errorf("%s: [project] requires-python %v", path, err)
+		}
+	}
 	p.RequiresPython = rp.RequiresPython
+	if err := oneLineEach(path, "keywords", rp.Keywords); err != nil {
+		return nil, err
+	}
+	if err := oneLineEach(path, "classifiers", rp.Classifiers); err != nil {
+		return nil, err
+	}
 	p.Keywords, p.Classifiers = rp.Keywords, rp.Classifiers
 	if err := p.readme(path, rp.Readme); err != nil {
 		return nil, err
@@ -175,14 +205,21 @@ func check(dir, path string, raw *pyproject) (*Project, error) {
 		return nil, err
 	}
 	for label, url := range rp.URLs {
+		if hasLineBreak(label) || hasLineBreak(url) || strings.Contains(label, ",") {
+			return nil, errorf("%s: [project] urls %q = %q: a label and its URL are one line each, the label without a comma", path, label, url)
+		}
 		p.URLs = append(p.URLs, [2]string{label, url})
 	}
 	sort.Slice(p.URLs, func(i, j int) bool { return p.URLs[i][0] < p.URLs[j][0] })
-	p.dependencies(rp.Dependencies, rp.OptionalDependencies)
+	if err := p.dependencies(path, rp.Dependencies, rp.OptionalDependencies); err != nil {
+		return nil, err
+	}
 	if err := p.modules(path, raw); err != nil {
 		return nil, err
 	}
-	p.backend(raw)
+	if err := p.backend(path, raw); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -193,28 +230,44 @@ func (p *Project) readme(path string, r any) error {
 	case string:
 		p.Readme = r
 	case map[string]any:
-		if f, ok := r["file"].(string); ok {
-			p.Readme = f
-		} else if t, ok := r["text"].(string); ok {
-			p.ReadmeText = t
-		} else {
-			return errorf("%s: [project] readme table needs file or text", path)
+		if err := tableKeys(path, "readme", r, "file", "text", "content-type"); err != nil {
+			return err
 		}
-		if ct, ok := r["content-type"].(string); ok {
-			p.ReadmeType = ct
+		f, isFile := r["file"].(string)
+		t, isText := r["text"].(string)
+		switch {
+		case isFile && isText:
+			return errorf("%s: [project] readme has both file and text: keep one", path)
+		case isFile:
+			p.Readme = f
+		case isText:
+			p.ReadmeText = t
+		default:
+			return errorf("%s: [project] readme table needs file or text (a string)", path)
+		}
+		if ct, ok := r["content-type"]; ok {
+			s, _ := ct.(string)
+			if !readmeTypeRE.MatchString(s) {
+				return errorf("%s: [project] readme content-type %q: use text/markdown, text/x-rst or text/plain", path, ct)
+			}
+			p.ReadmeType = s
 		}
 	default:
 		return errorf("%s: [project] readme must be a file name or a table", path)
 	}
 	if p.Readme != "" {
-		if !inside(p.Readme) {
-			return errorf("%s: [project] readme %s must be inside the project", path, p.Readme)
-		}
-		b, err := os.ReadFile(filepath.Join(p.Dir, p.Readme))
+		rel, err := p.regularFile(p.Readme)
 		if err != nil {
-			return errorf("%s: [project] readme %s: %v: create it or fix the name", path, p.Readme, outfile.Reason(err))
+			return errorf("%s: [project] readme %s %v", path, p.Readme, err)
 		}
-		p.ReadmeText = string(b)
+		b, err := p.ReadFile(rel)
+		if err != nil {
+			return errorf("%s: [project] readme %v", path, err)
+		}
+		if !utf8.Valid(b) {
+			return errorf("%s: [project] readme %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, p.Readme)
+		}
+		p.Readme, p.ReadmeText = rel, string(b)
 	}
 	if p.ReadmeType == "" {
 		switch strings.ToLower(filepath.Ext(p.Readme)) {
@@ -229,39 +282,81 @@ func (p *Project) readme(path string, r any) error {
 	return nil
 }
 
-func (p *Project) license(path string, l any, files []string) error {
+// readmeTypeRE is the content types the core metadata names for a long
+// description, with parameters (charset, variant).
+var readmeTypeRE = regexp.MustCompile(`^text/(markdown|x-rst|plain)(\s*;\s*[A-Za-z0-9_-]+=[A-Za-z0-9_.-]+)*$`)
+
+func (p *Project) license(path string, l any, patterns []string) error {
+	var files []string
 	switch l := l.(type) {
 	case nil:
 	case string:
+		if hasLineBreak(l) {
+			return errorf("%s: [project] license %q must be one line (an SPDX expression such as MIT): a text goes in license = {text = \"...\"}", path, l)
+		}
 		p.License = l
 	case map[string]any:
-		if t, ok := l["text"].(string); ok {
+		if err := tableKeys(path, "license", l, "file", "text"); err != nil {
+			return err
+		}
+		f, isFile := l["file"].(string)
+		t, isText := l["text"].(string)
+		switch {
+		case isFile && isText:
+			return errorf("%s: [project] license has both file and text: keep one", path)
+		case isText:
 			p.License = t
-		} else if f, ok := l["file"].(string); ok {
-			if !inside(f) {
-				return errorf("%s: [project] license file %s must be inside the project", path, f)
-			}
-			b, err := os.ReadFile(filepath.Join(p.Dir, f))
+		case isFile:
+			rel, err := p.regularFile(f)
 			if err != nil {
-				return errorf("%s: [project] license file %s: %v", path, f, outfile.Reason(err))
+				return errorf("%s: [project] license file %s %v", path, f, err)
+			}
+			b, err := p.ReadFile(rel)
+			if err != nil {
+				return errorf("%s: [project] license file %v", path, err)
+			}
+			if !utf8.Valid(b) {
+				return errorf("%s: [project] license file %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, f)
 			}
 			p.License = string(b)
-			files = append([]string{f}, files...)
-		} else {
-			return errorf("%s: [project] license table needs file or text", path)
+			files = append(files, rel)
+		default:
+			return errorf("%s: [project] license table needs file or text (a string)", path)
+		}
+		// A license text spans lines in the License field, continued as
+		// the core metadata says; no other line break may end a line.
+		p.License = strings.ReplaceAll(p.License, "\r\n", "\n")
+		if strings.ContainsAny(p.License, strings.ReplaceAll(lineBreaks, "\n", "")) {
+			return errorf("%s: [project] license text holds a line break other than \\n (a carriage return, form feed, ...): remove it", path)
 		}
 	default:
 		return errorf("%s: [project] license must be a string or a table", path)
 	}
-	for _, f := range files {
-		if !inside(f) {
-			return errorf("%s: [project] license file %s must be inside the project", path, f)
+	for _, g := range patterns {
+		matched, err := p.Glob(g)
+		if err != nil {
+			return errorf("%s: [project] license-files %q %v", path, g, err)
 		}
-		if _, err := os.Stat(filepath.Join(p.Dir, f)); err != nil {
-			return errorf("%s: [project] license file %s: %v", path, f, outfile.Reason(err))
+		files = append(files, matched...)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if !seen[f] { // named twice (by license and license-files): one member
+			seen[f] = true
+			p.LicenseFiles = append(p.LicenseFiles, f)
 		}
 	}
-	p.LicenseFiles = files
+	return nil
+}
+
+// oneLineEach refuses a list whose values span lines: each becomes one
+// metadata field.
+func oneLineEach(path, key string, values []string) error {
+	for _, v := range values {
+		if hasLineBreak(v) {
+			return errorf("%s: [project] %s: %q holds a line break, which would end its metadata field: remove it", path, key, v)
+		}
+	}
 	return nil
 }
 
@@ -273,12 +368,20 @@ func people(path, key string, in []map[string]string) ([]Person, error) {
 				return nil, errorf("%s: [project] %s: unknown key %q: use name and email", path, key, k)
 			}
 		}
+		if hasLineBreak(m["name"]) || hasLineBreak(m["email"]) {
+			return nil, errorf("%s: [project] %s: %q <%s> holds a line break: remove it", path, key, m["name"], m["email"])
+		}
 		out = append(out, Person{Name: m["name"], Email: m["email"]})
 	}
 	return out, nil
 }
 
-func (p *Project) dependencies(deps []string, extras map[string][]string) {
+func (p *Project) dependencies(path string, deps []string, extras map[string][]string) error {
+	for _, d := range deps {
+		if err := CheckRequirement(d); err != nil {
+			return errorf("%s: [project] dependencies: %v", path, err)
+		}
+	}
 	p.Dependencies = append(p.Dependencies, deps...)
 	names := make([]string, 0, len(extras))
 	for e := range extras {
@@ -286,8 +389,14 @@ func (p *Project) dependencies(deps []string, extras map[string][]string) {
 	}
 	sort.Strings(names)
 	for _, e := range names {
+		if !identifierRE.MatchString(e) {
+			return errorf("%s: [project] optional-dependencies: %q is not an extra name: use letters, digits, and . _ - inside", path, e)
+		}
 		p.Extras = append(p.Extras, e)
 		for _, d := range extras[e] {
+			if err := CheckRequirement(d); err != nil {
+				return errorf("%s: [project] optional-dependencies %s: %v", path, e, err)
+			}
 			req, marker, ok := strings.Cut(d, ";")
 			cond := fmt.Sprintf("extra == %q", e)
 			if ok && strings.TrimSpace(marker) != "" {
@@ -296,6 +405,7 @@ func (p *Project) dependencies(deps []string, extras map[string][]string) {
 			p.Dependencies = append(p.Dependencies, strings.TrimSpace(req)+"; "+cond)
 		}
 	}
+	return nil
 }
 
 func (p *Project) modules(path string, raw *pyproject) error {
@@ -315,49 +425,94 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		if len(m.Sources) == 0 {
 			return errorf("%s: [tool.pyinc] module %s has no sources: add sources = [\"%s.asm\"]", path, m.Name, m.Name)
 		}
+		var sources []string
 		for _, s := range m.Sources {
-			if !inside(s) {
-				return errorf("%s: [tool.pyinc] module %s: source %s must be inside the project", path, m.Name, s)
+			rel, err := p.regularFile(s)
+			if err != nil {
+				return errorf("%s: [tool.pyinc] module %s: source %s %v", path, m.Name, s, err)
 			}
-			if st, err := os.Stat(filepath.Join(p.Dir, s)); err != nil || st.IsDir() {
-				return errorf("%s: [tool.pyinc] module %s: source %s does not exist", path, m.Name, s)
-			}
+			sources = append(sources, rel)
 		}
-		p.Modules = append(p.Modules, Module{Name: m.Name, Sources: m.Sources})
+		p.Modules = append(p.Modules, Module{Name: m.Name, Sources: sources})
 	}
 	for _, g := range tp.SdistInclude {
-		if !inside(g) {
-			return errorf("%s: [tool.pyinc] sdist-include %s must be inside the project", path, g)
+		if _, err := cleanRel(g); err != nil {
+			return errorf("%s: [tool.pyinc] sdist-include %q %v", path, g, err)
 		}
 	}
 	p.SdistInclude = tp.SdistInclude
+	p.IncludeName = DefaultIncludeName
+	if tp.IncludeName != nil {
+		rel, err := cleanRel(*tp.IncludeName)
+		if err != nil || rel == "." {
+			return errorf("%s: [tool.pyinc] include-name %q must be a file name relative to the project, such as \"python.inc\" or \"asm/python.inc\"", path, *tp.IncludeName)
+		}
+		p.IncludeName = rel
+	}
 	return nil
 }
 
-// inside says whether the relative path rel stays inside the project: the
-// wheel and the sdist are made of such paths only.
-func inside(rel string) bool {
-	c := filepath.Clean(rel)
-	return !filepath.IsAbs(c) && c != ".." && !strings.HasPrefix(c, ".."+string(filepath.Separator))
+// IncludeNameIn is the include-name of the project in dir, read without
+// checking the rest of its pyproject.toml (pyinc diff --uses skips that
+// include); the default when there is none or it is not valid.
+func IncludeNameIn(dir string) string {
+	b, err := infile.Read(filepath.Join(dir, "pyproject.toml"), infile.ProjectLimit)
+	if err != nil {
+		return DefaultIncludeName
+	}
+	var raw struct {
+		Tool struct {
+			Pyinc struct {
+				IncludeName *string `toml:"include-name"`
+			} `toml:"pyinc"`
+		} `toml:"tool"`
+	}
+	if _, err := toml.Decode(string(b), &raw); err != nil || raw.Tool.Pyinc.IncludeName == nil {
+		return DefaultIncludeName
+	}
+	rel, err := cleanRel(*raw.Tool.Pyinc.IncludeName)
+	if err != nil || rel == "." {
+		return DefaultIncludeName
+	}
+	return rel
 }
 
 // backend finds the in-tree backend's file: build-backend "mod" (or
-// "mod:obj") in one of backend-path's directories.
-func (p *Project) backend(raw *pyproject) {
+// "mod:obj") in one of backend-path's directories, each inside the
+// project.
+func (p *Project) backend(path string, raw *pyproject) error {
+	var dirs []string
+	for _, bp := range raw.BuildSystem.BackendPath {
+		rel, err := cleanRel(bp)
+		if err == nil {
+			var st fs.FileInfo
+			if _, st, err = p.realInside(rel); err == nil && !st.IsDir() {
+				err = errors.New("is not a directory")
+			}
+		}
+		if err != nil {
+			return errorf("%s: [build-system] backend-path %q %v", path, bp, err)
+		}
+		dirs = append(dirs, rel)
+	}
 	mod, _, _ := strings.Cut(raw.BuildSystem.BuildBackend, ":")
 	if mod == "" {
-		return
+		return nil
+	}
+	if !moduleRE.MatchString(mod) {
+		return errorf("%s: [build-system] build-backend %q does not name a Python module (such as pyinc_backend)", path, raw.BuildSystem.BuildBackend)
 	}
 	rel := strings.ReplaceAll(mod, ".", "/")
-	for _, bp := range raw.BuildSystem.BackendPath {
+	for _, bp := range dirs {
 		for _, f := range []string{rel + ".py", rel + "/__init__.py"} {
-			cand := filepath.ToSlash(filepath.Join(bp, f))
-			if _, err := os.Stat(filepath.Join(p.Dir, cand)); err == nil {
+			cand := join(bp, f)
+			if _, st, err := p.realInside(cand); err == nil && st.Mode().IsRegular() {
 				p.BackendFile = cand
-				return
+				return nil
 			}
 		}
 	}
+	return nil
 }
 
 // pythonKeywords cannot be imported by name, though they are identifiers.

@@ -108,6 +108,18 @@ func TestLoad(t *testing.T) {
 	check("Extras", p.Extras, []string{"test"})
 	check("Modules", p.Modules, []Module{{"fastmath", []string{"src/fastmath.asm", "src/more.asm"}}})
 	check("BackendFile", p.BackendFile, "pyinc_backend.py")
+	check("IncludeName", p.IncludeName, "python.inc")
+	named, err := Load(project(t, strings.Replace(goodToml, `sdist-include = ["tests/*.py"]`, "sdist-include = [\"tests/*.py\"]\ninclude-name = \"asm/python.inc\"", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("IncludeName named", named.IncludeName, "asm/python.inc")
+	if got := IncludeNameIn(named.Dir); got != "asm/python.inc" {
+		t.Errorf("IncludeNameIn = %q", got)
+	}
+	if got := IncludeNameIn(t.TempDir()); got != "python.inc" {
+		t.Errorf("IncludeNameIn of no project = %q", got)
+	}
 }
 
 func toString(v any) string {
@@ -134,14 +146,16 @@ func TestLoadRefused(t *testing.T) {
 		{"module keyword", `name = "fastmath"`, `name = "import"`, "keyword"},
 		{"no sources", `sources = ["src/fastmath.asm", "src/more.asm"]`, `sources = []`, "has no sources"},
 		{"missing source", `"src/more.asm"`, `"src/gone.asm"`, "src/gone.asm does not exist"},
-		{"source outside", `"src/more.asm"`, `"../more.asm"`, "inside the project"},
-		{"readme outside", `readme = "README.rst"`, `readme = "../README.rst"`, "readme ../README.rst must be inside the project"},
-		{"license file outside", `readme = "README.rst"`, "readme = \"README.rst\"\nlicense-files = [\"src/../../LICENSE\"]", "license file src/../../LICENSE must be inside"},
-		{"sdist-include outside", `sdist-include = ["tests/*.py"]`, `sdist-include = ["../*.py"]`, "sdist-include ../*.py must be inside"},
+		{"source outside", `"src/more.asm"`, `"../more.asm"`, "source ../more.asm is outside the project"},
+		{"readme outside", `readme = "README.rst"`, `readme = "../README.rst"`, "readme ../README.rst is outside the project"},
+		{"license file outside", `readme = "README.rst"`, "readme = \"README.rst\"\nlicense-files = [\"src/../../LICENSE\"]", "license-files \"src/../../LICENSE\" is outside the project"},
+		{"sdist-include outside", `sdist-include = ["tests/*.py"]`, `sdist-include = ["../*.py"]`, "sdist-include \"../*.py\" is outside the project"},
 		{"no modules", "[[tool.pyinc.modules]]", "[tool.other]", "no [[tool.pyinc.modules]]"},
 		{"missing readme", `readme = "README.rst"`, `readme = "README.md"`, "readme README.md"},
 		{"bad toml", `description = "adds"`, `description = "adds`, "pyproject.toml"},
 		{"unknown author key", `{name = "Bob"}`, `{nick = "Bob"}`, "unknown key"},
+		{"include-name absolute", `sdist-include = ["tests/*.py"]`, "sdist-include = [\"tests/*.py\"]\ninclude-name = \"/usr/python.inc\"", "include-name \"/usr/python.inc\" must be a file name relative"},
+		{"include-name empty", `sdist-include = ["tests/*.py"]`, "sdist-include = [\"tests/*.py\"]\ninclude-name = \"\"", "include-name \"\" must be a file name relative"},
 	}
 	for _, c := range cases {
 		toml := strings.Replace(goodToml, c.from, c.to, 1)

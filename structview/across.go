@@ -30,10 +30,17 @@ type TableRow struct {
 	Cells []string
 }
 
-// Across lays cols side by side, oldest first. Rows follow the last
-// column's order; a member it lacks comes after the member before it in
-// the newest column that has it.
-func Across(cols []Column) Table {
+// Across lays cols side by side, oldest first, without the columns of
+// Pythons that lack the struct (they would be all blank). Rows follow the
+// last column's order; a member it lacks comes after the member before it
+// in the newest column that has it.
+func Across(all []Column) Table {
+	var cols []Column
+	for _, c := range all {
+		if c.Struct != nil {
+			cols = append(cols, c)
+		}
+	}
 	t := Table{Sizes: make([]string, len(cols))}
 	cells := map[string][]string{}
 	var order []string
@@ -42,9 +49,6 @@ func Across(cols []Column) Table {
 	}
 	for i := len(cols) - 1; i >= 0; i-- {
 		c := cols[i]
-		if c.Struct == nil {
-			continue
-		}
 		t.Sizes[i] = fmt.Sprint(c.Struct.Size)
 		prev := -1
 		for _, r := range Rows(c.Struct) {

@@ -40,18 +40,12 @@ func SdistFiles(p *project.Project) ([]string, error) {
 		}
 	}
 	for _, g := range p.SdistInclude {
-		matches, err := filepath.Glob(filepath.Join(p.Dir, g))
+		matches, err := p.Glob(g)
 		if err != nil {
-			return nil, fmt.Errorf("[tool.pyinc] sdist-include %q: %v", g, err)
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("[tool.pyinc] sdist-include %q matches no file: fix or remove it", g)
+			return nil, fmt.Errorf("[tool.pyinc] sdist-include %q %v", g, err)
 		}
 		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-				rel, _ := filepath.Rel(p.Dir, m)
-				add(rel)
-			}
+			add(m)
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -72,18 +66,20 @@ func Sdist(p *project.Project, epoch time.Time) (string, []byte, error) {
 	top := escape(p.Name) + "-" + escapeVersion(p.Version)
 	files := []File{{Name: top + "/PKG-INFO", Data: Metadata(p), Mode: 0o644}}
 	for _, n := range names {
-		path := filepath.Join(p.Dir, filepath.FromSlash(n))
-		b, err := os.ReadFile(path)
+		b, err := p.ReadFile(n)
 		if err != nil {
-			return "", nil, fmt.Errorf("cannot read %s: %v", path, err)
+			return "", nil, fmt.Errorf("cannot read %v", err)
 		}
 		mode := os.FileMode(0o644)
-		if st, err := os.Stat(path); err == nil && st.Mode()&0o111 != 0 {
+		if st, err := os.Stat(filepath.Join(p.Dir, filepath.FromSlash(n))); err == nil && st.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
 		files = append(files, File{Name: top + "/" + n, Data: b, Mode: mode})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	if err := CheckMembers(files); err != nil {
+		return "", nil, err
+	}
 	data, err := tarGz(top, files, epoch)
 	if err != nil {
 		return "", nil, err
@@ -91,7 +87,9 @@ func Sdist(p *project.Project, epoch time.Time) (string, []byte, error) {
 	return SdistName(p), data, nil
 }
 
-// tarGz writes files as a ustar archive, gzip-compressed, with owner,
+// tarGz writes files as a pax archive (the source distribution format's:
+// names of any length and in UTF-8; a member whose name ustar holds gets
+// no extended header, so its bytes are ustar's), gzip-compressed, with owner,
 // times and the gzip header fixed, so that the bytes depend on the files
 // alone. Directories get entries too, before their files.
 func tarGz(top string, files []File, epoch time.Time) ([]byte, error) {
@@ -109,13 +107,13 @@ func tarGz(top string, files []File, epoch time.Time) ([]byte, error) {
 			return err
 		}
 		done[d] = true
-		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, ModTime: epoch, Format: tar.FormatUSTAR})
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, ModTime: epoch, Format: tar.FormatPAX})
 	}
 	for _, f := range files {
 		if err := writeDir(filepath.Dir(f.Name)); err != nil {
 			return nil, err
 		}
-		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.Name, Mode: int64(f.Mode), Size: int64(len(f.Data)), ModTime: epoch, Format: tar.FormatUSTAR}
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.Name, Mode: int64(f.Mode), Size: int64(len(f.Data)), ModTime: epoch, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, fmt.Errorf("%s: %v", f.Name, err)
 		}

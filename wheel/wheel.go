@@ -71,22 +71,59 @@ func escapeVersion(v string) string { return strings.ReplaceAll(v, "-", "_") }
 
 // Epoch is the one timestamp every archive member gets: SOURCE_DATE_EPOCH
 // when set, else the earliest time a zip can hold. Zip cannot store times
-// before 1980, so earlier epochs are raised to it.
+// before 1980, so earlier epochs are raised to it; it cannot store times
+// after 2107 either, and such an epoch is refused.
 func Epoch() (time.Time, error) {
-	min := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	earliest := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest := time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC) // zip's last (even) second
 	s, ok := os.LookupEnv("SOURCE_DATE_EPOCH")
 	if !ok || s == "" {
-		return min, nil
+		return earliest, nil
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n < 0 {
 		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a count of seconds since 1970: unset it or give an integer", s)
 	}
+	if n > latest.Unix() {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%s is after 2107, the last year a zip can hold: unset it or give a time from 1980 to 2107 (%d at most)", s, latest.Unix())
+	}
 	t := time.Unix(n, 0).UTC()
-	if t.Before(min) {
-		t = min
+	if t.Before(earliest) {
+		t = earliest
 	}
 	return t, nil
+}
+
+// CheckMembers refuses archive member names that would climb out of the
+// archive's root or stand for two members: each must be relative and
+// slash-separated, with no empty, "." or ".." part, and named once. It
+// runs before anything is written: a name that fails is a bug, or a
+// project path or interpreter answer that got through its checks.
+func CheckMembers(files []File) error {
+	seen := map[string]bool{}
+	for _, f := range files {
+		if err := checkMember(f.Name); err != nil {
+			return fmt.Errorf("archive member %q %v: nothing written", f.Name, err)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("archive member %q is named twice: nothing written", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+func checkMember(name string) error {
+	if name == "" || strings.HasPrefix(name, "/") || strings.ContainsAny(name, "\\\x00") {
+		return fmt.Errorf("is not a relative, slash-separated path")
+	}
+	for _, part := range strings.Split(name, "/") {
+		switch part {
+		case "", ".", "..":
+			return fmt.Errorf("has a part %q", part)
+		}
+	}
+	return nil
 }
 
 // Options are what a wheel says of itself beyond the project.
@@ -103,9 +140,9 @@ func Build(p *project.Project, files []File, o Options) (string, []byte, error) 
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	di := DistInfo(p)
 	for _, lf := range p.LicenseFiles {
-		b, err := os.ReadFile(p.Dir + "/" + lf)
+		b, err := p.ReadFile(lf)
 		if err != nil {
-			return "", nil, fmt.Errorf("license file %s: %v", lf, err)
+			return "", nil, fmt.Errorf("license file %v", err)
 		}
 		files = append(files, File{Name: di + "/licenses/" + lf, Data: b, Mode: 0o644})
 	}
@@ -113,6 +150,9 @@ func Build(p *project.Project, files []File, o Options) (string, []byte, error) 
 		File{Name: di + "/METADATA", Data: Metadata(p), Mode: 0o644},
 		File{Name: di + "/WHEEL", Data: wheelFile(o), Mode: 0o644})
 	files = append(files, File{Name: di + "/RECORD", Data: Record(files, di+"/RECORD"), Mode: 0o644})
+	if err := CheckMembers(files); err != nil {
+		return "", nil, err
+	}
 	data, err := zipFiles(files, o.Epoch)
 	if err != nil {
 		return "", nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -145,11 +146,11 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	out := outDir(p, f.output)
+	out, fix := outDir(p, f.output), "pick another with -o"
 	if f.inplace {
-		out = p.Dir
+		out, fix = p.Dir, "make the project directory writable, or build a wheel (without --inplace) into a directory -o names"
 	}
-	if err := checkOutDir(out); err != nil {
+	if err := checkOutDir(out, fix); err != nil {
 		return nil, err
 	}
 	pys, err := buildTargets(f)
@@ -165,22 +166,53 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 		opt.CacheDir = pipeline.CacheDir()
 	}
 	builds := buildAll(p, pys, opt, f, out, epoch)
-	var failed []string
-	for _, b := range builds {
-		if b.err != nil {
-			failed = append(failed, configFail(b.err, "").Error())
-		}
-	}
-	if len(failed) == 1 {
-		return nil, fail("%s", failed[0])
-	}
-	if len(failed) > 1 {
-		for _, m := range failed {
-			fmt.Fprintf(os.Stderr, "pyinc build: %s\n", oneLine(m))
-		}
-		return nil, fail("%d of %d Pythons failed; nothing written", len(failed), len(builds))
+	if err := reportFailures(builds); err != nil {
+		return nil, err
 	}
 	return writeBuilds(builds, f.quiet)
+}
+
+// reportFailures shows what failed, each message once across Pythons:
+// nasm's messages (warnings before the error they explain) as they came,
+// then each failure with the Pythons it failed for when more than one
+// was built.
+func reportFailures(builds []*built) error {
+	var msgs []string
+	fors := map[string][]string{} // message -> the Pythons it failed for
+	shown := map[string]bool{}
+	for _, b := range builds {
+		if b.err == nil {
+			continue
+		}
+		var be *extbuild.Error
+		if errors.As(b.err, &be) {
+			for _, n := range be.Notes {
+				if !shown[n] {
+					shown[n] = true
+					fmt.Fprintf(os.Stderr, "pyinc build: %s\n", n)
+				}
+			}
+		}
+		m := oneLine(configFail(b.err, "").Error())
+		if fors[m] == nil {
+			msgs = append(msgs, m)
+		}
+		fors[m] = append(fors[m], fmt.Sprintf("%s (%s)", b.py.Version, pyName(b.py)))
+	}
+	failed := 0
+	for _, m := range msgs {
+		failed += len(fors[m])
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case len(builds) == 1:
+		return fail("%s", msgs[0])
+	}
+	for _, m := range msgs {
+		fmt.Fprintf(os.Stderr, "pyinc build: for Python %s: %s\n", strings.Join(fors[m], ", "), m)
+	}
+	return fail("%d of %d Pythons failed; nothing written", failed, len(builds))
 }
 
 // buildTargets resolves the Pythons to build for.
@@ -268,15 +300,13 @@ func buildAll(p *project.Project, pys []*cparse.Python, opt extbuild.Options, f 
 		wg.Add(1)
 		go func(b *built) {
 			defer wg.Done()
+			defer recovered(&b.err)
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()
 			b.res, b.err = extbuild.Build(p, b.py, opt)
 			if b.err == nil {
 				b.err = b.pack(p, f, out, epoch)
-			}
-			if b.err != nil && len(pys) > 1 {
-				b.err = fmt.Errorf("for Python %s (%s): %w", b.py.Version, pyName(b.py), b.err)
 			}
 			b.took = time.Since(t0)
 		}(builds[i])
@@ -334,6 +364,19 @@ func dedupe(builds []*built, quiet bool) []*built {
 	return out
 }
 
+// tagNote is what a progress line says of the wheel tag: nothing for a
+// module written in place (it has none), the tag and why it is not
+// manylinux, if it is not, for a wheel.
+func (b *built) tagNote(name string) string {
+	if !strings.HasSuffix(name, ".whl") {
+		return ""
+	}
+	if b.res.NotManylinux != "" {
+		return fmt.Sprintf("%s (not manylinux: %s), ", b.res.Tag, b.res.NotManylinux)
+	}
+	return fmt.Sprintf("%s, ", b.res.Tag)
+}
+
 // writeBuilds writes every file, all or none, then prints warnings and
 // progress on stderr.
 func writeBuilds(builds []*built, quiet bool) ([]string, error) {
@@ -362,11 +405,7 @@ func writeBuilds(builds []*built, quiet bool) ([]string, error) {
 			path := filepath.Join(of.dir, of.name)
 			paths = append(paths, path)
 			if !quiet {
-				note := ""
-				if b.res.NotManylinux != "" {
-					note = " (not manylinux: " + b.res.NotManylinux + ")"
-				}
-				fmt.Fprintf(os.Stderr, "%s: CPython %s, %s, %.1f s%s\n", path, b.py.Version, b.res.Tag, b.took.Seconds(), note)
+				fmt.Fprintf(os.Stderr, "%s: CPython %s, %s%.1f s\n", path, b.py.Version, b.tagNote(of.name), b.took.Seconds())
 			}
 		}
 	}

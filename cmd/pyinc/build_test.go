@@ -83,7 +83,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"module not identifier", replace(`name = "m"`+"\n"+`sources`, `name = "m-x"`+"\n"+`sources`), nil, nil, "not a Python identifier"},
 		{"assembly error", appendTo("m.asm", "    bogus rax, 1\n"), nil, nil, "m.asm:"},
 		{"no PyInit", replace2("m.asm", "PyInit_m", "PyInit_other"), nil, nil, "no PyInit_m"},
-		{"own python.inc", writeFile("python.inc", "%define PY_VERSION_HEX 0x03060000\n"), nil, nil, "python.inc in the project directory"},
+		{"own python.inc", writeFile("python.inc", "%define PY_VERSION_HEX 0x03060000\n"), nil, nil, "python.inc in the project is a hand-written include"},
 		{"python not there", nil, []string{"--python", "3.99"}, nil, "no Python 3.99"},
 		{"python path not there", nil, []string{"--python", "/nonexistent/python3"}, nil, "does not exist"},
 		{"outdir is a file", nil, []string{"-o", "pyproject.toml"}, nil, "not a directory"},
@@ -276,11 +276,20 @@ func TestDevelop(t *testing.T) {
 	}
 }
 
-// TestBuildInterrupted: SIGINT mid-build ends pyinc with dist/ as it was
-// and no temporary directory left.
+// TestBuildInterrupted: SIGINT or SIGHUP mid-build ends pyinc with dist/
+// as it was and no temporary directory left.
 func TestBuildInterrupted(t *testing.T) {
 	testutil.NeedTools(t, "nasm", "cc")
 	python3(t)
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGHUP, 129}} {
+		t.Run(c.sig.String(), func(t *testing.T) { buildInterrupted(t, c.sig, c.code) })
+	}
+}
+
+func buildInterrupted(t *testing.T, sig syscall.Signal, want int) {
 	dir := scaffold(t, "m")
 	before := treeState(t, dir)
 	handled := 0
@@ -297,15 +306,15 @@ func TestBuildInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(delay * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Process.Signal(sig)
 		err := cmd.Wait()
 		if err == nil {
 			os.RemoveAll(filepath.Join(dir, "dist")) // finished first: start again
 			continue
 		}
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 130 || !strings.Contains(e.String(), "interrupted") {
-			t.Errorf("SIGINT after %v: %v, stderr %q: want exit 130 and pyinc's interrupt message", delay*time.Millisecond, err, e.String())
+		if !errors.As(err, &ee) || ee.ExitCode() != want || !strings.Contains(e.String(), "interrupted") {
+			t.Errorf("%v after %v: %v, stderr %q: want exit %d and pyinc's interrupt message", sig, delay*time.Millisecond, err, e.String(), want)
 			continue
 		}
 		handled++
@@ -343,4 +352,120 @@ func read(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestBuildExplainsNasmErrors: a failing build shows every message nasm
+// gave (the warning that explains the error first), once across Pythons;
+// a macro the include leaves out is named, with the include's reason, at
+// the source's line.
+func TestBuildExplainsNasmErrors(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	var args []string
+	for _, py := range testutil.Pythons(t) {
+		if py.Interpreter != "" && (py.Version >= "3.8" && py.Version < "3.9" || py.Version >= "3.12" && py.Version < "3.14") {
+			args = append(args, "--python", py.Interpreter)
+		}
+	}
+	if len(args) < 4 {
+		t.Skip("want two Pythons of 3.8, 3.12 and 3.13 with interpreters")
+	}
+	dir := scaffold(t, "explain")
+	src := filepath.Join(dir, "explain.asm")
+	text := strings.Replace(string(read(t, src)), "    Py_INCREF rsi\n", "    Py_INCREF rsi\n    PyUnicode_DATA r12\n", 1)
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(text[:strings.Index(text, "PyUnicode_DATA r12")], "\n") + 1
+	_, stderr, code := pyincIn(t, dir, append([]string{"build", "--inplace", "-q"}, args...)...)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	warning := fmt.Sprintf("pyinc build: warning: explain.asm:%d: multi-line macro `PyUnicode_DATA' exists, but not taking 1 parameter", line)
+	failure := fmt.Sprintf("explain.asm:%d: error: parser: instruction expected", line)
+	if code != 2 || len(lines) != 3 || !strings.HasPrefix(lines[0], warning) || !strings.Contains(lines[1], failure) ||
+		!strings.HasSuffix(lines[2], "Pythons failed; nothing written") {
+		t.Errorf("build: exit %d, stderr:\n%s\nwant the warning, then once the error for every Python, then the count", code, stderr)
+	}
+
+	// Under the limited API the include has no PyUnicode_DATA: it says so.
+	text = strings.Replace(text, "PyUnicode_DATA r12\n", "PyUnicode_DATA r12, r13\n", 1)
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = pyincIn(t, dir, "build", "--inplace", "-q", "--limited-api", "3.8", args[len(args)-2], args[len(args)-1])
+	want := fmt.Sprintf("pyinc build: explain.asm:%d: PyUnicode_DATA is not available with the limited API 3.8: the limited API hides the str's layout (no PyASCIIObject)\n", line)
+	if code != 2 || stderr != want {
+		t.Errorf("limited API: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}
+
+// TestBuildInplaceLimited: the scaffold built in place for the limited
+// API passes PYTHON_ABI_VERSION (3) to PyModule_Create2, as the headers'
+// PyModule_Create does there, and the progress line names no wheel tag
+// for the plain module it wrote.
+func TestBuildInplaceLimited(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc", "objdump")
+	py := python3(t)
+	dir := scaffold(t, "lim")
+	stdout, stderr, code := pyincIn(t, dir, "build", "--inplace", "--limited-api", "3.6", "--python", py)
+	so := strings.TrimSpace(stdout)
+	if code != 0 || !strings.HasSuffix(so, "lim.abi3.so") {
+		t.Fatalf("build: exit %d, stdout %q: %s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, "abi3-") || strings.Contains(stderr, "manylinux") || !strings.Contains(stderr, "lim.abi3.so: CPython") {
+		t.Errorf("progress %q: want the module and its Python, no wheel tag", stderr)
+	}
+	out := testutil.Run(t, dir, nil, "objdump", "-d", "--no-show-raw-insn", so)
+	_, init, _ := strings.Cut(out, "<PyInit_lim>:")
+	if !strings.Contains(init, "mov    $0x3,%esi") {
+		t.Errorf("PyInit_lim does not pass PYTHON_ABI_VERSION 3:\n%.600s", init)
+	}
+}
+
+// TestBuildIncludeName: a project whose source includes "asm/python.inc",
+// as hand-written NASM extensions do, builds unchanged once [tool.pyinc]
+// include-name names it, and its module works; without the key nasm
+// cannot find the file, and a hand-written asm/python.inc is refused.
+func TestBuildIncludeName(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	py := python3(t)
+	dir := scaffold(t, "named")
+	src := filepath.Join(dir, "src", "named.asm")
+	os.Mkdir(filepath.Dir(src), 0o755)
+	text := strings.Replace(string(read(t, filepath.Join(dir, "named.asm"))), `%include "python.inc"`, `%include "asm/python.inc"`, 1)
+	os.Remove(filepath.Join(dir, "named.asm"))
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	toml := filepath.Join(dir, "pyproject.toml")
+	conf := strings.Replace(string(read(t, toml)), `sources = ["named.asm"]`, `sources = ["src/named.asm"]`, 1)
+	if err := os.WriteFile(toml, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 2 || !strings.Contains(stderr, "unable to open include file `asm/python.inc'") {
+		t.Errorf("without include-name: exit %d, stderr %q; want nasm's missing include", code, stderr)
+	}
+
+	conf = strings.Replace(conf, "[tool.pyinc]\n", "[tool.pyinc]\ninclude-name = \"asm/python.inc\"\n", 1)
+	if err := os.WriteFile(toml, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 0 {
+		t.Fatalf("with include-name: exit %d: %s", code, stderr)
+	}
+	out := testutil.Run(t, dir, nil, py, "-c", "import named; print(named.add(40, 2))")
+	if strings.TrimSpace(out) != "42" || !strings.HasPrefix(filepath.Base(strings.TrimSpace(stdout)), "named.") {
+		t.Errorf("the module built with include-name: %q, stdout %q", out, stdout)
+	}
+	os.Remove(strings.TrimSpace(stdout))
+
+	// A hand-written asm/python.inc would be what nasm reads: refused.
+	os.Mkdir(filepath.Join(dir, "asm"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "asm", "python.inc"), []byte("; hand-written\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = pyincIn(t, dir, "build", "--inplace", "-q", "--python", py)
+	if code != 2 || !strings.Contains(stderr, "asm/python.inc in the project is a hand-written include") {
+		t.Errorf("a hand-written asm/python.inc: exit %d, stderr %q", code, stderr)
+	}
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/project"
 )
 
 func newDevelopCmd() *cobra.Command {
@@ -54,8 +56,20 @@ stderr; the installed wheel's name is printed on stdout.`,
 			if err != nil {
 				return err
 			}
+			// pip and the import check run from the root directory: every
+			// path they get is absolute.
+			interp, err := filepath.Abs(py.Interpreter)
+			if err != nil {
+				return fail("%s: %v", py.Interpreter, err)
+			}
 			for _, w := range paths {
-				if err := pipInstall(py.Interpreter, w); err != nil {
+				if w, err = filepath.Abs(w); err != nil {
+					return fail("%v", err)
+				}
+				if err := pipInstall(interp, w); err != nil {
+					return err
+				}
+				if err := checkImports(interp, p.Modules); err != nil {
 					return err
 				}
 				fmt.Println(filepath.Base(w))
@@ -74,12 +88,14 @@ stderr; the installed wheel's name is printed on stdout.`,
 }
 
 // pipInstall installs wheel with python's pip, offline; pip's messages go
-// to stderr, and its last error line becomes pyinc's.
+// to stderr, and its last error line becomes pyinc's. pip runs isolated
+// (-I) from a neutral directory: a pip.py in the project or the working
+// directory must not take its place.
 func pipInstall(python, wheel string) error {
-	if exec.Command(python, "-m", "pip", "--version").Run() != nil {
+	if pipCommand(python, "--version").Run() != nil {
 		return fail("%s has no pip: run %s -m ensurepip, then try again", python, python)
 	}
-	cmd := exec.Command(python, "-m", "pip", "install", "--no-index", "--no-deps", "--force-reinstall",
+	cmd := pipCommand(python, "install", "--no-index", "--no-deps", "--force-reinstall",
 		"--disable-pip-version-check", "-q", wheel)
 	// pip's messages go to stderr as they come; its error lines are kept
 	// for pyinc's one-line message.
@@ -87,9 +103,45 @@ func pipInstall(python, wheel string) error {
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = io.MultiWriter(os.Stderr, &errBuf)
 	if err := outfile.Run(cmd); err != nil {
+		if strings.Contains(errBuf.String(), "externally-managed-environment") {
+			return fail("%s is externally managed (PEP 668): its pip installs nothing there; make a virtual environment (%s -m venv .venv) and pass --python .venv/bin/python", python, python)
+		}
 		return fail("%s -m pip install %s failed: %s", python, filepath.Base(wheel), firstErrorLine(errBuf.String(), err))
 	}
 	return nil
+}
+
+// pipCommand is python's pip with args, isolated, in a neutral directory.
+func pipCommand(python string, args ...string) *exec.Cmd {
+	cmd := exec.Command(python, append([]string{"-I", "-m", "pip"}, args...)...)
+	cmd.Dir = "/"
+	return cmd
+}
+
+// checkImports imports each module with python, isolated and from a
+// neutral directory, so that what is imported is what pip installed into
+// python's environment, not a file of the project's.
+func checkImports(python string, modules []project.Module) error {
+	for _, m := range modules {
+		cmd := exec.Command(python, "-I", "-c", "import "+m.Name)
+		cmd.Dir = "/"
+		var errBuf bytes.Buffer
+		cmd.Stderr = &errBuf
+		if err := outfile.Run(cmd); err != nil {
+			return fail("pip installed the wheel, but %s cannot import %s from its environment: %s", python, m.Name, lastErrorLine(errBuf.String(), err))
+		}
+	}
+	return nil
+}
+
+// lastErrorLine is the last line of a Python traceback (the exception),
+// else err.
+func lastErrorLine(s string, err error) string {
+	if l := strings.TrimSpace(s); l != "" {
+		lines := strings.Split(l, "\n")
+		return strings.TrimSpace(lines[len(lines)-1])
+	}
+	return err.Error()
 }
 
 func firstErrorLine(s string, err error) string {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/pyinc/pyinc/abidiff"
 	"github.com/pyinc/pyinc/emit"
+	"github.com/pyinc/pyinc/internal/infile"
 	"github.com/pyinc/pyinc/internal/outfile"
+	"github.com/pyinc/pyinc/project"
 )
 
 const diffText = `
@@ -136,7 +138,9 @@ func diff(o diffOptions) error {
 // diffUses reports the changes to what the sources use: status 1 when
 // one breaks or is gone.
 func diffUses(r *abidiff.Report, sums [2]*emit.Include, sources []string, format string) error {
-	uses, err := abidiff.Scan(sources, func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
+	// The include itself is the one the project in the current
+	// directory names, if any (include-name), else python.inc.
+	uses, err := abidiff.Scan(sources, project.IncludeNameIn("."), func(w string) { fmt.Fprintf(os.Stderr, "pyinc diff: %s\n", w) })
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -160,7 +164,7 @@ func includeFor(spec string, cfg configFlags, roots []string) (string, error) {
 		if len(cfg.Defines) > 0 || cfg.LimitedAPI != "" || cfg.Target != "" || cfg.PyConfig != "" {
 			return "", fail("%s is an include file: configuration flags do not apply to it", spec)
 		}
-		b, err := os.ReadFile(spec)
+		b, err := infile.Read(spec, infile.HeaderLimit)
 		if err != nil {
 			return "", fail("cannot read %s: %v", spec, outfile.Reason(err))
 		}

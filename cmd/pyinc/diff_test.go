@@ -167,12 +167,12 @@ func TestDiffUses(t *testing.T) {
 				t.Errorf("%s -> %s: exit %d, %s\n%s", p[0], p[1], code, stderr, stdout)
 			}
 		}
-		// The limited API has no PyTuple_GET_ITEM (PyTupleObject is
+		// The limited API has no PyTypeObject.tp_alloc (the type object is
 		// opaque); refext uses it only inside %if blocks, which --uses does
 		// not evaluate: it names it as a conditional use, and does not fail.
 		stdout, _, code := pyinc(t, "diff", snap("3.12"), snap("3.13-abi3"), "--uses", refext)
 		if code != 0 || !strings.Contains(stdout, "Used only inside %if blocks") ||
-			!strings.Contains(stdout, "PyTuple_GET_ITEM used at "+lineOf(t, refext, "PyTuple_GET_ITEM")) {
+			!strings.Contains(stdout, "PyTypeObject.tp_alloc used at "+lineOf(t, refext, "PyTypeObject.tp_alloc")) {
 			t.Errorf("3.12 -> 3.13 limited API: exit %d\n%s", code, stdout)
 		}
 	})
@@ -204,5 +204,20 @@ func TestDiffShort(t *testing.T) {
 	}
 	if strings.Contains(js, `\u003e`) || !strings.Contains(js, `"detail": "moved @`) || !strings.Contains(js, `"name": "PyConfig.argv"`) {
 		t.Errorf("JSON escapes -> or lacks a move")
+	}
+}
+
+// TestDiffUsesIncludeName: --uses never reads the include the project in
+// the current directory names (include-name), nor warns that it is not
+// there; a file of another name is still followed.
+func TestDiffUsesIncludeName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[tool.pyinc]\ninclude-name = \"asm/api.inc\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "m.asm"), []byte("%include \"asm/api.inc\"\n%include \"other.inc\"\nmov rax, PyObject_size\n"), 0o644)
+	a, _ := filepath.Abs(filepath.Join("..", "..", "snapshots", "python3.11.inc"))
+	b, _ := filepath.Abs(filepath.Join("..", "..", "snapshots", "python3.12.inc"))
+	_, stderr, _ := pyincIn(t, dir, "diff", a, b, "--uses", "m.asm")
+	if strings.Contains(stderr, "api.inc") || !strings.Contains(stderr, `%include "other.inc" not found`) {
+		t.Errorf("stderr %q: want a warning for other.inc only", stderr)
 	}
 }

@@ -195,6 +195,7 @@ func genAll(f genFlags) error {
 		wg.Add(1)
 		go func(j *job) {
 			defer wg.Done()
+			defer recovered(&j.err)
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -35,6 +36,7 @@ Exit status:
   0    success
   1    differences found (pyinc diff)
   2    an error, or a usage error
+  129  hung up (SIGHUP)
   130  interrupted (SIGINT)
   143  terminated (SIGTERM)
 An interrupted run leaves its output files as they were and no temporary
@@ -58,17 +60,22 @@ var errDiffers = errors.New("differs")
 func init() { handleInterrupts() }
 
 func main() {
+	if os.Getenv("GOTRACEBACK") == "" {
+		// A fatal error the runtime cannot turn into a panic (out of
+		// memory) prints its one line without goroutine stacks.
+		debug.SetTraceback("none")
+	}
 	pipeline.Setup()
 	os.Exit(execute(os.Args[1:]))
 }
 
-// handleInterrupts makes SIGINT and SIGTERM end pyinc with the status a
+// handleInterrupts makes SIGHUP, SIGINT and SIGTERM end pyinc with the status a
 // shell gives a process the signal killed (128 + the signal's number) and
 // no half-written file: what is in flight is removed (outfile.Abandon) and
 // the output files are left as they were.
 func handleInterrupts() {
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, syscall.SIGHUP, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
 		outfile.Abandon()
@@ -77,8 +84,19 @@ func handleInterrupts() {
 	}()
 }
 
-// execute runs the command line args and returns the exit status.
-func execute(args []string) int {
+// execute runs the command line args and returns the exit status. A
+// panic becomes one line and exit status 2: no Go stack trace reaches a
+// user.
+func execute(args []string) (status int) {
+	var bug error
+	defer func() {
+		if bug != nil {
+			outfile.Cleanup()
+			fmt.Fprintf(os.Stderr, "pyinc: %s\n", bug)
+			status = exitError
+		}
+	}()
+	defer recovered(&bug) // recover works only in the deferred call itself
 	root := newRootCmd()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
@@ -218,6 +236,14 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// recovered, deferred, turns a panic into *err: a bug in pyinc, said in
+// one line. Every goroutine pyinc starts defers it.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = fail("internal error: %v (a bug in pyinc: please report it with the command that caused it)", oneLine(fmt.Sprint(r)))
+	}
 }
 
 func oneLine(s string) string {

@@ -74,8 +74,8 @@ typedef struct Bar { int f_UNIT; unsigned f : 3; } Bar;
 	}
 }
 
-// TestInterrupt sends SIGINT and SIGTERM at different moments of a run:
-// pyinc exits 130 or 143 as shells expect (or 0 if it had finished), and the
+// TestInterrupt sends SIGINT, SIGTERM and SIGHUP at different moments of
+// a run: pyinc exits 130, 143 or 129 as shells expect (or 0 if it had finished), and the
 // output file is the old one or the whole new one, never a part, with no
 // temporary file left behind. A signal that comes while the Go runtime is
 // still starting, before pyinc's handler exists, ends the process by the
@@ -84,7 +84,7 @@ func TestInterrupt(t *testing.T) {
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
 		t.Run(c.sig.String(), func(t *testing.T) { interruptRuns(t, c.sig, c.code) })
 	}
 }

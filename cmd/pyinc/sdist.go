@@ -80,18 +80,19 @@ func outDir(p *project.Project, output string) string {
 }
 
 // checkOutDir refuses an OUTDIR that cannot be written, before anything is
-// built: it must be a writable directory, or not exist below one.
-func checkOutDir(dir string) error {
+// built: it must be a writable directory, or not exist below one. fix says
+// what to do instead ("pick another with -o").
+func checkOutDir(dir, fix string) error {
 	d := dir
 	for {
 		st, err := os.Stat(d)
 		if err == nil {
 			if !st.IsDir() {
-				return fail("cannot write into %s: %s is not a directory", dir, d)
+				return fail("cannot write into %s: %s is not a directory; %s", dir, d, fix)
 			}
 			f, err := os.CreateTemp(d, ".pyinc-probe*")
 			if err != nil {
-				return fail("cannot write into %s: %v; pick another with -o", dir, outfile.Reason(err))
+				return fail("cannot write into %s: %v; %s", dir, outfile.Reason(err), fix)
 			}
 			f.Close()
 			os.Remove(f.Name())
@@ -107,7 +108,7 @@ func checkOutDir(dir string) error {
 
 // writeDist writes data as dir/name atomically, making dir when missing.
 func writeDist(dir, name string, data []byte) (string, error) {
-	if err := checkOutDir(dir); err != nil {
+	if err := checkOutDir(dir, "pick another with -o"); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

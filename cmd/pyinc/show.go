@@ -24,9 +24,12 @@ the bit (the storage unit drawn most significant bit first, the field's bits
 as #); union alternatives and members of anonymous structs and unions under
 the member whose bytes they share (marked |).
 
-With --across, one row per member and one column per Python found, oldest
-first: the member's offset in each (blank where it is absent; for a bitfield,
-its storage unit's offset and first bit, 32:7), the struct's size on top.`
+With --across, one row per member and one column per Python found that has
+the struct, oldest first: the member's offset in each (blank where it is
+absent; for a bitfield, its storage unit's offset and first bit, 32:7), the
+struct's size on top.
+
+Under --limited-api, a struct the limited API hides is said to be hidden.`
 
 const showExamples = `  pyinc show PyASCIIObject --python 3.12
   pyinc show PyObject --python 3.13 --define Py_GIL_DISABLED
@@ -85,10 +88,24 @@ func show(o showOptions) error {
 	}
 	s := structview.Find(m, o.name)
 	if s == nil {
-		return fail("CPython %s has no struct or union %s: pass a typedef name or tag, as in the include", py.Version, o.name)
+		return notFound(py, o)
 	}
 	structview.Write(os.Stdout, s, "CPython "+py.Version+", "+describeConfig(m))
 	return nil
+}
+
+// notFound says why py has no struct o.name: the limited API hides it
+// (the full API of the same headers has it), or the headers have none.
+func notFound(py *cparse.Python, o showOptions) error {
+	if o.config.LimitedAPI != "" {
+		full := o.config
+		full.LimitedAPI = ""
+		if m, err := model(py, full); err == nil && structview.Find(m, o.name) != nil {
+			return fail("the limited API %s hides %s: CPython %s has it only in its full API, which an abi3 module cannot rely on; drop --limited-api to see its layout",
+				o.config.LimitedAPI, o.name, py.Version)
+		}
+	}
+	return fail("CPython %s has no struct or union %s: pass a typedef name or tag, as in the include", py.Version, o.name)
 }
 
 // model builds the layout model of py under the configuration flags.
@@ -131,6 +148,7 @@ func showAcross(o showOptions) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recovered(&errs[i])
 			slots <- struct{}{}
 			models[i], errs[i] = model(py, o.config)
 			<-slots

@@ -59,6 +59,8 @@ func TestShow(t *testing.T) {
 	}{
 		{[]string{"show"}, "one argument"},
 		{[]string{"show", "NoSuchStruct", "--python", "3.12"}, "has no struct or union NoSuchStruct"},
+		{[]string{"show", "PyASCIIObject", "--python", "3.12", "--limited-api", "3.8"}, "the limited API 3.8 hides PyASCIIObject"},
+		{[]string{"show", "NoSuchStruct", "--python", "3.12", "--limited-api", "3.8"}, "has no struct or union NoSuchStruct"},
 		{[]string{"show", "PyObject", "--across", "--python", "3.12"}, "--python does not apply"},
 	} {
 		_, stderr, code := pyinc(t, c.args...)

@@ -8,6 +8,7 @@ package outfile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,19 @@ func Abandon() {
 	killRunning()
 	for p := range tracked {
 		os.RemoveAll(p)
+	}
+}
+
+// Cleanup is Abandon for a run that failed from a bug (a panic) rather
+// than a signal: it stops the programs and removes what is tracked, and
+// releases the lock again.
+func Cleanup() {
+	mu.Lock()
+	defer mu.Unlock()
+	killRunning()
+	for p := range tracked {
+		os.RemoveAll(p)
+		delete(tracked, p)
 	}
 }
 
@@ -98,10 +112,24 @@ func Run(cmd *exec.Cmd) error {
 func TempDir(pattern string) (dir string, done func(), err error) {
 	dir, err = os.MkdirTemp("", pattern)
 	if err != nil {
-		return "", nil, err
+		return "", nil, tempDirError(err)
 	}
 	forget := Track(dir)
 	return dir, func() { os.RemoveAll(dir); forget() }, nil
+}
+
+// tempDirError names the temporary directory and how to choose another:
+// a TMPDIR that is gone gives "stat /nonexistent" otherwise.
+func tempDirError(err error) error {
+	tmp := os.TempDir()
+	where := tmp
+	if os.Getenv("TMPDIR") != "" {
+		where = "TMPDIR=" + tmp
+	}
+	if st, serr := os.Stat(tmp); serr != nil || !st.IsDir() {
+		return fmt.Errorf("the temporary directory %s is not a directory: point TMPDIR at a writable directory", where)
+	}
+	return fmt.Errorf("cannot make a directory in the temporary directory %s: %v: point TMPDIR at a writable directory", where, Reason(err))
 }
 
 // Write writes data to path through a temporary file in the same directory
@@ -125,8 +153,91 @@ type File struct {
 // WriteAll writes every file to a temporary name beside it first, and only
 // then renames them all into place, under the lock an interrupt takes: the
 // destinations change all together or not at all (a rename within one
-// directory does not fail halfway).
+// directory does not fail halfway). A destination that is a FIFO or a
+// character device (-o /dev/null, -o /dev/stdout) is written through,
+// after the renames: a rename would replace the device with a regular
+// file. A symbolic link to a regular file keeps its link: its target is
+// replaced. Anything else that is not a regular file is refused.
 func WriteAll(files []File) error {
+	var renamed, through []File
+	for _, f := range files {
+		dest, direct, err := destination(f.Path)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %v", f.Path, err)
+		}
+		f.Path = dest
+		if direct {
+			through = append(through, f)
+		} else {
+			renamed = append(renamed, f)
+		}
+	}
+	if err := renameAll(renamed); err != nil {
+		return err
+	}
+	for _, f := range through {
+		if err := writeThrough(f); err != nil {
+			return fmt.Errorf("cannot write %s: %v", f.Path, Reason(err))
+		}
+	}
+	return nil
+}
+
+// destination is where f's data goes: the path itself, or a symbolic
+// link's target; direct says it is written through rather than replaced.
+func destination(path string) (dest string, direct bool, err error) {
+	st, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, false, nil
+	}
+	if err != nil {
+		return "", false, Reason(err)
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "", false, errors.New("it is a symbolic link to nothing: remove it or pick another name")
+		}
+		if st, err = os.Stat(real); err != nil {
+			return "", false, Reason(err)
+		}
+		path = real
+	}
+	switch m := st.Mode(); {
+	case m.IsRegular():
+		return path, false, nil
+	case m.IsDir():
+		return "", false, errors.New("it is a directory")
+	case m&fs.ModeNamedPipe != 0, m&fs.ModeCharDevice != 0:
+		return path, true, nil
+	default:
+		what := "a special file"
+		switch {
+		case m&fs.ModeSocket != 0:
+			what = "a socket"
+		case m&fs.ModeDevice != 0:
+			what = "a block device"
+		}
+		return "", false, fmt.Errorf("it is not a regular file but %s, which pyinc does not replace: pick another name", what)
+	}
+}
+
+// writeThrough writes f's data into the FIFO or device at f.Path.
+func writeThrough(f File) error {
+	w, err := os.OpenFile(f.Path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(f.Data)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// renameAll writes files to temporary names, then renames them all into
+// place under the lock.
+func renameAll(files []File) error {
 	tmps := make([]string, len(files))
 	defer func() {
 		mu.Lock()

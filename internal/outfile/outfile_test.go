@@ -99,3 +99,69 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// TestNotRegularDestinations: a FIFO or a character device is written
+// through and stays what it was; a link to a regular file keeps its link;
+// a socket or a dangling link is refused and left alone.
+func TestNotRegularDestinations(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	if err := Write(fifo, []byte("through"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "through" {
+		t.Errorf("the FIFO's reader got %q", s)
+	}
+	if st, _ := os.Lstat(fifo); st.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced by %v", st.Mode())
+	}
+	null := filepath.Join(dir, "null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Logf("mknod: %v: the device case is untested (needs CAP_MKNOD)", err)
+	} else {
+		if err := Write(null, []byte("gone"), 0o644); err != nil {
+			t.Errorf("write to a null device: %v", err)
+		}
+		if st, _ := os.Lstat(null); st.Mode()&os.ModeCharDevice == 0 {
+			t.Errorf("the device was replaced by %v", st.Mode())
+		}
+	}
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, []byte("old"), 0o644)
+	link := filepath.Join(dir, "link")
+	os.Symlink(target, link)
+	if err := Write(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced")
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Errorf("the link's target holds %q", b)
+	}
+	dangling := filepath.Join(dir, "dangling")
+	os.Symlink(filepath.Join(dir, "nothing"), dangling)
+	if err := Write(dangling, []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), "symbolic link to nothing") {
+		t.Errorf("write to a dangling link: %v", err)
+	}
+	sock := filepath.Join(dir, "sock")
+	fd, _ := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: sock}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(sock, []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("write to a socket: %v", err)
+	}
+	if st, _ := os.Lstat(sock); st.Mode()&os.ModeSocket == 0 {
+		t.Errorf("the socket was replaced")
+	}
+}
