@@ -27,8 +27,10 @@ NASM    ?= nasm
 CC      ?= cc
 # Debian's packaging tools the shipping tests and make wheels use.
 PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
-# Debian's packages for building and running windows-x86_64 modules.
-WINDOWS_DEBS := binutils-mingw-w64-x86-64 gcc-mingw-w64-x86-64 wine wine64
+# The Windows x64 target's compiler: ground truth for its includes.
+MINGW_DEBS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
+# Wine, which runs Windows CPython for the windows-x86_64 runtime tests.
+WINDOWS_DEBS := wine wine64
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -49,6 +51,17 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
 		|| { echo "deps: could not install$$missing with apt-get: install them by hand" >&2; exit 1; }; \
 	fi
+	@# mingw-w64's gcc and binutils, for the Windows x64 target: pyinc reads
+	@# the Windows headers as it sees them, and the tests check the Windows
+	@# includes against it (they skip with a message without it).
+	@missing=""; \
+	for p in $(MINGW_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the Windows target and its tests need them" >&2; }
 	@# Debian's debug build of 3.11, for the debug-build tests; they skip
 	@# with a message where it cannot be installed.
 	@command -v python3.11d >/dev/null 2>&1 || command -v python3.11-dbg >/dev/null 2>&1 || \

@@ -74,6 +74,7 @@ type Field struct {
 	Width     int64 // for a bitfield, in bits; 0 for zero-width ones
 	Type      *Type // nil for a bitfield
 	Flexible  bool  // flexible array member: no storage, ignored
+	Unnamed   bool  // an unnamed bitfield: padding (the Microsoft convention's empty records)
 }
 
 // Classify returns the classes of the eightbytes of a value of type t, as

@@ -42,15 +42,48 @@ func LocateMS(params []*Type, result *Type) (args []Loc, ret Loc) {
 		pos = 1 // rcx holds the address the callee writes the result to
 	}
 	for _, p := range params {
-		if p == nil || !known(p) {
+		switch {
+		case p == nil || !known(p):
 			args = append(args, Loc{Where: Unlocated})
-			pos++
+		case pos >= len(MSIntArgs) && emptyMS(p) && msRegisterSized(p.Size) && p.Kind != Array:
+			// gcc stores no empty record on the stack, nor counts its slot.
+			args = append(args, Loc{Where: Nothing})
 			continue
+		default:
+			args = append(args, locateArgMS(p, pos))
 		}
-		args = append(args, locateArgMS(p, pos))
 		pos++
 	}
 	return args, ret
+}
+
+// emptyMS reports an empty record (gcc's is_empty_type): a struct or
+// union whose members are all unnamed bitfields, flexible arrays or
+// empty themselves; an array of no elements or of empty ones. gcc returns
+// none (no hidden pointer, nothing in rax), and passes none that would go
+// on the stack by value: it takes no slot there. In the first four
+// positions it takes its register as anything else does; one that is not
+// of 1, 2, 4 or 8 bytes (a struct of size 0) travels by reference, and its
+// address is an argument like any other.
+func emptyMS(t *Type) bool {
+	switch t.Kind {
+	case Struct, Union:
+		for _, f := range t.Fields {
+			switch {
+			case f.Flexible:
+			case f.Bitfield:
+				if !f.Unnamed {
+					return false
+				}
+			case f.Type == nil || !emptyMS(f.Type):
+				return false
+			}
+		}
+		return true
+	case Array:
+		return t.Size == 0 || t.Elem == nil || emptyMS(t.Elem)
+	}
+	return false
 }
 
 // locateArgMS places one argument at position pos.
@@ -78,6 +111,8 @@ func locateResultMS(t *Type) Loc {
 		return Loc{Where: Nothing}
 	case !known(t):
 		return Loc{Where: Unlocated}
+	case emptyMS(t):
+		return Loc{Where: Nothing}
 	case t.Kind == Int && t.Size == 16:
 		return Loc{Where: InRegs, Regs: []Reg{MSSSEResult}}
 	case !msRegisterSized(t.Size):

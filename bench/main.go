@@ -4,7 +4,8 @@
 //
 //  1. pyinc gen per Python, and for all at once, against gcc -fsyntax-only
 //     on the same headers and go tool cgo -godefs on the same structs,
-//     with peak memory; the goals of issue 18 are checked at the end;
+//     with peak memory; the goals of issue 18 are checked at the end; and
+//     gen --target windows-x86_64 against mingw gcc -fsyntax-only (issue 27);
 //  2. nasm on the reference extension with the full include against a
 //     minimal one holding only what it uses;
 //  3. calls per second of refext against the same functions in C (gcc -O2),
@@ -33,7 +34,7 @@ import (
 var (
 	pyinc = flag.String("pyinc", "build/pyinc", "the pyinc binary")
 	runs  = flag.Int("runs", 7, "runs per timing; the median is shown")
-	only  = flag.String("only", "", "run one part: gen, include, calls, build or windows")
+	only  = flag.String("only", "", "run one part: gen, windows, include, calls, build or winbuild")
 )
 
 type python struct {
@@ -51,7 +52,7 @@ func main() {
 	for _, part := range []struct {
 		name string
 		run  func([]python, string)
-	}{{"gen", generator}, {"include", includeCost}, {"calls", calls}, {"build", packaging}, {"windows", windows}} {
+	}{{"gen", generator}, {"windows", windowsGen}, {"include", includeCost}, {"calls", calls}, {"build", packaging}, {"winbuild", windows}} {
 		if *only == "" || *only == part.name {
 			part.run(pys, tmp)
 		}
@@ -227,13 +228,6 @@ func generator(pys []python, tmp string) {
 	fmt.Printf("all %d at once (pyinc gen --all): %s s, against %s s one after another: %.1fx faster; %.1f of %d cores busy\n",
 		len(pys), seconds(all.wall), seconds(sum), sum.Seconds()/all.wall.Seconds(), cores, runtime.NumCPU())
 	fmt.Printf("\nGoals (issue 18; median over the Pythons, worst in brackets):\n")
-	goal := func(what string, got, worst, limit float64, unit string) {
-		verdict := "met"
-		if got > limit {
-			verdict = "NOT MET"
-		}
-		fmt.Printf("  %-34s %6.2f%s (%.2f%s)  goal <= %.1f%s  %s\n", what, got, unit, worst, unit, limit, unit, verdict)
-	}
 	goal("cold vs gcc -fsyntax-only", medianF(coldGcc), slices.Max(coldGcc), goalColdGcc, "x")
 	if len(coldGodefs) > 0 {
 		goal("cold vs go tool cgo -godefs", medianF(coldGodefs), slices.Max(coldGodefs), goalColdGodefs, "x")
@@ -246,6 +240,69 @@ func generator(pys []python, tmp string) {
 		verdict = "NOT MET"
 	}
 	fmt.Printf("  %-34s %6.1f of %d cores busy  %s\n", "gen --all uses every core", cores, runtime.NumCPU(), verdict)
+}
+
+// goal prints a measured ratio (median, worst) against its goal.
+func goal(what string, got, worst, limit float64, unit string) {
+	verdict := "met"
+	if got > limit {
+		verdict = "NOT MET"
+	}
+	fmt.Printf("  %-34s %6.2f%s (%.2f%s)  goal <= %.1f%s  %s\n", what, got, unit, worst, unit, limit, unit, verdict)
+}
+
+// windowsGen times pyinc gen --target windows-x86_64 on each CPython source
+// tree make pythons fetched, against mingw gcc -fsyntax-only on the same
+// headers with the same configuration header and flags.
+func windowsGen(_ []python, tmp string) {
+	const cc = "x86_64-w64-mingw32-gcc"
+	cacheEnv := []string{"PYINC_CACHE_DIR=" + filepath.Join(tmp, "wcache")}
+	trees, _ := filepath.Glob(filepath.Join(".cache", "src", "Python-3.*"))
+	if _, err := exec.LookPath(cc); err != nil || len(trees) == 0 {
+		fmt.Printf("\nWindows x64: not measured (needs %s and CPython's source in .cache/src: make deps pythons)\n", cc)
+		return
+	}
+	fmt.Printf("\nWindows x64: pyinc gen --target windows-x86_64 on CPython's source tree against\n")
+	fmt.Printf("%s -fsyntax-only -mms-bitfields -mlong-double-64 on the same headers\n", cc)
+	fmt.Printf("%-14s %6s %6s %6s %8s %8s\n", "Python", "cold", "warm", "mingw", "cold/gcc", "warm/gcc")
+	var coldR, warmR []float64
+	for _, tree := range trees {
+		header := ""
+		for _, h := range []string{"pyconfig.h", "pyconfig.h.in"} {
+			if _, err := os.Stat(filepath.Join(tree, "PC", h)); err == nil {
+				header = filepath.Join(tree, "PC", h)
+				break
+			}
+		}
+		if header == "" {
+			continue
+		}
+		inc := filepath.Join(tmp, "w.inc")
+		gen := []string{"gen", "-q", "--target", "windows-x86_64", "--include-dir", filepath.Join(tree, "Include"), "-o", inc}
+		exec.Command(*pyinc, gen...).Run() // fill the cache
+		cold := measure(cacheEnv, *pyinc, append(gen, "--no-cache")...)
+		warm := measure(cacheEnv, *pyinc, gen...)
+		conf := filepath.Join(tmp, "winconf-"+filepath.Base(tree))
+		os.MkdirAll(conf, 0o755)
+		text, err := os.ReadFile(header)
+		check(err)
+		os.WriteFile(filepath.Join(conf, "pyconfig.h"), text, 0o644)
+		c := filepath.Join(tmp, "syntax.c")
+		os.WriteFile(c, []byte("#include <Python.h>\n#include <structmember.h>\n"), 0o644)
+		gcc := timeIt(cc, "-fsyntax-only", "-mms-bitfields", "-mlong-double-64", "-DMS_WIN64=",
+			"-I", filepath.Join(tree, "Include"), "-I", conf, c)
+		name := strings.TrimPrefix(filepath.Base(tree), "Python-")
+		coldR = append(coldR, cold.wall.Seconds()/gcc.Seconds())
+		warmR = append(warmR, warm.wall.Seconds()/gcc.Seconds())
+		fmt.Printf("%-14s %6s %6s %6s %8.2f %8.2f\n", name, seconds(cold.wall), seconds(warm.wall), seconds(gcc),
+			cold.wall.Seconds()/gcc.Seconds(), warm.wall.Seconds()/gcc.Seconds())
+	}
+	if len(coldR) == 0 {
+		return
+	}
+	fmt.Printf("\nGoals (issue 27, the same as Linux's; median, worst in brackets):\n")
+	goal("Windows cold vs mingw gcc", medianF(coldR), slices.Max(coldR), goalColdGcc, "x")
+	goal("Windows warm vs mingw gcc", medianF(warmR), slices.Max(warmR), goalWarmGcc, "x")
 }
 
 func includeCost(pys []python, tmp string) {

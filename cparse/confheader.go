@@ -1,12 +1,14 @@
 package cparse
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 )
 
 // A target's configuration header need not be the one beside a Python's
@@ -62,7 +64,7 @@ func makeView(src string, text []byte) (string, error) {
 		fmt.Fprintf(h, "%s\x00", e.Name())
 	}
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("pyinc-%d-view-%s", os.Getuid(), hex.EncodeToString(h.Sum(nil))[:24]))
-	if isFile(filepath.Join(dir, "pyconfig.h")) {
+	if ownView(dir, text) {
 		return dir, nil
 	}
 	tmp, err := os.MkdirTemp(os.TempDir(), "pyinc-view-")
@@ -82,10 +84,31 @@ func makeView(src string, text []byte) (string, error) {
 	if err := os.WriteFile(filepath.Join(tmp, "pyconfig.h"), text, 0o444); err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp, dir); err != nil && !isFile(filepath.Join(dir, "pyconfig.h")) {
-		return "", err
+	if err := os.Rename(tmp, dir); err != nil {
+		if ownView(dir, text) {
+			return dir, nil // made meanwhile by another pyinc
+		}
+		// The name is taken by something that is not our view: use the
+		// fresh one, under its own name.
+		keep := tmp + "-kept"
+		if err := os.Rename(tmp, keep); err != nil {
+			return "", err
+		}
+		return keep, nil
 	}
 	return dir, nil
+}
+
+// ownView reports whether dir is a complete view this user made with text
+// as its pyconfig.h: a real directory of ours that no one else can write,
+// since the temporary directory is shared and the name can be foreseen.
+func ownView(dir string, text []byte) bool {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() || st.Mode().Perm()&0o022 != 0 || !ownedByMe(st) {
+		return false
+	}
+	have, err := os.ReadFile(filepath.Join(dir, "pyconfig.h"))
+	return err == nil && bytes.Equal(have, text)
 }
 
 // SourceConfigHeader finds the Windows configuration header of the
@@ -118,4 +141,9 @@ func FromSourceTree(root string) (*Python, error) {
 		return nil, fmt.Errorf("%s has no PC/pyconfig.h or PC/pyconfig.h.in", root)
 	}
 	return WithConfigHeader(py, header)
+}
+
+func ownedByMe(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return ok && int(sys.Uid) == os.Getuid()
 }

@@ -85,10 +85,16 @@ type ABICounts struct {
 
 // locProgram writes the C probe for funcs; salt varies the random bytes.
 func locProgram(funcs []*Proto, salt int64) string {
+	return locProgramWith(funcs, salt, probeStubs, stackBytes, "")
+}
+
+// locProgramWith is locProgram with the stubs of a calling convention,
+// the stack bytes they record, and a statement main runs first.
+func locProgramWith(funcs []*Proto, salt int64, stubText string, stackB int, first string) string {
 	var b strings.Builder
 	b.WriteString("#include <Python.h>\n#include <stdio.h>\n#include <string.h>\n")
-	stubs := strings.ReplaceAll(probeStubs, "STACKQ", fmt.Sprint(stackBytes/8))
-	b.WriteString(strings.ReplaceAll(stubs, "STACKB", fmt.Sprint(stackBytes)))
+	stubs := strings.ReplaceAll(stubText, "STACKQ", fmt.Sprint(stackB/8))
+	b.WriteString(strings.ReplaceAll(stubs, "STACKB", fmt.Sprint(stackB)))
 	value := func(t *cType, v string, seed int64) {
 		fmt.Fprintf(&b, "\t{ %s m; memset(&m, 0, sizeof m);", t.name)
 		var ls []leafRef
@@ -135,7 +141,7 @@ func locProgram(funcs []*Proto, salt int64) string {
 	for k := range funcs {
 		fmt.Fprintf(&b, "\tprobe%d();\n", k)
 	}
-	b.WriteString("\tpad[1] = pad[0];\n}\nint main(void) { run(); return 0; }\n")
+	b.WriteString("\tpad[1] = pad[0];\n}\nint main(void) { " + first + "run(); return 0; }\n")
 	return b.String()
 }
 

@@ -75,6 +75,7 @@ func FuzzLayout(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, seed int64) {
+		needTools(t, "gcc", "nasm") // the fast tier has no nasm
 		checkGenerated(t, seed)
 	})
 }

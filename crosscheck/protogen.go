@@ -20,6 +20,10 @@ type ProtoGen struct {
 	b      strings.Builder
 	Funcs  []*Proto
 	nm     int // members named so far: names are unique, anonymous members do not clash
+	// longBits is the width of long (64 LP64, 32 LLP64); ld64 says long
+	// double is a double (-mlong-double-64), whose bytes are all data.
+	longBits int
+	ld64     bool
 }
 
 // cType is a C type the generator wrote: its spelling and, for an
@@ -91,7 +95,24 @@ var protoBitTypes = []struct {
 
 // NewProtoGen makes a generator for seed.
 func NewProtoGen(seed int64) *ProtoGen {
-	return &ProtoGen{r: rand.New(rand.NewSource(seed)), prefix: fmt.Sprintf("A%d_", seed&0xffff)}
+	return &ProtoGen{r: rand.New(rand.NewSource(seed)), prefix: fmt.Sprintf("A%d_", seed&0xffff), longBits: 64}
+}
+
+// NewProtoGenFor is NewProtoGen for a target whose long has longBits
+// bits, and whose long double is a double when ld64.
+func NewProtoGenFor(seed int64, longBits int, ld64 bool) *ProtoGen {
+	g := NewProtoGen(seed)
+	g.longBits, g.ld64 = longBits, ld64
+	return g
+}
+
+// pickScalar draws a scalar type, as the target has it.
+func (g *ProtoGen) pickScalar() *cType {
+	t := protoScalars[g.pick(len(protoScalars))]
+	if g.ld64 && (t.leaf == ldLeaf || t.leaf == cldLeaf) {
+		return &cType{name: t.name} // a double: every byte is data
+	}
+	return t
 }
 
 func (g *ProtoGen) pick(n int) int      { return g.r.Intn(n) }
@@ -150,7 +171,7 @@ func (g *ProtoGen) valueType() *cType {
 	if len(g.aggs) > 0 && g.chance(55) {
 		return g.aggs[g.pick(len(g.aggs))]
 	}
-	return protoScalars[g.pick(len(protoScalars))]
+	return g.pickScalar()
 }
 
 // aggregate writes a typedef'd struct or union; small ones mostly, since
@@ -207,6 +228,9 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 	switch k := g.pick(100); {
 	case k < 22:
 		bt := protoBitTypes[g.pick(len(protoBitTypes))]
+		if bt.name == "long" || bt.name == "unsigned long" {
+			bt.bits = g.longBits
+		}
 		m := cMember{name: name, bits: g.pick(bt.bits + 1), btype: bt.name}
 		if m.bits == 0 || g.chance(15) {
 			m.name = "" // zero-width bitfields are unnamed, and some others
@@ -222,7 +246,7 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 	case k < 40 && len(g.aggs) > 0:
 		return cMember{name: name, t: g.aggs[g.pick(len(g.aggs))], bits: -1, dims: g.dims()}
 	}
-	m := cMember{name: name, t: protoScalars[g.pick(len(protoScalars))], bits: -1, dims: g.dims()}
+	m := cMember{name: name, t: g.pickScalar(), bits: -1, dims: g.dims()}
 	if g.chance(8) {
 		m.attr = fmt.Sprintf(" __attribute__((aligned(%d)))", 1<<g.pick(5))
 	}

@@ -168,7 +168,7 @@ func (b *builder) abiType(t cc.Type) *abi.Type {
 		for _, p := range l.all {
 			f := abi.Field{BitOffset: p.bitOff, Flexible: isFlexible(p.f)}
 			if p.f.IsBitfield() {
-				f.Bitfield, f.Width = true, int64(p.f.ValueBits())
+				f.Bitfield, f.Width, f.Unnamed = true, int64(p.f.ValueBits()), p.f.Name() == ""
 			} else {
 				f.Type = b.abiType(p.f.Type())
 			}

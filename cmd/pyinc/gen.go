@@ -155,6 +155,9 @@ func genAll(f genFlags) error {
 	if f.python != "" || f.includeDir != "" {
 		return fail("--all and --python/--include-dir both given: pass one")
 	}
+	if f.config.Target != "" || f.config.PyConfig != "" {
+		return fail("--all generates for this machine's Pythons: for another --target, pass one Python's headers with --python or --include-dir")
+	}
 	dir := f.output
 	if dir == "python.inc" {
 		dir = "."

@@ -76,6 +76,9 @@ func show(o showOptions) error {
 		if o.python != "" {
 			return fail("--across shows every Python found: --python does not apply")
 		}
+		if o.config.Target != "" || o.config.PyConfig != "" {
+			return fail("--across shows this machine's Pythons: for another --target, show one Python with --python")
+		}
 		return showAcross(o)
 	}
 	py, err := findPython(o.python, "", o.roots)

@@ -30,6 +30,8 @@ func TestTargetFlagErrors(t *testing.T) {
 		{[]string{"gen", "--target", "windows-x86_64", "--include-dir", inc, "-o", out}, "have no Windows configuration header: pass --pyconfig FILE"},
 		{[]string{"diff", "--to-target", "windows-x86_64", filepath.Join(dir, "a.inc"), "b.inc"}, "b.inc is an include file: configuration flags do not apply to it"},
 		{[]string{"gen", "--target", "windows-x86_64", "--pyconfig", filepath.Join(dir, "missing.h"), "--include-dir", inc, "-o", out}, "cannot read the configuration header"},
+		{[]string{"gen", "--all", "--target", "windows-x86_64", "-o", dir}, "--all generates for this machine's Pythons"},
+		{[]string{"show", "PyObject", "--across", "--target", "windows-x86_64"}, "--across shows this machine's Pythons"},
 	} {
 		_, stderr, code := pyinc(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
