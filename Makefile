@@ -11,7 +11,9 @@
 #                    overhead, as ratios
 #   make pgo         refresh cmd/pyinc/default.pgo, the profile go build uses
 #   make man         the manual pages, pyinc.1 and one per command (in build/man)
-#   make check       gofmt, go vet, staticcheck, go mod tidy
+#   make check       gofmt, go vet, staticcheck, go mod tidy, and the fast
+#                    tier (go test -short) on a PATH with neither nasm nor
+#                    any Python
 #   make deps        install nasm, Debian's debug Python, packaging tools
 #                    (twine, meson-python, build, venv), and the shells and
 #                    man the command-line tests use, when missing
@@ -117,13 +119,16 @@ test: deps pythons
 	$(GO) test -timeout 80m ./...
 
 # check is what review would otherwise ask for: formatting, vet, staticcheck
-# (run through the Go module proxy, nothing to install) and a tidy go.mod.
+# (run through the Go module proxy, nothing to install), a tidy go.mod, and
+# the fast tier run as on a machine with only Go, gcc and binutils, so that
+# a -short test needing nasm or a Python is found here.
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	[ -z "$$unformatted" ] || { echo "check: gofmt would change: $$unformatted" >&2; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
+	GO=$(GO) ./scripts/fast-tier.sh
 
 # ext builds the reference extension for every Python pyinc finds, each with
 # the suffix that interpreter imports.

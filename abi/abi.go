@@ -5,7 +5,9 @@
 // Where gcc departs from the text of the psABI, this package follows gcc,
 // the compiler extension modules are linked with: unnamed bit-fields
 // count as INTEGER (zero-width ones only in unions, since gcc 12.1), a
-// type made only of padding takes no register, classes
+// type made only of padding takes no register, a type gcc counts empty
+// (is_empty_type: nothing but unnamed bit-fields, zero-length arrays and
+// empty aggregates) takes no stack slot and is never returned, classes
 // of nested aggregates merge level by level in member order (the merge is
 // not associative), and a _Complex float that starts inside an eightbyte
 // takes two SSE eightbytes. The differential fuzzer in crosscheck holds
@@ -29,12 +31,17 @@ const (
 	X87Up      // the upper eightbyte of a long double
 	ComplexX87 // _Complex long double: passed in memory, returned in st0:st1
 	Memory     // passed on the stack, returned through a hidden pointer
+	// Empty is no eightbyte's class: Classify ends the classes of a type gcc
+	// counts empty with it. Such an argument takes the registers its
+	// classes ask for when they are free, else nothing (no stack slot);
+	// such a result comes back as nothing.
+	Empty
 	// Unclassified marks a value pyinc cannot classify (a type it does not
 	// know); nothing after it can be located either.
 	Unclassified
 )
 
-var classNames = [...]string{"NO_CLASS", "INTEGER", "SSE", "SSEUP", "X87", "X87UP", "COMPLEX_X87", "MEMORY", "UNCLASSIFIED"}
+var classNames = [...]string{"NO_CLASS", "INTEGER", "SSE", "SSEUP", "X87", "X87UP", "COMPLEX_X87", "MEMORY", "EMPTY", "UNCLASSIFIED"}
 
 func (c Class) String() string {
 	if c >= 0 && int(c) < len(classNames) {
@@ -72,15 +79,19 @@ type Field struct {
 	BitOffset int64 // from the start of the aggregate
 	Bitfield  bool
 	Width     int64 // for a bitfield, in bits; 0 for zero-width ones
-	Type      *Type // nil for a bitfield
-	Flexible  bool  // flexible array member: no storage, ignored
-	Unnamed   bool  // an unnamed bitfield: padding (the Microsoft convention's empty records)
+	Padding   bool  // an unnamed bitfield: no data (gcc's DECL_PADDING_P)
+	// Ordinary: a bitfield gcc made an ordinary member of the integer type
+	// of its width (stor-layout.cc, layout_decl), which it classifies as
+	// one: misaligned inside an outer value, it means memory.
+	Ordinary bool
+	Type     *Type // nil for a bitfield
+	Flexible bool  // flexible array member: no storage, ignored
 }
 
 // Classify returns the classes of the eightbytes of a value of type t, as
 // gcc computes them: []Class{Memory} for a value passed in memory, nil for
 // a type of size 0, []Class{Unclassified} when t holds a type pyinc does
-// not know.
+// not know. The classes of a type gcc counts empty end in Empty.
 func Classify(t *Type) []Class {
 	if t == nil {
 		return nil
@@ -88,14 +99,46 @@ func Classify(t *Type) []Class {
 	if !known(t) {
 		return []Class{Unclassified}
 	}
-	cls := classify(t, 0)
-	if cls == nil {
-		return []Class{Memory}
-	}
 	if t.Size == 0 {
 		return nil
 	}
+	cls := classify(t, 0)
+	if cls == nil {
+		cls = []Class{Memory}
+	}
+	if empty(t) {
+		cls = append(cls, Empty)
+	}
 	return cls
+}
+
+// empty is gcc's is_empty_type (gcc/tree.cc), which decides what it
+// passes as nothing (TYPE_EMPTY_P): an aggregate none of whose members
+// holds data, at any depth. Unnamed bit-fields are padding; an array is
+// empty when it has no elements (a zero-length array, not a flexible
+// array member, which gcc sees as of unknown length) or its element type
+// is empty.
+func empty(t *Type) bool {
+	switch t.Kind {
+	case Struct, Union:
+		for _, f := range t.Fields {
+			switch {
+			case f.Padding:
+			case f.Bitfield || f.Type == nil:
+				return false
+			case f.Flexible:
+				if f.Type.Elem == nil || !empty(f.Type.Elem) {
+					return false
+				}
+			case !empty(f.Type):
+				return false
+			}
+		}
+		return true
+	case Array:
+		return t.Size == 0 || t.Elem != nil && empty(t.Elem)
+	}
+	return false
 }
 
 // known reports whether every type inside t is one Classify understands.
@@ -142,7 +185,10 @@ func classifyAggregate(t *Type, bitOffset, words int64) []Class {
 				continue
 			}
 			at := f.BitOffset + bitOffset%64
-			if f.Bitfield { // always INTEGER, over every eightbyte it touches
+			ft := f.Type
+			if f.Bitfield && f.Ordinary {
+				ft = &Type{Kind: Int, Size: f.Width / 8}
+			} else if f.Bitfield { // always INTEGER, over every eightbyte it touches
 				if f.Width == 0 {
 					continue // since gcc 12.1, a zero-width one is not seen in a struct
 				}
@@ -151,7 +197,7 @@ func classifyAggregate(t *Type, bitOffset, words int64) []Class {
 				}
 				continue
 			}
-			sub := classify(f.Type, (f.BitOffset+bitOffset)%512)
+			sub := classify(ft, (f.BitOffset+bitOffset)%512)
 			if sub == nil {
 				return nil
 			}

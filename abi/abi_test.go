@@ -31,7 +31,13 @@ var (
 // member is a non-bitfield member at byte offset off.
 func member(off int64, t *Type) Field { return Field{BitOffset: off * 8, Type: t} }
 
-func bits(bitOff, width int64) Field { return Field{BitOffset: bitOff, Bitfield: true, Width: width} }
+// bits is an unnamed bitfield (padding), as every one in these tests;
+// named is a named one.
+func bits(bitOff, width int64) Field {
+	return Field{BitOffset: bitOff, Bitfield: true, Width: width, Padding: true}
+}
+
+func named(bitOff, width int64) Field { return Field{BitOffset: bitOff, Bitfield: true, Width: width} }
 
 func st(size int64, fs ...Field) *Type { return &Type{Kind: Struct, Size: size, Fields: fs} }
 
@@ -85,6 +91,11 @@ func TestLocateAgainstGCC(t *testing.T) {
 	floatCF := st(12, member(0, tFloat), member(4, tCFloat)) // struct {float; _Complex float}
 	big := st(24, member(0, tLong), member(8, tLong), member(16, tLong))
 	dd := st(16, member(0, tDouble), member(8, tDouble))
+	e11 := st(2, bits(0, 11))                               // struct {unsigned short :11}
+	ePacked := st(1, bits(0, 1), member(1, arr(tFloat, 0))) // packed {_Bool :1; float m1[0]}
+	e16 := st(16, bits(0, 64), bits(64, 64))                // struct {long :64; long :64}
+	eBig := st(80, member(0, arr(e11, 40)))                 // struct {struct {unsigned short :11} a[40]}
+	flexAfterEmpty := st(4, member(0, e11), Field{BitOffset: 32, Type: arr(tInt, 0), Flexible: true})
 	ten := []*Type{tInt128}
 	for range 10 {
 		ten = append(ten, tDouble)
@@ -118,6 +129,30 @@ func TestLocateAgainstGCC(t *testing.T) {
 			"rsi, rdx, rcx, r8, r9, stack, stack, stack, xmm0:xmm1 -> memory"},
 		{"long double f(struct {double, double}, long double)", locate(tLD, dd, tLD), "xmm0:xmm1, stack -> st0"},
 		{"struct {double, double} f(it x 5)", locate(dd, dd, dd, dd, dd, dd), "xmm0:xmm1, xmm2:xmm3, xmm4:xmm5, xmm6:xmm7, stack -> xmm0:xmm1"},
+		// Records gcc counts empty (issue 24): classified as usual, so
+		// an unnamed bitfield takes an integer register while one is
+		// free, but never a stack slot, and never returned.
+		{"struct {unsigned short :11} f(it, long)", locate(e11, e11, tLong), "rdi, rsi -> nothing"},
+		{"packed {_Bool :1; float m1[0]} f(it, long)", locate(ePacked, ePacked, tLong), "nothing, rdi -> nothing"},
+		{"void f(long x 6, packed {_Bool :1; float m1[0]}, long, struct {unsigned short :11}, long)",
+			locate(nil, tLong, tLong, tLong, tLong, tLong, tLong, ePacked, tLong, e11, tLong),
+			"rdi, rsi, rdx, rcx, r8, r9, nothing, stack, nothing, stack -> nothing"},
+		{"void f(long x 5, struct {long :64; long :64}, long)", locate(nil, tLong, tLong, tLong, tLong, tLong, e16, tLong),
+			"rdi, rsi, rdx, rcx, r8, nothing, r9 -> nothing"},
+		{"an empty 80-byte struct f(it, long)", locate(eBig, eBig, tLong), "nothing, rdi -> nothing"},
+		// A bitfield as wide as an integer type, at a multiple of that
+		// width, is an ordinary member of that type to gcc: misaligned in
+		// a packed outer struct, it means memory; in a packed struct it
+		// stays a bitfield.
+		{"void f(packed {char; struct {int x :32}}, long)", locate(nil, st(5, member(0, tChar), member(1, st(4, ord(0, 32)))), tLong), "stack, rdi -> nothing"},
+		{"void f(packed {char; packed {int x :32}}, long)", locate(nil, st(5, member(0, tChar), member(1, st(4, named(0, 32)))), tLong), "rdi, rsi -> nothing"},
+		{"void f(struct {struct {char :3} a; struct {long :32} b}, long)", locate(nil, st(5, member(0, st(1, bits(0, 3))), member(1, st(4, ordPad(0, 32)))), tLong), "nothing, rdi -> nothing"},
+		// Not empty: a named bitfield; a flexible array member (gcc sees
+		// its length as unknown) after an empty member.
+		{"struct {int b :1} f(long x 6, it)", locate(st(4, named(0, 1)), tLong, tLong, tLong, tLong, tLong, tLong, st(4, named(0, 1))),
+			"rdi, rsi, rdx, rcx, r8, r9, stack -> rax"},
+		{"struct {struct {unsigned short :11} e; int a[]} f(long x 6, it)", locate(flexAfterEmpty, tLong, tLong, tLong, tLong, tLong, tLong, flexAfterEmpty),
+			"rdi, rsi, rdx, rcx, r8, r9, stack -> rax"},
 	}
 	for _, c := range cases {
 		if c.got != c.gcc {
@@ -164,6 +199,10 @@ func TestClassify(t *testing.T) {
 		{"packed struct {char; __int128}", st(17, member(0, tChar), member(1, tInt128)), []Class{M}},
 		{"packed struct {char; struct {int}}", st(5, member(0, tChar), member(1, st(4, member(0, tInt)))), []Class{M}},
 		{"a 65-byte struct", st(65, member(0, arr(tChar, 65))), []Class{M}},
+		{"struct {unsigned short :11}: empty", st(2, bits(0, 11)), []Class{I, Empty}},
+		{"packed {_Bool :1; float m1[0]}: empty", st(1, bits(0, 1), member(1, arr(tFloat, 0))), []Class{M, Empty}},
+		{"union {struct {int :3} a[2]; char z[0]}: empty", un(8, member(0, arr(st(4, bits(0, 3)), 2)), member(0, arr(tChar, 0))), []Class{I, Empty}},
+		{"struct {int b :3}: a named bitfield is data", st(4, named(0, 3)), []Class{I}},
 		{"unknown type", st(8, member(0, &Type{Kind: Invalid})), []Class{Unclassified}},
 		{"nil", nil, nil},
 	}
@@ -220,4 +259,18 @@ func TestMergeAndNames(t *testing.T) {
 	if X87Up.String() != "X87UP" || Class(99).String() != "Class(99)" {
 		t.Errorf("class names: %v, %v", X87Up, Class(99))
 	}
+}
+
+// ord is a named bitfield gcc made an ordinary member (Field.Ordinary);
+// ordPad an unnamed one.
+func ord(bitOff, width int64) Field {
+	f := named(bitOff, width)
+	f.Ordinary = true
+	return f
+}
+
+func ordPad(bitOff, width int64) Field {
+	f := bits(bitOff, width)
+	f.Ordinary = true
+	return f
 }

@@ -19,7 +19,7 @@ const (
 	InRegs    Where = iota // in Regs, one per eightbyte that has a class
 	OnStack                // an argument in memory, on the stack
 	InMemory               // a result in memory: its address is passed in rdi and comes back in rax
-	Nothing                // nothing travels: a type of size 0 or made only of padding; or a void result
+	Nothing                // nothing travels: a type of size 0 or made only of padding, an empty type with no register free; or a void result
 	Unlocated              // pyinc could not classify the type (or one before it)
 	// ByReference: the caller makes a copy and passes its address in
 	// Regs[0] (Microsoft x64, for values not of 1, 2, 4 or 8 bytes).
@@ -58,7 +58,11 @@ func Locate(params [][]Class, result []Class) (args []Loc, ret Loc) {
 		}
 		wantI, wantS, mem := need(p)
 		if mem || ni+wantI > len(IntArgs) || ns+wantS > len(SSEArgs) {
-			args = append(args, Loc{Where: OnStack})
+			where := OnStack
+			if isEmpty(p) {
+				where = Nothing // gcc gives an empty type no stack slot
+			}
+			args = append(args, Loc{Where: where})
 			continue
 		}
 		if wantI+wantS == 0 {
@@ -92,6 +96,9 @@ func assign(cls []Class, ints, sses []Reg, ni, ns int) ([]Reg, int, int) {
 
 func isUnclassified(cls []Class) bool { return len(cls) == 1 && cls[0] == Unclassified }
 
+// isEmpty says whether Classify marked cls as the classes of an empty type.
+func isEmpty(cls []Class) bool { return len(cls) > 0 && cls[len(cls)-1] == Empty }
+
 // need counts the integer and SSE registers an argument of classes cls
 // takes, and says whether it goes to memory instead (gcc's
 // examine_argument).
@@ -116,6 +123,9 @@ func locateResult(cls []Class) Loc {
 	}
 	if isUnclassified(cls) {
 		return Loc{Where: Unlocated}
+	}
+	if isEmpty(cls) {
+		return Loc{Where: Nothing} // gcc returns no value of an empty type
 	}
 	if cls[0] == Memory {
 		return Loc{Where: InMemory}

@@ -72,7 +72,7 @@ func emptyMS(t *Type) bool {
 			switch {
 			case f.Flexible:
 			case f.Bitfield:
-				if !f.Unnamed {
+				if !f.Padding {
 					return false
 				}
 			case f.Type == nil || !emptyMS(f.Type):

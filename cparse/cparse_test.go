@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -329,12 +330,21 @@ func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ header, want string }{
 		{"typedef struct S {\n\tint a;\n\tint b c;\n} S;\n", "cannot parse the headers of Python 3.98.4: Python.h:3:"},
 		{"#ifndef OK\n#error \"no such platform\"\n#endif\n", `refuse this configuration (Py_DEBUG=1): Python.h:2: #error "no such platform"`},
+		// A width the front end refuses that is not a number in place
+		// (widebits.go): one line saying so.
+		{"#define W 116\nstruct S {\n\t__int128 m : W;\n};\n", "Python.h:3:15: a bitfield 116 bits wide, wider than the C front end reads (64 bits"},
+		{"struct S {\n\t__int128 m : 116;\n\tlong n : 65;\n\tint z[-1];\n};\n", "Python.h:4:"},
 	} {
 		dir := includeDir(t, t.TempDir(), "3.98", c.header)
 		py, _ := FromIncludeDir(dir)
 		_, err := Parse(py, []Define{{"Py_DEBUG", "1"}})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Parse(%q): %v, want %q", c.header, err, c.want)
+		}
+		// The front end appends where in its own code it made some
+		// messages: no position of the user's, never shown.
+		if err != nil && frontEndSourceRE.MatchString(err.Error()) {
+			t.Errorf("Parse(%q): %v names a position in the front end's code", c.header, err)
 		}
 	}
 	if _, err := Parse(&Python{Version: "3.98.4"}, nil); err == nil {
@@ -366,3 +376,5 @@ func TestExports(t *testing.T) {
 		t.Errorf("Exports of a C file succeeded")
 	}
 }
+
+var frontEndSourceRE = regexp.MustCompile(`[a-z0-9_]+\.go:[0-9]+`)

@@ -33,6 +33,10 @@ type Unit struct {
 	IncludeDirs, AfterDirs []string
 	fileRank               map[string]int
 	probes                 Probes
+	// WideBitfields are the bitfields wider than 64 bits that the front
+	// end read as 64 bits wide (widebits.go): their structs' layout is not
+	// gcc's.
+	WideBitfields []WideBitfield
 	// systemRead lists the system headers the host compiler read for the
 	// system overlay (sysheaders.go): inputs the front end did not open.
 	systemRead []string
@@ -125,7 +129,9 @@ func ParseFor(py *Python, defines []Define, tg target.Target) (*Unit, error) {
 			if r := guard.refusal(); r != nil {
 				return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, r)
 			}
-			return nil, headerError(err, cfg.CC, u)
+			if ast = parseNarrowed(cfg, srcs, err, u); ast == nil {
+				return nil, headerError(err, cfg.CC, u)
+			}
 		}
 	}
 	u.AST = ast
@@ -172,8 +178,17 @@ func headerError(err error, compiler string, u *Unit) error {
 				py.Version, strings.Join(cfg, " "), trimHostPath(m[1], py.IncludeDirs), m[2], m[3])
 		}
 	}
-	first := trimHostPath(lines[0], py.IncludeDirs)
-	if madeByPyinc(lines[0]) {
+	// A too wide bitfield is named first only when nothing else is wrong:
+	// the others are what the user must mend before pyinc can get past it.
+	line := lines[0]
+	for _, l := range lines {
+		if !wideErrorRE.MatchString(l) {
+			line = l
+			break
+		}
+	}
+	first := trimHostPath(frontEndMessage(line), py.IncludeDirs)
+	if madeByPyinc(line) {
 		if msg, ok := unfinishedError(compiler, u); ok {
 			return fmt.Errorf("cannot parse the headers of Python %s: %s", py.Version, msg)
 		}

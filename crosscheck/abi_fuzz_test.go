@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pyinc/pyinc/cparse"
@@ -108,6 +109,45 @@ var reproducers = []func(g *ProtoGen){
 		g.Func(big, false, l, l, l, l, l, l, l, scalar("long double"), dd)
 		g.Func(scalar("long double"), false, dd, scalar("long double"))
 		g.Func(dd, false, dd, dd, dd, dd, dd)
+	},
+	func(g *ProtoGen) { // issue 24: records gcc counts empty are never returned and take no stack slot
+		l, f := scalar("long"), scalar("float")
+		e1 := g.Agg("E1", false, "", bitfield("", "unsigned short", 11))
+		e2 := g.Agg("E2", false, " __attribute__((packed))", bitfield("", "_Bool", 1), field("m1", f, 0))
+		anon := g.Agg("EA", false, "", cMember{t: &cType{leaf: aggLeaf, members: []cMember{bitfield("", "int", 3)}}, bits: -1})
+		u := g.Agg("EU", true, "", bitfield("", "long", 5))
+		nest := g.Agg("EN", false, "", field("a", e1, 2), field("u", u), field("z", scalar("char"), 0), field("e", e2, 3))
+		al := g.Agg("EAL", false, " __attribute__((aligned(16)))", bitfield("", "int", 3))
+		big := g.Agg("EBIG", false, "", field("a", e1, 40))
+		two := g.Agg("E16", false, "", bitfield("", "long", 64), bitfield("", "long", 64))
+		// Not empty: a named member, or a flexible array's unknown length.
+		named := g.Agg("NB", false, "", bitfield("b", "int", 1))
+		g.Func(e1, false)
+		g.Func(e1, false, e1, l, e2, l)                    // e1 takes rdi, e2 nothing
+		g.Func(nil, false, l, l, l, l, l, l, e2, l, e1, l) // after the registers, no slot
+		g.Func(e2, false, l, e2, f)
+		for _, e := range []*cType{anon, u, nest, al, big, named} {
+			g.Func(e, false, l, l, l, l, l, e, l, e, l, f)
+		}
+		g.Func(two, false, l, l, l, l, l, two, l, l) // two eightbytes, one register left: no slot
+	},
+	func(g *ProtoGen) { // a bitfield as wide as an integer type, at a multiple of it, is an ordinary member to gcc
+		l, c := scalar("long"), scalar("char")
+		in32 := g.Agg("I32", false, "", bitfield("x", "int", 32))
+		in31 := g.Agg("I31", false, "", bitfield("x", "int", 31))
+		in32p := g.Agg("I32P", false, " __attribute__((packed))", bitfield("x", "int", 32))
+		in16 := g.Agg("I16", false, "", bitfield("q", "short", 16))
+		after := g.Agg("CI32", false, "", field("c", c), bitfield("x", "int", 32))  // moved to bit 32: ordinary
+		at8 := g.Agg("CI16", false, "", field("c", c), bitfield("x", "int", 16))    // at bit 8: a bitfield
+		at16 := g.Agg("CS16", false, "", field("c", c), bitfield("x", "short", 16)) // moved to bit 16: ordinary
+		pad := g.Agg("E8", false, "", bitfield("", "unsigned char", 3))
+		u32 := g.Agg("U32", false, "", bitfield("", "unsigned long", 32))
+		for _, in := range []*cType{in32, in31, in32p, in16, after, at8, at16} {
+			p := g.Agg("P"+strings.TrimPrefix(in.name, g.prefix), false, " __attribute__((packed))", field("a", c), field("s", in))
+			g.Func(p, false, p, l)
+		}
+		e := g.Agg("EM", false, "", field("a", pad), field("b", u32)) // empty, and memory: nothing
+		g.Func(e, false, e, l)
 	},
 }
 

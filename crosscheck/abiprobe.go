@@ -124,6 +124,7 @@ func locProgramWith(funcs []*Proto, salt int64, stubText string, stackB int, fir
 		fmt.Fprintf(&b, "static void probe%d(void) {\n", k)
 		for i, p := range f.Params {
 			value(p, args[i], salt*7919+int64(k)*64+int64(i)+1)
+			fmt.Fprintf(&b, "\t{ unsigned long long sa[2] = { sizeof(%s), _Alignof(%s) }; out(sa, sizeof sa); }\n", p.name, p.name)
 		}
 		fmt.Fprintf(&b, "\t__typeof__(%s) *fp = (__typeof__(%s) *)(void *)pyinc_dump;\n", f.Name, f.Name)
 		fmt.Fprintf(&b, "\t__asm__ volatile(\"fninit\");\n\tfp(%s);\n", strings.Join(args, ", "))
@@ -243,8 +244,10 @@ func anyByte(b []byte) bool {
 func checkFunc(f *Proto, c claim, have bool, rd *records, n *ABICounts) []string {
 	var bad []string
 	vals := make([]value, len(f.Params))
+	sizes := make([]sizeAlign, len(f.Params))
 	for i := range f.Params {
 		vals[i] = value{rd.next(), rd.next()}
+		sizes[i] = readSizeAlign(rd.next())
 	}
 	regs, fx, stack := rd.next(), rd.next(), rd.next()
 	argReg := func(name string) []byte {
@@ -259,13 +262,21 @@ func checkFunc(f *Proto, c claim, have bool, rd *records, n *ABICounts) []string
 		bad = append(bad, fmt.Sprintf("%s: the comment places %d arguments, the prototype has %d", f.Name, len(c.args), len(f.Params)))
 		have = false
 	}
-	sse := 0
+	sse, next := 0, 0 // next: where the next stack argument starts
 	for i, p := range f.Params {
 		n.Args++
 		if !have {
 			continue
 		}
-		if e := checkValue(vals[i], c.args[i], argReg, stack); e != "" {
+		var slot []byte
+		if c.args[i] == "stack" {
+			slot, next = stackSlot(stack, next, sizes[i])
+		}
+		e := checkValue(vals[i], c.args[i], argReg, slot)
+		if e == "" && c.args[i] == "stack" && !anyByte(vals[i].mask) {
+			e = "but gcc gives a value holding no data (an empty type) no stack slot"
+		}
+		if e != "" {
 			bad = append(bad, fmt.Sprintf("%s: argument %d (%s): pyinc says %s, %s", f.Name, i+1, p.name, c.args[i], e))
 		}
 		sse += strings.Count(c.args[i], "xmm")
@@ -308,6 +319,9 @@ func checkFunc(f *Proto, c claim, have bool, rd *records, n *ABICounts) []string
 	} else {
 		e = checkValue(v, c.ret, resReg, nil)
 	}
+	if e == "" && c.ret != "none" && !anyByte(v.mask) {
+		e = "but gcc returns no value of a type holding no data (an empty type)"
+	}
 	if e != "" {
 		bad = append(bad, fmt.Sprintf("%s: result (%s): pyinc says %s, %s", f.Name, f.Ret.name, c.ret, e))
 	}
@@ -326,22 +340,17 @@ func vecReg(fx []byte, name string) []byte {
 	return nil
 }
 
-// checkValue checks that where says where v's data went: "stack",
-// "nothing (empty)", "none", or registers joined by ":", each holding
-// one eightbyte (x87 registers: one 16-byte part). It returns what is
-// wrong, or "".
-func checkValue(v value, where string, reg func(string) []byte, stack []byte) string {
+// checkValue checks that where says where v's data went: "stack" (slot is
+// the stack from where the argument's slot starts), "nothing (empty)",
+// "none", or registers joined by ":", each holding one eightbyte (x87
+// registers: one 16-byte part). It returns what is wrong, or "".
+func checkValue(v value, where string, reg func(string) []byte, slot []byte) string {
 	switch where {
 	case "stack":
-		if !anyByte(v.mask) {
-			return ""
+		if anyByte(v.mask) && !matches(v, slot, 0, 0) {
+			return "but its bytes are not in its stack slot (after those of the earlier stack arguments)"
 		}
-		for off := 0; off+len(v.img) <= len(stack); off += 8 {
-			if matches(v, stack[off:off+len(v.img)], 0, 0) {
-				return ""
-			}
-		}
-		return "but its bytes are not among the stack arguments"
+		return ""
 	case "nothing (empty)", "none":
 		if anyByte(v.mask) {
 			return "but it holds data"
@@ -386,4 +395,30 @@ func matches(v value, got []byte, off, n int) bool {
 		}
 	}
 	return true
+}
+
+// sizeAlign is what the probe prints of an argument's type: sizeof and
+// _Alignof.
+type sizeAlign struct{ size, align int }
+
+func readSizeAlign(b []byte) sizeAlign {
+	if len(b) < 16 {
+		return sizeAlign{}
+	}
+	return sizeAlign{int(binary.LittleEndian.Uint64(b)), int(binary.LittleEndian.Uint64(b[8:]))}
+}
+
+// stackSlot returns the stack from the slot of an argument of type t,
+// the next one after those ending at next, and where the slot after it
+// starts. Each stack argument starts at a multiple of its alignment and
+// of 8 and takes its size rounded up to 8 (psABI 3.2.3; gcc's
+// ix86_function_arg_boundary).
+func stackSlot(stack []byte, next int, t sizeAlign) ([]byte, int) {
+	align := max(t.align, 8)
+	at := (next + align - 1) / align * align
+	end := at + (t.size+7)/8*8
+	if at > len(stack) {
+		return nil, end
+	}
+	return stack[at:], end
 }

@@ -45,7 +45,7 @@ var bitTypes = []struct {
 }{
 	{"int", 32}, {"unsigned int", 32}, {"signed char", 8}, {"unsigned char", 8},
 	{"short", 16}, {"unsigned short", 16}, {"long long", 64}, {"unsigned long long", 64},
-	{"_Bool", 1}, {"unsigned long", 64},
+	{"_Bool", 1}, {"unsigned long", 64}, {"__int128", 128}, {"unsigned __int128", 128},
 }
 
 // Names NASM reads as keywords or registers, used now and then as C

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/internal/testutil"
 	"github.com/pyinc/pyinc/target"
 )
 
@@ -71,6 +72,7 @@ func TestGeneratedHeaders(t *testing.T) {
 // FuzzLayout is the differential fuzzer: go test -fuzz=FuzzLayout ./crosscheck.
 // A seed that ever failed is kept in testdata/fuzz/FuzzLayout.
 func FuzzLayout(f *testing.F) {
+	testutil.NeedTools(f, "gcc", "nasm")
 	for seed := int64(1); seed <= 4; seed++ {
 		f.Add(seed)
 	}

@@ -11,8 +11,9 @@ import (
 // apart (__int128, long double, _Complex of each float type), and structs
 // and unions passed by value with packed and aligned attributes,
 // bitfields (unnamed and zero-width too), arrays (of length 0 too), empty
-// aggregates and nesting; 0-10 parameters, some variadic. It also knows,
-// for the probe, which bytes of each type hold data.
+// aggregates, records gcc counts empty (only unnamed bitfields, zero-length
+// arrays and such records) and nesting; 0-10 parameters, some variadic. It
+// also knows, for the probe, which bytes of each type hold data.
 type ProtoGen struct {
 	r      *rand.Rand
 	prefix string
@@ -91,6 +92,7 @@ var protoBitTypes = []struct {
 }{
 	{"int", 32}, {"unsigned int", 32}, {"char", 8}, {"unsigned char", 8}, {"short", 16},
 	{"long", 64}, {"unsigned long", 64}, {"long long", 64}, {"_Bool", 1},
+	{"__int128", 128}, {"unsigned __int128", 128},
 }
 
 // NewProtoGen makes a generator for seed.
@@ -175,8 +177,18 @@ func (g *ProtoGen) valueType() *cType {
 }
 
 // aggregate writes a typedef'd struct or union; small ones mostly, since
-// those are the ones that travel in registers.
+// those are the ones that travel in registers. Some are empty in gcc's
+// sense: no member holds data.
 func (g *ProtoGen) aggregate(name string, depth int) *cType {
+	member := g.member
+	if g.chance(12) {
+		member = g.emptyMember
+	}
+	return g.aggregateOf(name, depth, member)
+}
+
+// aggregateOf writes an aggregate whose members member makes.
+func (g *ProtoGen) aggregateOf(name string, depth int, member func(string, int) cMember) *cType {
 	t := &cType{name: name, leaf: aggLeaf, union: g.chance(20)}
 	n := g.pick(4)
 	if g.chance(70) {
@@ -184,7 +196,7 @@ func (g *ProtoGen) aggregate(name string, depth int) *cType {
 	}
 	for range n {
 		g.nm++
-		t.members = append(t.members, g.member(fmt.Sprintf("m%d", g.nm), depth))
+		t.members = append(t.members, member(fmt.Sprintf("m%d", g.nm), depth))
 	}
 	attr := aggregateAttr(g.pick, 10)
 	t.def = fmt.Sprintf("typedef %s%s\n", t.body(attr, ""), name) + ";\n"
@@ -232,8 +244,10 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 			bt.bits = g.longBits
 		}
 		m := cMember{name: name, bits: g.pick(bt.bits + 1), btype: bt.name}
-		if m.bits == 0 || g.chance(15) {
-			m.name = "" // zero-width bitfields are unnamed, and some others
+		// Zero-width bitfields are unnamed, and some others; not one wider
+		// than 64 bits, whose struct pyinc leaves out (an unknown location).
+		if m.bits == 0 || m.bits <= 64 && g.chance(15) {
+			m.name = ""
 		}
 		return m
 	case k < 30 && depth < 2: // an aggregate defined in place, anonymous or named
@@ -251,6 +265,49 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 		m.attr = fmt.Sprintf(" __attribute__((aligned(%d)))", 1<<g.pick(5))
 	}
 	return m
+}
+
+// emptyMember makes a member that holds no data, the pieces of what gcc
+// passes as nothing (is_empty_type): an unnamed bitfield, a zero-length
+// array, or an aggregate (or an array of one) made only of such members.
+func (g *ProtoGen) emptyMember(name string, depth int) cMember {
+	switch k := g.pick(100); {
+	case k < 35:
+		bt := protoBitTypes[g.pick(len(protoBitTypes))]
+		return cMember{btype: bt.name, bits: g.pick(min(bt.bits, 64) + 1)} // see member
+	case k < 60:
+		m := g.member(name, depth)
+		if m.bits >= 0 || m.t.def == "" && m.t.leaf == aggLeaf && m.name == "" {
+			m = cMember{name: name, t: protoScalars[g.pick(len(protoScalars))], bits: -1}
+		}
+		m.dims = []int{0}
+		return m
+	case k < 80 && depth < 2: // defined in place, anonymous or named
+		t := g.aggregateOf("", depth+1, g.emptyMember)
+		t.def, t.name = "", ""
+		if g.chance(40) {
+			return cMember{t: t, bits: -1}
+		}
+		return cMember{name: name, t: t, bits: -1, dims: g.dims()}
+	}
+	var empties []*cType
+	for _, a := range g.aggs {
+		if !a.holdsData() {
+			empties = append(empties, a)
+		}
+	}
+	if len(empties) == 0 {
+		return cMember{btype: "int", bits: 1 + g.pick(32)}
+	}
+	return cMember{name: name, t: empties[g.pick(len(empties))], bits: -1, dims: g.dims()}
+}
+
+// holdsData says whether a value of type t has a byte of data: what gcc
+// counts empty has none.
+func (t *cType) holdsData() bool {
+	var ls []leafRef
+	t.leaves("v", &ls)
+	return len(ls) > 0
 }
 
 // dims gives most members no array dimension, some one of length 0-3.

@@ -477,6 +477,28 @@ PY_FUNC f, 16
     PY_JUMP_UNLESS_FLAG rbx, Py_TPFLAGS_TYPE_SUBCLASS, .no
 .no:
 %endif
+%ifmacro PY_JUMP_IF_FLAG 3
+    PY_JUMP_IF_FLAG rbx, Py_TPFLAGS_TYPE_SUBCLASS, .yes
+.yes:
+%endif
+%ifmacro PY_JUMP_IF 3
+    PY_JUMP_IF rbx, PyLong_Check, .int
+    PY_JUMP_UNLESS rbx, PyFloat_Check, .int
+.int:
+%endif
+%ifmacro PyLong_COMPACT_VALUE 3
+    PyLong_COMPACT_VALUE rax, rbx, .big
+.big:
+%endif
+%ifmacro PyUnicode_READY 2
+    PyUnicode_READY rbx, .err
+    PyUnicode_IS_ASCII eax, rbx
+.err:
+%endif
+%ifmacro PY_RAISE 2
+    PY_RAISE PyExc_TypeError, "expected an int"
+    PY_RAISE_FMT PyExc_ValueError, "%zd and %zd", rbx, 7
+%endif
     PY_JMP PyLong_FromLong
 PY_ENDFUNC
 g:

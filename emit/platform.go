@@ -146,6 +146,14 @@ func (p platform) accessMacros() string {
 `
 }
 
+// rodata is the section of the read-only data macros place.
+func (p platform) rodata() string {
+	if p.tg.ObjFormat == "win64" {
+		return ".rdata"
+	}
+	return ".rodata"
+}
+
 // variadicWords says what a variadic function wants beyond its arguments.
 func (p platform) variadicWords() string {
 	if p.tg.Conv == target.MicrosoftX64 {

@@ -4,24 +4,12 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/layout"
+	"github.com/pyinc/pyinc/target"
 )
 
-// argRegs are the registers of a call's first integer arguments, in
-// order: the one place the macros below name them.
-var argRegs = []string{"rdi", "rsi", "rdx", "rcx", "r8", "r9"}
-
-// rodata is the section of the read-only data the macros place.
-const rodata = ".rodata"
-
-// arg is the register of a call's argument i (from 0): the target's
-// (its platform's), else System V's, where the target passes the argument
-// on the stack (Windows from the fifth).
-func (e *nasm) arg(i int) string {
-	if i < len(e.pl.args) {
-		return e.pl.args[i]
-	}
-	return argRegs[i]
-}
+// arg is the register of a call's integer argument i (from 0) on the
+// target: the one place the macros below name them (see platform).
+func (e *nasm) arg(i int) string { return e.pl.args[i] }
 
 // callArgs writes _pyinc_call_args, which calls a function with up to
 // three arguments from any registers or immediates: each is pushed, then
@@ -170,11 +158,15 @@ func (e *nasm) raise(r *layout.Raise) {
 	if r == nil {
 		return
 	}
+	// The format's arguments take the argument registers after the
+	// exception and the format: four on System V, two on Windows (the
+	// rest would go on the stack, above the shadow space).
+	extra := len(e.pl.args) - 2
 	e.p(`; PY_RAISE exc, "message": set the exception exc (a libpython exception object: PyExc_TypeError)
 ;   with the message, placed in read-only data; rax = NULL, for the return that follows.
-; PY_RAISE_FMT exc, "format", args...: the same with %[1]s's format and up to four
+; PY_RAISE_FMT exc, "format", args...: the same with %[1]s's format and up to %[6]s
 ;   arguments (64-bit registers or immediates: the registers are read before any is written).
-;   Both call: caller-saved registers and flags are gone; the stack must be aligned as at a call.
+;   Both call: caller-saved registers and flags are gone; %[7]s.
 ;   PY_RAISE PyExc_TypeError, "expected an int"
 ;   PY_RAISE_FMT PyExc_ValueError, "%%zd is out of range", rbx
 %%macro PY_RAISE 2
@@ -187,40 +179,20 @@ __SECT__
     PY_CALL %[2]s
     xor eax, eax
 %%endmacro
-%%macro PY_RAISE_FMT 2-6
-[section %[3]s]
-%%%%fmt: db %%2, 0
-__SECT__
-    %%if %%0 >= 6
-        push %%6
-    %%endif
-    %%if %%0 >= 5
-        push %%5
-    %%endif
-    %%if %%0 >= 4
-        push %%4
-    %%endif
-    %%if %%0 >= 3
-        push %%3
-        pop %[6]s
-    %%endif
-    %%if %%0 >= 4
-        pop %[7]s
-    %%endif
-    %%if %%0 >= 5
-        pop %[8]s
-    %%endif
-    %%if %%0 >= 6
-        pop %[9]s
-    %%endif
-    PY_ADDR %[4]s, %%1
-    mov %[4]s, [%[4]s]
-    lea %[5]s, [rel %%%%fmt]
-    xor eax, eax ; a variadic call: no vector registers
-    PY_CALL %[1]s
-    xor eax, eax
-%%endmacro
-`, Name(r.Format), Name(r.SetString), rodata, e.arg(0), e.arg(1), e.arg(2), e.arg(3), e.arg(4), e.arg(5))
+`, Name(r.Format), Name(r.SetString), e.pl.rodata(), e.arg(0), e.arg(1), map[int]string{2: "two", 4: "four"}[extra], e.pl.callNote())
+	e.p("%%macro PY_RAISE_FMT 2-%d\n[section %s]\n%%%%fmt: db %%2, 0\n__SECT__\n", 2+extra, e.pl.rodata())
+	for n := 2 + extra; n >= 4; n-- {
+		e.p("    %%if %%0 >= %d\n        push %%%d\n    %%endif\n", n, n)
+	}
+	e.p("    %%if %%0 >= 3\n        push %%3\n        pop %s\n    %%endif\n", e.arg(2))
+	for n := 4; n <= 2+extra; n++ {
+		e.p("    %%if %%0 >= %d\n        pop %s\n    %%endif\n", n, e.arg(n-1))
+	}
+	e.p("    PY_ADDR %[1]s, %%1\n    mov %[1]s, [%[1]s]\n    lea %[2]s, [rel %%%%fmt]\n", e.arg(0), e.arg(1))
+	if e.pl.tg.Conv == target.SysV {
+		e.p("    xor eax, eax ; a variadic call: no vector registers\n")
+	}
+	e.p("    PY_CALL %s\n    xor eax, eax\n%%endmacro\n", Name(r.Format))
 }
 
 // compactValue writes PyLong_COMPACT_VALUE from the int representation

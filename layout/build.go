@@ -414,7 +414,7 @@ func (b *builder) walk(t cc.Type, base int64, prefix string, nested bool, outerS
 		ft := f.Type()
 		name := f.Name()
 		if f.IsBitfield() {
-			w := int(f.ValueBits())
+			w := int(p.bits)
 			lo := base*8 + p.bitOff
 			lf := leaf{nested: nested, bitLo: lo, bitHi: lo + int64(w)}
 			lf.bf = &Bitfield{}
@@ -507,7 +507,8 @@ func bitfieldUnit(lo int64, w int, typeSize, structSize int64) (bf Bitfield, ok 
 		return off >= 0 && off+unit <= structSize && lo >= off*8 && hi <= (off+unit)*8
 	}
 	off, unit := (lo/(8*typeSize))*typeSize, typeSize
-	if !fits(off, unit) {
+	// An __int128 bitfield's own unit is no load: a smaller one must do.
+	if unit > 8 || !fits(off, unit) {
 		ok := false
 		for unit = 1; unit <= 8 && !ok; unit *= 2 {
 			off = min(lo/8, structSize-unit)

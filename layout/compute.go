@@ -5,6 +5,8 @@ import (
 	"reflect"
 
 	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/cparse"
 )
 
 // pyinc lays structs out itself, with gcc's rules for x86-64 System V
@@ -17,7 +19,11 @@ import (
 type placed struct {
 	f      *cc.Field
 	bitOff int64 // from the start of the aggregate
-	size   int64 // bytes; for bitfields the width is f.ValueBits()
+	size   int64 // bytes; 0 for bitfields
+	bits   int64 // a bitfield's width (bitWidth)
+	// ordinary: a bitfield gcc turns into an ordinary member of the
+	// integer type of its width (asOrdinary).
+	ordinary bool
 }
 
 // aggLayout is an aggregate's size, alignment and members.
@@ -64,6 +70,9 @@ func (b *builder) aggregateLayout(t cc.Type) (*aggLayout, error) {
 	if l, ok := b.layouts[key]; ok && key != "" {
 		return l, nil
 	}
+	if err := b.tooWide(t); err != nil {
+		return nil, err
+	}
 	var l *aggLayout
 	var err error
 	if b.u.Target.MSBitfields {
@@ -100,7 +109,7 @@ func (b *builder) sysvLayout(t cc.Type) (*aggLayout, error) {
 			pos = 0
 		}
 		if f.IsBitfield() {
-			w := f.ValueBits()
+			w := b.bitWidth(t, f)
 			if w == 0 {
 				// A zero-width bitfield starts the next unit of its type;
 				// it does not change the aggregate's alignment.
@@ -124,7 +133,7 @@ func (b *builder) sysvLayout(t cc.Type) (*aggLayout, error) {
 				pos = roundUp(pos, user*8)
 				l.align = max(l.align, user)
 			}
-			l.fields = append(l.fields, placed{f: f, bitOff: pos})
+			l.fields = append(l.fields, placed{f: f, bitOff: pos, bits: w, ordinary: asOrdinary(w, pos, packed)})
 			l.all = append(l.all, l.fields[len(l.fields)-1])
 			pos += w
 			end = max(end, pos)
@@ -243,7 +252,7 @@ func (b *builder) suspects() map[string]string {
 			return
 		}
 		size, align, err := b.sizeAlign(t)
-		if err != nil || size != t.Size() || align != int64(t.Align()) {
+		if err != nil || size != t.Size() || align != int64(t.Align()) || b.holdsWide(t) {
 			out[name] = fmt.Sprintf("%s (the C front end's layout of it is not gcc's)", name)
 		}
 	}
@@ -292,4 +301,116 @@ func (b *builder) dependsOnSuspect(toks []cc.Token, suspect map[string]string) s
 		return hit
 	}
 	return ""
+}
+
+// The front end read each bitfield wider than 64 bits as 64 bits wide
+// (cparse.WideBitfield). A named one pyinc lays out with its own width, as
+// gcc does; an unnamed one it cannot tell from the struct's other unnamed
+// bitfields, so that struct is left out.
+
+// wideIn returns the wide bitfields t declares.
+func (b *builder) wideIn(t cc.Type) []cparse.WideBitfield {
+	var out []cparse.WideBitfield
+	for _, w := range b.u.WideBitfields {
+		if sameDefinition(w.Struct.Type(), t) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// sameDefinition says whether a and b are one struct or union definition,
+// however often cc/v4 cloned its type: by structKey, or for one without a
+// named member (whose key is empty) by the same members, which can only
+// make pyinc leave out one more struct, never lay one out wrong.
+func sameDefinition(a, b cc.Type) bool {
+	if a == b {
+		return true
+	}
+	ka, kb := structKey(a), structKey(b)
+	if ka != "" || kb != "" {
+		return ka == kb
+	}
+	fa, ua, oka := aggregate(a)
+	fb, ub, okb := aggregate(b)
+	if !oka || !okb || ua != ub || len(fa) != len(fb) {
+		return false
+	}
+	for i := range fa {
+		if fa[i].IsBitfield() != fb[i].IsBitfield() || fa[i].ValueBits() != fb[i].ValueBits() ||
+			fa[i].Type().Kind() != fb[i].Type().Kind() || !sameDefinitionOrScalar(fa[i].Type(), fb[i].Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameDefinitionOrScalar(a, b cc.Type) bool {
+	if _, _, ok := aggregate(a); ok {
+		return sameDefinition(a, b)
+	}
+	return a.Size() == b.Size()
+}
+
+// bitWidth is the width of the bitfield f of t as the header writes it.
+func (b *builder) bitWidth(t cc.Type, f *cc.Field) int64 {
+	for _, w := range b.wideIn(t) {
+		if w.Name != "" && w.Name == f.Name() {
+			return w.Width
+		}
+	}
+	return f.ValueBits()
+}
+
+// tooWide says why t cannot be laid out: an unnamed bitfield wider than
+// the front end reads.
+func (b *builder) tooWide(t cc.Type) error {
+	for _, w := range b.wideIn(t) {
+		if w.Name == "" {
+			return fmt.Errorf("left out: its unnamed bitfield (%s) is %d bits wide, wider than the C front end reads (64 bits), so pyinc cannot tell it from the others to lay it out as gcc does",
+				w.Where, w.Width)
+		}
+	}
+	return nil
+}
+
+// holdsWide says whether t holds, at any depth, a bitfield the front end
+// read narrower than it is: then the front end's sizeof and offsetof of t
+// are not gcc's, though pyinc's layout is.
+func (b *builder) holdsWide(t cc.Type) bool {
+	if len(b.u.WideBitfields) == 0 {
+		return false
+	}
+	if a, ok := t.(*cc.ArrayType); ok {
+		return b.holdsWide(a.Elem())
+	}
+	fields, _, ok := aggregate(t)
+	if !ok {
+		return false
+	}
+	if len(b.wideIn(t)) > 0 {
+		return true
+	}
+	for _, f := range fields {
+		if b.holdsWide(f.Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// asOrdinary says whether gcc makes a bitfield of width w placed at bit
+// pos an ordinary member of the integer type of that width (stor-layout.cc,
+// layout_decl): when w is the width of such a type and pos a multiple of
+// it, unless the member is packed and wider than a byte (crosscheck's
+// FuzzABI reproducers hold this to gcc's code). The layout is the same; the ABI
+// classifier is not: an ordinary member misaligned inside an outer value
+// sends that value to memory, where a bitfield is INTEGER wherever it is.
+func asOrdinary(w, pos int64, packed bool) bool {
+	switch w {
+	case 8, 16, 32, 64, 128:
+	default:
+		return false
+	}
+	return (pos == 0 || pos%w == 0) && (!packed || w == 8)
 }

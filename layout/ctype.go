@@ -168,7 +168,9 @@ func (b *builder) abiType(t cc.Type) *abi.Type {
 		for _, p := range l.all {
 			f := abi.Field{BitOffset: p.bitOff, Flexible: isFlexible(p.f)}
 			if p.f.IsBitfield() {
-				f.Bitfield, f.Width, f.Unnamed = true, int64(p.f.ValueBits()), p.f.Name() == ""
+				f.Bitfield, f.Width = true, p.bits
+				f.Padding = p.f.Name() == ""
+				f.Ordinary = p.ordinary
 			} else {
 				f.Type = b.abiType(p.f.Type())
 			}

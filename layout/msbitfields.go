@@ -36,7 +36,7 @@ func (b *builder) msLayout(t cc.Type) (*aggLayout, error) {
 		}
 		m := msField{f: f, bitfield: f.IsBitfield(), typeBits: ts * 8, typeAlign: ta, user: requestedAlign(f)}
 		if m.bitfield {
-			m.width = int64(f.ValueBits())
+			m.width = b.bitWidth(t, f)
 		} else {
 			m.width = ts * 8
 			if f.IsFlexibleArrayMember() {
@@ -55,7 +55,9 @@ func (b *builder) msLayout(t cc.Type) (*aggLayout, error) {
 		l.align = max(l.align, st.alignFor(m, packed))
 		pos := st.place(m, packed)
 		p := placed{f: f, bitOff: pos}
-		if !m.bitfield {
+		if m.bitfield {
+			p.bits = m.width
+		} else {
 			p.size = ts
 		}
 		l.all = append(l.all, p)
@@ -178,7 +180,9 @@ func (b *builder) msUnionMember(l *aggLayout, m msField, packed bool) placed {
 		l.align = max(l.align, m.typeAlign, m.user)
 	}
 	p := placed{f: m.f}
-	if !m.bitfield {
+	if m.bitfield {
+		p.bits = m.width
+	} else {
 		p.size = m.typeBits / 8
 		if m.f.IsFlexibleArrayMember() {
 			p.size = 0

@@ -40,11 +40,28 @@ func TestWriteWholeOrNothing(t *testing.T) {
 	}
 }
 
+// sleeperVar makes the test binary a stand-in for sleep 30 (TestMain): the
+// fast tier's PATH may hold nothing but go, gcc and binutils.
+const sleeperVar = "OUTFILE_TEST_SLEEP"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(sleeperVar) != "" {
+		time.Sleep(30 * time.Second)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 // TestKillRunning: an interrupt stops a program Run started, and what that
 // program started in turn.
 func TestKillRunning(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	cmd := exec.Command("sh", "-c", "sleep 30 & echo $! > "+pidFile+"; wait")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "\"$0\" & echo $! > "+pidFile+"; wait", self)
+	cmd.Env = append(os.Environ(), sleeperVar+"=1")
 	done := make(chan error)
 	go func() { done <- Run(cmd) }()
 	var grandchild int
