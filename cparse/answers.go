@@ -246,6 +246,27 @@ func IsolatedArgs(hasI bool) []string {
 	return []string{"-E", "-s"}
 }
 
+// IsolatedCommand is p's interpreter running args as pyinc runs every
+// interpreter: by its absolute path, in neutralDir, with IsolatedArgs
+// first (-I came with Python 3.4; 2.7 rejects it).
+func (p *Python) IsolatedCommand(args ...string) *exec.Cmd {
+	major, minor, _ := strings.Cut(p.MajorMinor(), ".")
+	n, _ := strconv.Atoi(minor)
+	hasI := major != "2" && (major != "3" || n >= 4)
+	return isolated(context.Background(), p.Interpreter, IsolatedArgs(hasI), args...)
+}
+
+// isolated is interp run with opts and args in neutralDir, by its
+// absolute path: a relative one would be looked for there.
+func isolated(ctx context.Context, interp string, opts []string, args ...string) *exec.Cmd {
+	if abs, err := filepath.Abs(interp); err == nil {
+		interp = abs
+	}
+	cmd := exec.CommandContext(ctx, interp, append(opts, args...)...)
+	cmd.Dir = neutralDir
+	return cmd
+}
+
 // runIsolated runs script under interp, isolated from the working
 // directory, the environment and the user's site-packages, within
 // QueryTimeout, and returns its standard output.
@@ -260,15 +281,9 @@ func runIsolated(interp, script string) ([]byte, error) {
 }
 
 func runScript(interp string, opts []string, script string) ([]byte, error) {
-	// The working directory is neutralDir: a relative path would be
-	// looked for there.
-	if abs, err := filepath.Abs(interp); err == nil {
-		interp = abs
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, interp, append(opts, "-c", script)...)
-	cmd.Dir = neutralDir
+	cmd := isolated(ctx, interp, opts, "-c", script)
 	cmd.WaitDelay = time.Second // a child holding the pipe open must not hang us
 	out, err := cmd.Output()
 	if ctx.Err() != nil {

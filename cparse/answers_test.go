@@ -202,3 +202,15 @@ echo "$1 $2 $(pwd)" > `+args+`; echo version=2.7.18`+"\n")
 		t.Errorf("a good answer: %v, %v", p, err)
 	}
 }
+
+// TestIsolatedCommand: -I for the Pythons that have it (the option is new
+// in 3.4), -E -s before; always in / by an
+// absolute path.
+func TestIsolatedCommand(t *testing.T) {
+	for version, want := range map[string]string{"2.7.18": "-E -s", "3.3.7": "-E -s", "3.4.0": "-I", "3.12.1": "-I", "3.15.0": "-I"} {
+		cmd := (&Python{Version: version, Interpreter: "bin/python"}).IsolatedCommand("-m", "pip")
+		if got := strings.Join(cmd.Args[1:], " "); got != want+" -m pip" || cmd.Dir != "/" || !filepath.IsAbs(cmd.Path) {
+			t.Errorf("%s: %s %q in %q, want %s -m pip in /", version, cmd.Path, got, cmd.Dir, want)
+		}
+	}
+}

@@ -140,11 +140,17 @@ func Query(interp string) (*Python, error) {
 var (
 	answerVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 	// A module suffix is one file name's end: dot-separated parts of
-	// letters, digits, _ and -, the last so or pyd.
+	// letters, digits, _ and -, the last so or pyd (no empty part, so
+	// no "..").
 	suffixAnswerRE = regexp.MustCompile(`^(\.[A-Za-z0-9_-]+)*\.(so|pyd)$`)
 	abiFlagsRE     = regexp.MustCompile(`^[a-z]*$`)
 	fileNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.+-]*$`)
 )
+
+// ValidExtSuffix reports whether s can end a module's file name, as an
+// EXT_SUFFIX such as .cpython-312-x86_64-linux-gnu.so: it becomes a file
+// name in the project and a wheel member.
+func ValidExtSuffix(s string) bool { return suffixAnswerRE.MatchString(s) }
 
 // checkAnswers refuses an interpreter's answers that pyinc cannot use
 // safely: the suffix becomes a file name in the project and a wheel
@@ -153,7 +159,7 @@ func checkAnswers(kv map[string]string) error {
 	if !answerVersionRE.MatchString(kv["version"]) {
 		return fmt.Errorf("has no version X.Y.Z (got %q)", kv["version"])
 	}
-	if s := kv["ext_suffix"]; s != "" && (!suffixAnswerRE.MatchString(s) || strings.Contains(s, "..")) {
+	if s := kv["ext_suffix"]; s != "" && !ValidExtSuffix(s) {
 		return fmt.Errorf("gives EXT_SUFFIX %q, which is not one file name's suffix (such as .cpython-312-x86_64-linux-gnu.so)", s)
 	}
 	if f := kv["abiflags"]; !abiFlagsRE.MatchString(f) {

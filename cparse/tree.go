@@ -1,7 +1,6 @@
 package cparse
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,7 +53,7 @@ func treeExtSuffix(root, mm, flags string) string {
 	files, _ := filepath.Glob(filepath.Join(root, "usr", "lib", "python"+mm, "_sysconfigdata_"+flags+"_*.py"))
 	for _, f := range files {
 		if b, err := os.ReadFile(f); err == nil {
-			if m := extSuffixRE.FindSubmatch(b); m != nil && suffixAnswerRE.Match(m[1]) && !bytes.Contains(m[1], []byte("..")) {
+			if m := extSuffixRE.FindSubmatch(b); m != nil && ValidExtSuffix(string(m[1])) {
 				return string(m[1])
 			}
 		}

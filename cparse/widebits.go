@@ -3,13 +3,14 @@ package cparse
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // gcc accepts bitfields of __int128 up to 128 bits wide; cc/v4 refuses any
@@ -77,7 +78,7 @@ func narrow(files overlayFS, wide []WideBitfield) bool {
 	for _, w := range wide {
 		src, ok := files[w.Pos.File]
 		if !ok {
-			b, err := readGuarded(w.Pos.File)
+			b, err := infile.Read(w.Pos.File, infile.HeaderLimit)
 			if err != nil {
 				return false
 			}
@@ -220,15 +221,4 @@ func frontEndMessage(line string) string {
 			m[1], m[2], m[3], m[4], frontEndWidth)
 	}
 	return frontEndOrigin.ReplaceAllString(line, "")
-}
-
-// readGuarded reads a header as the front end does, through guardFS: a
-// file the checks refuse is not read.
-func readGuarded(path string) ([]byte, error) {
-	f, err := (&guardFS{}).Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

@@ -227,6 +227,7 @@ func checkFuncMS(f *Proto, c claim, have bool, rd *records, n *ABICounts) []stri
 	vals := make([]value, len(f.Params))
 	for i := range f.Params {
 		vals[i] = value{rd.next(), rd.next()}
+		rd.next() // the argument's sizeof and _Alignof, which the System V check reads
 	}
 	fr := msFrame{regs: rd.next(), fx: rd.next(), stack: rd.next()}
 	if len(fr.regs) >= 40 {

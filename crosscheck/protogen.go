@@ -236,13 +236,23 @@ func (m cMember) decl(ind string) string {
 	return strings.TrimSpace(spell + " " + d + m.attr)
 }
 
+// bitType picks a bitfield's declared type, with the target's width of
+// long.
+func (g *ProtoGen) bitType() struct {
+	name string
+	bits int
+} {
+	bt := protoBitTypes[g.pick(len(protoBitTypes))]
+	if bt.name == "long" || bt.name == "unsigned long" {
+		bt.bits = g.longBits
+	}
+	return bt
+}
+
 func (g *ProtoGen) member(name string, depth int) cMember {
 	switch k := g.pick(100); {
 	case k < 22:
-		bt := protoBitTypes[g.pick(len(protoBitTypes))]
-		if bt.name == "long" || bt.name == "unsigned long" {
-			bt.bits = g.longBits
-		}
+		bt := g.bitType()
 		m := cMember{name: name, bits: g.pick(bt.bits + 1), btype: bt.name}
 		// Zero-width bitfields are unnamed, and some others; not one wider
 		// than 64 bits, whose struct pyinc leaves out (an unknown location).
@@ -273,7 +283,7 @@ func (g *ProtoGen) member(name string, depth int) cMember {
 func (g *ProtoGen) emptyMember(name string, depth int) cMember {
 	switch k := g.pick(100); {
 	case k < 35:
-		bt := protoBitTypes[g.pick(len(protoBitTypes))]
+		bt := g.bitType()
 		return cMember{btype: bt.name, bits: g.pick(min(bt.bits, 64) + 1)} // see member
 	case k < 60:
 		m := g.member(name, depth)

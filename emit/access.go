@@ -224,13 +224,13 @@ func (e *nasm) unicode(u *layout.Unicode) {
 	kb, kind, ok1 := e.bitArgs("%2", u.Kind)
 	cb, compact, ok2 := e.bitArgs("%2", u.Compact)
 	ab, ascii, ok3 := e.bitArgs("%2", u.ASCII)
-	data, ok5 := e.field(u.Data)
+	data, ok4 := e.field(u.Data)
 	heads := e.names.owner[Name(u.ASCIIHead)+"_size"] != "" && e.names.owner[Name(u.CompactHead)+"_size"] != ""
-	if !ok1 || !ok2 || !ok3 || !ok5 || !heads {
+	if !ok1 || !ok2 || !ok3 || !ok4 || !heads {
 		e.p("; %s left out: a member they read is not in this include\n", what)
 		return
 	}
-	e.p(`; PyUnicode_KIND dst, str: bytes per character, 1, 2 or 4%[11]s; dst 32- or 64-bit;
+	e.p(`; PyUnicode_KIND dst, str: bytes per character, 1, 2 or 4%[10]s; dst 32- or 64-bit;
 ;   clobbers flags
 ; PyUnicode_DATA dst, str: the address of its first character, by the headers' rule: after
 ;   %[1]s for a compact ASCII string, after %[2]s for another
@@ -238,15 +238,15 @@ func (e *nasm) unicode(u *layout.Unicode) {
 ; PyUnicode_IS_ASCII dst, str: dst = 1 when every character is ASCII, else 0; dst 32- or
 ;   64-bit; clobbers flags
 %%macro PyUnicode_IS_ASCII 2
-    PY_BF_LOAD %%1, %[9]s, %[10]s
+    PY_BF_LOAD %%1, %[8]s, %[9]s
 %%endmacro
 %%macro PyUnicode_KIND 2
-    PY_BF_LOAD %%1, %[5]s, %[6]s
+    PY_BF_LOAD %%1, %[4]s, %[5]s
 %%endmacro
 %%macro PyUnicode_DATA 2
-    PY_BF_TEST %[7]s, %[8]s
+    PY_BF_TEST %[6]s, %[7]s
     jz %%%%other
-    PY_BF_TEST %[9]s, %[10]s
+    PY_BF_TEST %[8]s, %[9]s
     jz %%%%compact
     lea %%1, [%%2 + %[1]s_size]
     jmp %%%%done
@@ -257,7 +257,7 @@ func (e *nasm) unicode(u *layout.Unicode) {
     mov %%1, [%%2 + %[3]s]
 %%%%done:
 %%endmacro
-`, Name(u.ASCIIHead), Name(u.CompactHead), data, "", kb, kind, cb, compact, ab, ascii, notReady(u))
+`, Name(u.ASCIIHead), Name(u.CompactHead), data, kb, kind, cb, compact, ab, ascii, notReady(u))
 	e.ready(u)
 }
 

@@ -303,7 +303,7 @@ func Tags(py *cparse.Python, limitedAPI string) (pyTag, abiTag, suffix string, e
 		}
 		return "cp3" + lm[1], "abi3", ".abi3.so", nil
 	}
-	if py.ExtSuffix == "" || py.ExtSuffix != filepath.Base(py.ExtSuffix) || strings.Contains(py.ExtSuffix, "..") {
+	if !cparse.ValidExtSuffix(py.ExtSuffix) {
 		return "", "", "", errorf("Python %s: its EXT_SUFFIX is unknown, so the module's file name is too; pick a Python whose interpreter pyinc can ask", py.Version)
 	}
 	nodot := mm[0] + mm[1]

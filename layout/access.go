@@ -129,16 +129,31 @@ func (b *builder) definition(name string) []cc.Token {
 	if m := b.u.AST.Macros[name]; m != nil {
 		return m.ReplacementList()
 	}
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		fd := tu.ExternalDeclaration.FunctionDefinition
-		if fd == nil {
-			continue
-		}
-		if n := fd.Declarator.Name(); n == name || n == "_"+name {
-			return cc.NodeTokens(fd.CompoundStatement)
-		}
+	if fds := b.funcDefs(name); len(fds) > 0 {
+		return cc.NodeTokens(fds[0].CompoundStatement)
 	}
 	return nil
+}
+
+// funcDefs are the unit's function definitions named name or _name, in
+// the unit's order. The index is made on the first call: the access
+// macros ask for some twenty names, and each walk of the unit is long.
+func (b *builder) funcDefs(name string) []*cc.FunctionDefinition {
+	if b.defs == nil {
+		b.defs = map[string][]*cc.FunctionDefinition{}
+		for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+			fd := tu.ExternalDeclaration.FunctionDefinition
+			if fd == nil {
+				continue
+			}
+			n := fd.Declarator.Name()
+			b.defs[n] = append(b.defs[n], fd)
+			if rest, ok := strings.CutPrefix(n, "_"); ok {
+				b.defs[rest] = append(b.defs[rest], fd)
+			}
+		}
+	}
+	return b.defs[name]
 }
 
 // mentions reports whether toks hold a name (an identifier or a typedef

@@ -83,6 +83,7 @@ type builder struct {
 	current  string                // the struct being laid out, for messages
 	layouts  map[string]*aggLayout // struct key -> computed layout
 	quals    map[*cc.Declarator]*quals
+	defs     map[string][]*cc.FunctionDefinition // funcDefs' index
 }
 
 // sourceQuals returns the qualifiers the source wrote for the type d

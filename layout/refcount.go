@@ -81,14 +81,7 @@ func (b *builder) refcount() {
 // _fn, as 3.8 and 3.9 name it) calls callee, as preprocessed for this
 // configuration.
 func (b *builder) inlineCalls(fn, callee string) bool {
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		fd := tu.ExternalDeclaration.FunctionDefinition
-		if fd == nil {
-			continue
-		}
-		if n := fd.Declarator.Name(); n != fn && n != "_"+fn {
-			continue
-		}
+	for _, fd := range b.funcDefs(fn) {
 		for _, tok := range cc.NodeTokens(fd.CompoundStatement) {
 			if tok.Ch == rune(cc.IDENTIFIER) && tok.SrcStr() == callee {
 				return true

@@ -1,11 +1,12 @@
 package layout
 
 import (
-	"os"
 	"regexp"
 	"strings"
 
 	"modernc.org/cc/v4"
+
+	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // checkTypes are the types whose _Check and _CheckExact the include
@@ -26,14 +27,8 @@ func (b *builder) definitions(name string) []string {
 			}
 		}
 	}
-	for tu := b.u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
-		fd := tu.ExternalDeclaration.FunctionDefinition
-		if fd == nil {
-			continue
-		}
-		if n := fd.Declarator.Name(); n == name || n == "_"+name {
-			ids = append(ids, b.sourceIdents(fd.CompoundStatement)...)
-		}
+	for _, fd := range b.funcDefs(name) {
+		ids = append(ids, b.sourceIdents(fd.CompoundStatement)...)
 	}
 	return ids
 }
@@ -45,7 +40,7 @@ var identRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 // after preprocessing where the file cannot be read.
 func (b *builder) sourceIdents(cs *cc.CompoundStatement) []string {
 	from, to := cs.Token.Position(), cs.Token2.Position()
-	text, err := os.ReadFile(from.Filename)
+	text, err := infile.Read(from.Filename, infile.HeaderLimit)
 	if err == nil && from.Filename == to.Filename && from.Line > 0 && to.Line >= from.Line {
 		lines := strings.Split(string(text), "\n")
 		if to.Line <= len(lines) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/pyinc/pyinc/internal/editdist"
 )
 
 // unknownKeys refuses a key of [project] or [tool.pyinc] (or of a table
@@ -62,7 +64,7 @@ func nearestHint(key string, known []string) string {
 	best, bestDist := "", 4
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", "-") }
 	for _, k := range known {
-		d := editDistance(norm(key), norm(k))
+		d := editdist.Levenshtein(norm(key), norm(k))
 		if strings.HasPrefix(norm(key), norm(k)) || strings.HasPrefix(norm(k), norm(key)) {
 			d = min(d, 2)
 		}
@@ -119,25 +121,4 @@ func fieldByTag(t reflect.Type, tag string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

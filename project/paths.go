@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pyinc/pyinc/internal/infile"
+	"github.com/pyinc/pyinc/internal/outfile"
 )
 
 // Every path a project names (readme, license files, sources,
@@ -68,14 +69,14 @@ func (p *Project) realInside(rel string) (string, fs.FileInfo, error) {
 		return "", nil, errors.New("does not exist: create it or fix the name")
 	}
 	if err != nil {
-		return "", nil, errors.New(reason(err))
+		return "", nil, outfile.Reason(err)
 	}
 	if r, err := filepath.Rel(root, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return "", nil, fmt.Errorf("is a link to %s, outside the project: copy the file into the project", real)
 	}
 	st, err := os.Stat(real)
 	if err != nil {
-		return "", nil, errors.New(reason(err))
+		return "", nil, outfile.Reason(err)
 	}
 	return real, st, nil
 }
@@ -209,7 +210,7 @@ func (g *globber) eachEntry(dir string, fn func(name string, isDir bool, linkErr
 	}
 	entries, err := os.ReadDir(real)
 	if err != nil {
-		return fmt.Errorf("%s: %s", dir, reason(err))
+		return fmt.Errorf("%s: %v", dir, outfile.Reason(err))
 	}
 	for _, e := range entries {
 		isDir := e.IsDir()
@@ -265,12 +266,4 @@ func join(dir, name string) string {
 		return name
 	}
 	return dir + "/" + name
-}
-
-func reason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -17,9 +17,6 @@ const lineBreaks = "\r\n\v\f\x1c\x1d\x1e\u0085\u2028\u2029"
 
 func hasLineBreak(s string) bool { return strings.ContainsAny(s, lineBreaks) }
 
-// identifierRE is PEP 508's identifier: a distribution or extra name.
-var identifierRE = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
-
 var releaseRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*`)
 
 var specOps = []string{"===", "~=", "==", "!=", "<=", ">=", "<", ">"}
@@ -128,7 +125,7 @@ func (r *reqParser) identifier(what string) (string, error) {
 		r.pos++
 	}
 	id := r.s[start:r.pos]
-	if !identifierRE.MatchString(id) {
+	if !nameRE.MatchString(id) {
 		return "", fmt.Errorf("expected %s at %q", what, r.s[start:])
 	}
 	return id, nil

@@ -115,7 +115,7 @@ type pyproject struct {
 }
 
 var (
-	// nameRE is PEP 508's distribution name.
+	// nameRE is PEP 508's identifier: a distribution or an extra name.
 	nameRE  = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
 	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// moduleRE is a dotted module name.
@@ -256,18 +256,11 @@ func (p *Project) readme(path string, r any) error {
 		return errorf("%s: [project] readme must be a file name or a table", path)
 	}
 	if p.Readme != "" {
-		rel, err := p.regularFile(p.Readme)
+		rel, text, err := p.metadataText(path, "readme", p.Readme)
 		if err != nil {
-			return errorf("%s: [project] readme %s %v", path, p.Readme, err)
+			return err
 		}
-		b, err := p.ReadFile(rel)
-		if err != nil {
-			return errorf("%s: [project] readme %v", path, err)
-		}
-		if !utf8.Valid(b) {
-			return errorf("%s: [project] readme %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, p.Readme)
-		}
-		p.Readme, p.ReadmeText = rel, string(b)
+		p.Readme, p.ReadmeText = rel, text
 	}
 	if p.ReadmeType == "" {
 		switch strings.ToLower(filepath.Ext(p.Readme)) {
@@ -280,6 +273,24 @@ func (p *Project) readme(path string, r any) error {
 		}
 	}
 	return nil
+}
+
+// metadataText reads the file f that [project] key names (readme, license
+// file) for the metadata: a regular file inside the project, in UTF-8. It
+// returns its cleaned name and its text.
+func (p *Project) metadataText(path, key, f string) (rel, text string, err error) {
+	rel, err = p.regularFile(f)
+	if err != nil {
+		return "", "", errorf("%s: [project] %s %s %v", path, key, f, err)
+	}
+	b, err := p.ReadFile(rel)
+	if err != nil {
+		return "", "", errorf("%s: [project] %s %v", path, key, err)
+	}
+	if !utf8.Valid(b) {
+		return "", "", errorf("%s: [project] %s %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, key, f)
+	}
+	return rel, string(b), nil
 }
 
 // readmeTypeRE is the content types the core metadata names for a long
@@ -307,18 +318,11 @@ func (p *Project) license(path string, l any, patterns []string) error {
 		case isText:
 			p.License = t
 		case isFile:
-			rel, err := p.regularFile(f)
+			rel, text, err := p.metadataText(path, "license file", f)
 			if err != nil {
-				return errorf("%s: [project] license file %s %v", path, f, err)
+				return err
 			}
-			b, err := p.ReadFile(rel)
-			if err != nil {
-				return errorf("%s: [project] license file %v", path, err)
-			}
-			if !utf8.Valid(b) {
-				return errorf("%s: [project] license file %s is not UTF-8 text, which the metadata must be: save it as UTF-8", path, f)
-			}
-			p.License = string(b)
+			p.License = text
 			files = append(files, rel)
 		default:
 			return errorf("%s: [project] license table needs file or text (a string)", path)
@@ -389,7 +393,7 @@ func (p *Project) dependencies(path string, deps []string, extras map[string][]s
 	}
 	sort.Strings(names)
 	for _, e := range names {
-		if !identifierRE.MatchString(e) {
+		if !nameRE.MatchString(e) {
 			return errorf("%s: [project] optional-dependencies: %q is not an extra name: use letters, digits, and . _ - inside", path, e)
 		}
 		p.Extras = append(p.Extras, e)
@@ -441,15 +445,26 @@ func (p *Project) modules(path string, raw *pyproject) error {
 		}
 	}
 	p.SdistInclude = tp.SdistInclude
-	p.IncludeName = DefaultIncludeName
-	if tp.IncludeName != nil {
-		rel, err := cleanRel(*tp.IncludeName)
-		if err != nil || rel == "." {
-			return errorf("%s: [tool.pyinc] include-name %q must be a file name relative to the project, such as \"python.inc\" or \"asm/python.inc\"", path, *tp.IncludeName)
-		}
-		p.IncludeName = rel
+	name, ok := includeName(tp.IncludeName)
+	if !ok {
+		return errorf("%s: [tool.pyinc] include-name %q must be a file name relative to the project, such as \"python.inc\" or \"asm/python.inc\"", path, *tp.IncludeName)
 	}
+	p.IncludeName = name
 	return nil
+}
+
+// includeName is the include's name that [tool.pyinc] include-name gives
+// (nil: not given, the default), cleaned; ok is false when it names no
+// file inside the project.
+func includeName(v *string) (name string, ok bool) {
+	if v == nil {
+		return DefaultIncludeName, true
+	}
+	rel, err := cleanRel(*v)
+	if err != nil || rel == "." {
+		return "", false
+	}
+	return rel, true
 }
 
 // IncludeNameIn is the include-name of the project in dir, read without
@@ -467,14 +482,13 @@ func IncludeNameIn(dir string) string {
 			} `toml:"pyinc"`
 		} `toml:"tool"`
 	}
-	if _, err := toml.Decode(string(b), &raw); err != nil || raw.Tool.Pyinc.IncludeName == nil {
+	if _, err := toml.Decode(string(b), &raw); err != nil {
 		return DefaultIncludeName
 	}
-	rel, err := cleanRel(*raw.Tool.Pyinc.IncludeName)
-	if err != nil || rel == "." {
-		return DefaultIncludeName
+	if name, ok := includeName(raw.Tool.Pyinc.IncludeName); ok {
+		return name
 	}
-	return rel
+	return DefaultIncludeName
 }
 
 // backend finds the in-tree backend's file: build-backend "mod" (or

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/project"
 )
@@ -56,20 +56,16 @@ stderr; the installed wheel's name is printed on stdout.`,
 			if err != nil {
 				return err
 			}
-			// pip and the import check run from the root directory: every
+			// pip and the import check run from a neutral directory: every
 			// path they get is absolute.
-			interp, err := filepath.Abs(py.Interpreter)
-			if err != nil {
-				return fail("%s: %v", py.Interpreter, err)
-			}
 			for _, w := range paths {
 				if w, err = filepath.Abs(w); err != nil {
 					return fail("%v", err)
 				}
-				if err := pipInstall(interp, w); err != nil {
+				if err := pipInstall(py, w); err != nil {
 					return err
 				}
-				if err := checkImports(interp, p.Modules); err != nil {
+				if err := checkImports(py, p.Modules); err != nil {
 					return err
 				}
 				fmt.Println(filepath.Base(w))
@@ -89,13 +85,14 @@ stderr; the installed wheel's name is printed on stdout.`,
 
 // pipInstall installs wheel with python's pip, offline; pip's messages go
 // to stderr, and its last error line becomes pyinc's. pip runs isolated
-// (-I) from a neutral directory: a pip.py in the project or the working
-// directory must not take its place.
-func pipInstall(python, wheel string) error {
-	if pipCommand(python, "--version").Run() != nil {
+// from a neutral directory (cparse's IsolatedCommand): a pip.py in the
+// project or the working directory must not take its place.
+func pipInstall(py *cparse.Python, wheel string) error {
+	python := py.Interpreter
+	if py.IsolatedCommand("-m", "pip", "--version").Run() != nil {
 		return fail("%s has no pip: run %s -m ensurepip, then try again", python, python)
 	}
-	cmd := pipCommand(python, "install", "--no-index", "--no-deps", "--force-reinstall",
+	cmd := py.IsolatedCommand("-m", "pip", "install", "--no-index", "--no-deps", "--force-reinstall",
 		"--disable-pip-version-check", "-q", wheel)
 	// pip's messages go to stderr as they come; its error lines are kept
 	// for pyinc's one-line message.
@@ -111,20 +108,13 @@ func pipInstall(python, wheel string) error {
 	return nil
 }
 
-// pipCommand is python's pip with args, isolated, in a neutral directory.
-func pipCommand(python string, args ...string) *exec.Cmd {
-	cmd := exec.Command(python, append([]string{"-I", "-m", "pip"}, args...)...)
-	cmd.Dir = "/"
-	return cmd
-}
-
 // checkImports imports each module with python, isolated and from a
 // neutral directory, so that what is imported is what pip installed into
 // python's environment, not a file of the project's.
-func checkImports(python string, modules []project.Module) error {
+func checkImports(py *cparse.Python, modules []project.Module) error {
+	python := py.Interpreter
 	for _, m := range modules {
-		cmd := exec.Command(python, "-I", "-c", "import "+m.Name)
-		cmd.Dir = "/"
+		cmd := py.IsolatedCommand("-c", "import "+m.Name)
 		var errBuf bytes.Buffer
 		cmd.Stderr = &errBuf
 		if err := outfile.Run(cmd); err != nil {

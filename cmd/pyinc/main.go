@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pyinc/pyinc/internal/editdist"
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 )
@@ -206,7 +207,7 @@ func flagError(cmd *cobra.Command, err error) error {
 func nearestFlag(cmd *cobra.Command, name string) string {
 	best, bestDist := "", 3
 	consider := func(f *pflag.Flag) {
-		d := editDistance(name, f.Name)
+		d := editdist.Levenshtein(name, f.Name)
 		prefix := len(name) >= 4 && strings.HasPrefix(f.Name, name[:4])
 		if d < bestDist || (best == "" && prefix) {
 			best, bestDist = f.Name, d
@@ -215,27 +216,6 @@ func nearestFlag(cmd *cobra.Command, name string) string {
 	cmd.Flags().VisitAll(consider)
 	cmd.InheritedFlags().VisitAll(consider)
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // recovered, deferred, turns a panic into *err: a bug in pyinc, said in

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,19 +25,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// pyinc runs the built binary.
+// pyinc runs the built binary in the current directory.
 func pyinc(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var o, e bytes.Buffer
-	cmd := exec.Command(testutil.Pyinc(t), args...)
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return o.String(), e.String(), code
+	return run(t, "", nil, args...)
 }
 
 func pythons(t *testing.T) []*cparse.Python { return testutil.Pythons(t) }

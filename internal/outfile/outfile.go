@@ -42,10 +42,7 @@ func Track(path string) (forget func()) {
 // process is about to exit (an interrupt).
 func Abandon() {
 	mu.Lock()
-	killRunning()
-	for p := range tracked {
-		os.RemoveAll(p)
-	}
+	removeTracked()
 }
 
 // Cleanup is Abandon for a run that failed from a bug (a panic) rather
@@ -54,6 +51,12 @@ func Abandon() {
 func Cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
+	removeTracked()
+}
+
+// removeTracked kills the programs started with Run and removes every
+// tracked path; the caller holds mu.
+func removeTracked() {
 	killRunning()
 	for p := range tracked {
 		os.RemoveAll(p)
