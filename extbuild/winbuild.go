@@ -26,10 +26,10 @@ func TargetTags(tg target.Target, py *cparse.Python, limitedAPI string) (pyTag, 
 	}
 	// Tags checks the version and the limited API the same way for every
 	// target; its suffix is the host's and is replaced.
+	// The tags' ABI flags come from the build configuration, not from the
+	// host interpreter whose headers these may be.
 	probe := *py
-	if probe.ExtSuffix == "" {
-		probe.ExtSuffix = ".cpython-" + strings.ReplaceAll(py.MajorMinor(), ".", "") + flagsOf(py) + "-"
-	}
+	probe.ExtSuffix = ".cpython-" + strings.ReplaceAll(py.MajorMinor(), ".", "") + flagsOf(py) + "-x86_64-linux-gnu.so"
 	pyTag, abiTag, _, err = Tags(&probe, limitedAPI)
 	if err != nil {
 		return "", "", "", err
