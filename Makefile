@@ -5,7 +5,8 @@
 #   make test        install what the tests need, then run them
 #   make regen-inc   regenerate the committed snapshots/ includes
 #   make wheels      refext wheels for every Python found plus one abi3
-#                    wheel for every CPython 3.8+ (in build/wheels)
+#                    wheel for every CPython 3.8+ (in build/wheels), and
+#                    the same for Windows x64 (win_amd64, built here)
 #   make bench       generator speed, include cost, call speed and build
 #                    overhead, as ratios
 #   make pgo         refresh cmd/pyinc/default.pgo, the profile go build uses
@@ -32,6 +33,8 @@ CC      ?= cc
 PACKAGING_DEBS := twine meson python3-mesonpy python3-build python3-venv
 # The Windows x64 target's compiler: ground truth for its includes.
 MINGW_DEBS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
+# Wine, which runs Windows CPython for the windows-x86_64 runtime tests.
+WINDOWS_DEBS := wine wine64
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # What CPython's build needs beyond gcc and make for the modules the tests
@@ -44,7 +47,7 @@ empty :=
 space := $(empty) $(empty)
 export PYINC_PYTHON_PATH ?= $(subst $(space),:,$(abspath $(wildcard .cache/cpython/*/bin)))
 
-.PHONY: all build deps pythons test check ext wheels regen-inc bench pgo man clean
+.PHONY: all build deps pythons test check ext wheels windows-wheels regen-inc bench pgo man clean
 
 all: build
 
@@ -90,6 +93,17 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
 		echo "deps:$$missing could not be installed; their tests will skip" >&2; }
+	@# The windows-x86_64 target: mingw-w64's binutils link the DLLs
+	@# (ld, dlltool), its gcc is the bench's C side, Wine runs Windows
+	@# CPython for the tests; they skip with a message without them.
+	@missing=""; \
+	for p in $(WINDOWS_DEBS); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] || { echo "deps: installing$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
+		echo "deps: could not install$$missing with apt-get; the windows-x86_64 tests that need them will skip" >&2; }
 	@# What the packaging tests use: twine check, meson-python, python -m
 	@# build and venv with ensurepip for Debian's Pythons. The tests that need
 	@# one skip with a message where it cannot be installed.
@@ -116,6 +130,10 @@ pythons:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; } || \
 		echo "pythons: could not install$$missing; CPython's build may lack modules" >&2; }
 	@./scripts/cpython-build.sh
+	@# Windows CPython 3.10, 3.11, 3.14 (MSVC builds, from the Go module
+	@# github.com/kluctl/go-embed-python, fetched outside pyinc's module)
+	@# and a Wine prefix, in .cache, for the windows-x86_64 tests.
+	@$(GO) run ./internal/winpy/cmd/winpython -cache .cache
 
 test: deps pythons
 	$(GO) test -timeout 80m ./...
@@ -154,12 +172,31 @@ ext: build deps
 		$(CC) -shared -o $$dir/refext.abi3.so $$dir/refext.o; \
 		echo "ext: $$dir/refext.abi3.so (limited API 3.6, headers of $$interp)"; \
 	fi
+	@# Windows: refext for each CPython source tree make pythons fetched
+	@# (its Include/ and PC/pyconfig.h), and one abi3 module, as wheels.
+	@$(MAKE) -s windows-wheels WINOUT=$(BUILD)/ext/windows
 
 # wheels ships the reference extension the way a user's project ships:
 # ext/pyproject.toml makes it a pyinc project, so pyinc build does it all.
 wheels: build deps
 	$(PYINC) build ext --all -q -o $(BUILD)/wheels $$([ -d .cache/sid ] && echo --root .cache/sid)
 	$(PYINC) build ext --limited-api 3.8 -q -o $(BUILD)/wheels
+	@$(MAKE) -s windows-wheels WINOUT=$(BUILD)/wheels
+
+# windows-wheels builds refext for Windows x64 from Linux (pyinc build
+# --target windows-x86_64) for each CPython source tree in .cache/src, plus
+# one abi3 wheel for every Windows CPython 3.8+, into WINOUT.
+WINOUT ?= $(BUILD)/wheels
+windows-wheels: build
+	@srcs=$$(ls -d .cache/src/Python-3.*/Include 2>/dev/null); \
+	if [ -z "$$srcs" ] || ! command -v x86_64-w64-mingw32-ld >/dev/null 2>&1; then \
+		echo "windows-wheels: no CPython source tree in .cache/src (make pythons) or no mingw-w64 binutils (make deps): skipped"; exit 0; \
+	fi; \
+	for inc in $$srcs; do \
+		$(PYINC) build ext -q --target windows-x86_64 --include-dir $$inc -o $(WINOUT) || exit 1; \
+	done; \
+	newest=$$(echo "$$srcs" | sort -V | tail -n 1); \
+	$(PYINC) build ext -q --target windows-x86_64 --include-dir $$newest --limited-api 3.8 -o $(WINOUT)
 
 man:
 	$(GO) build -tags man -buildvcs=auto -o $(BUILD)/pyinc-man ./cmd/pyinc

@@ -34,7 +34,7 @@ import (
 var (
 	pyinc = flag.String("pyinc", "build/pyinc", "the pyinc binary")
 	runs  = flag.Int("runs", 7, "runs per timing; the median is shown")
-	only  = flag.String("only", "", "run one part: gen, windows, include, calls or build")
+	only  = flag.String("only", "", "run one part: gen, windows, include, calls, build or winbuild")
 )
 
 type python struct {
@@ -52,7 +52,7 @@ func main() {
 	for _, part := range []struct {
 		name string
 		run  func([]python, string)
-	}{{"gen", generator}, {"windows", windowsGen}, {"include", includeCost}, {"calls", calls}, {"build", packaging}} {
+	}{{"gen", generator}, {"windows", windowsGen}, {"include", includeCost}, {"calls", calls}, {"build", packaging}, {"winbuild", windows}} {
 		if *only == "" || *only == part.name {
 			part.run(pys, tmp)
 		}

@@ -298,7 +298,7 @@ func (e *nasm) flagTest(macro string, jumpIfSet bool, obType, flags string, size
 	}
 	e.p("%%macro %s 3\n    mov r11, [%%1 + %s]\n", macro, obType)
 	if size == 4 {
-		e.p("    %%if ((%%2) >> 32) != 0\n        %%error %%2 has bits past tp_flags' 32\n    %%endif\n")
+		e.p("    %%if ((%%2) >> 32) != 0\n        %%error %%2 has bits past the 32 of tp_flags\n    %%endif\n")
 		e.p("    test dword [r11 + %s], %%2\n    %s %%3\n%%endmacro\n", flags, hit)
 		return
 	}

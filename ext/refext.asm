@@ -20,13 +20,34 @@
 ; 3.15 --abi3t, PEP 803), where PyObject and PyModuleDef are opaque, that is
 ; the only export, and Counter keeps its count in type data (PEP 697).
 ;
-; Calling convention (System V): a METH_* function gets self in rdi and its
-; arguments in rsi (METH_VARARGS: the tuple; METH_O: the one object); it
-; returns a new reference in rax, or NULL in rax with an exception set.
+; One source for both targets: `nasm -f elf64` with a Linux include and
+; `nasm -f win64` with a Windows one (pyinc build --target windows-x86_64).
+; Arguments are named by the include's PY_ARG1..PY_ARG4 (System V: rdi, rsi,
+; rdx, rcx; Microsoft x64: rcx, rdx, r8, r9). A METH_* function gets self
+; in PY_ARG1 and its arguments in PY_ARG2 (METH_VARARGS: the tuple; METH_O:
+; the one object); it returns a new reference in rax, or NULL in rax with an
+; exception set. Every function that calls is framed by the include's
+; PY_FUNC / PY_EPILOGUE / PY_ENDFUNC, which save the callee-saved registers
+; of the target (rbx, rbp, r12-r15, and rsi, rdi on Windows), keep rsp
+; aligned with the shadow space Windows wants below it, and on Windows
+; write the unwind data (.pdata/.xdata) its stack walks need. Leaf code
+; (no call, rsp untouched) needs none of it, and the fast paths stay leaves.
+; In a function body, rbx and r12 hold what must survive a call; rax, r8-r11
+; and the argument registers are scratch on both targets.
+; See docs/refext.md.
 
 %include "python.inc"
 
 default rel
+
+; What differs between the object formats and cannot be hidden in the
+; include: the name of the read-only data section (.rodata is an ELF name;
+; nasm makes an unknown win64 section executable), and ELF's symbol types.
+%ifidn __OUTPUT_FORMAT__, win64
+ %define REFEXT_RODATA .rdata
+%else
+ %define REFEXT_RODATA .rodata
+%endif
 
 ; METH_FASTCALL has its 3.7 meaning from 3.7, and the limited API has it
 ; from 3.10; where the include lacks it, multiply_fast is left out.
@@ -36,6 +57,24 @@ default rel
   %define REFEXT_FASTCALL 1
  %endif
 %endif
+
+; How ints are laid out, where the headers say (never under the limited
+; API, whose ints are opaque): from 3.12 long_value.lv_tag holds the digit
+; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
+; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
+; negative for a negative int. The include defines "S.m?" where struct S
+; has a member m, so the layout is chosen by what the headers have.
+%define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
+%ifndef Py_LIMITED_API
+ %ifdef _PyLongValue.lv_tag?
+  %define REFEXT_INT_LAYOUT 2               ; lv_tag
+ %elifdef PyLongObject.ob_digit?
+  %define REFEXT_INT_LAYOUT 1               ; ob_size
+ %endif
+%endif
+; A digit is the smallest unsigned type that holds PYLONG_BITS_IN_DIGIT
+; bits, as the headers choose it: uint32_t for 30, unsigned short for 15.
+%assign REFEXT_DIGIT_SIZE ((PYLONG_BITS_IN_DIGIT + 15) / 16) * 2
 
 ; The member type and flag of Counter.value: 3.12 renamed T_LONGLONG and
 ; READONLY (structmember.h) to Py_T_LONGLONG and Py_READONLY.
@@ -74,13 +113,31 @@ default rel
  %define REFEXT_NONE_IMMORTAL 1
 %endif
 
-; RETURN_NONE: return None as the headers' Py_RETURN_NONE does.
-%macro RETURN_NONE 0
+; REFEXT_INCREF_CALLS: the include's Py_INCREF is a call (Py_IncRef, or
+; _Py_IncRef under Py_REF_DEBUG), as it is in a debug build and may be under
+; the limited API; a call keeps no caller-saved register (on Windows not
+; even rax) and needs a frame, so only framed code may take a reference then.
+%define REFEXT_INCREF_CALLS 0
+%ifdef Py_REF_DEBUG
+ %define REFEXT_INCREF_CALLS 1
+%endif
+%ifdef Py_LIMITED_API
+ %define REFEXT_INCREF_CALLS 1
+%endif
+
+; LOAD_NONE: rax = None, as the headers' Py_RETURN_NONE returns it (with a
+; new reference where None is mortal). Where Py_INCREF calls, it keeps None
+; in rbx across the call: use it only in a function framed by PY_FUNC.
+%macro LOAD_NONE 0
  %if REFEXT_NONE_IMMORTAL
     PY_ADDR rax, Py_None
-    ret
+ %elif REFEXT_INCREF_CALLS
+    PY_ADDR rbx, Py_None
+    Py_INCREF rbx
+    mov rax, rbx
  %else
-    Py_RETURN_NONE
+    PY_ADDR rax, Py_None
+    Py_INCREF rax
  %endif
 %endmacro
 
@@ -104,6 +161,9 @@ default rel
 %endif
 
 %if REFEXT_ABI3T
+ %ifidn __OUTPUT_FORMAT__, win64
+  %fatal refext's abi3t build is for Linux: its Counter data helpers use the System V registers
+ %endif
 ; A Counter instance's own data (PEP 697), after whatever head the
 ; running Python's objects have: the count (a C long long).
 STRUC CounterObject
@@ -117,7 +177,7 @@ STRUC CounterObject
 ENDSTRUC
 %endif
 
-section .rodata
+section REFEXT_RODATA
 modname:      db "refext", 0
 moddoc:       db "pyinc's reference extension, written in x86-64 assembly.", 0
 sayit_name:   db "sayit", 0
@@ -126,12 +186,15 @@ mul_name:     db "multiply", 0
 mul_doc:      db `multiply($module, a, b, /)\n--\n\nReturn a * b. Both must be ints that fit in a signed 64-bit\ninteger, and so must the product: OverflowError otherwise.`, 0
 mulf_name:    db "multiply_fast", 0
 mulf_doc:     db `multiply_fast($module, a, b, /)\n--\n\nmultiply(), called as METH_FASTCALL.`, 0
+nargs_msg:    db "multiply_fast() takes exactly 2 arguments", 0
 id_name:      db "identity", 0
 id_doc:       db `identity($module, obj, /)\n--\n\nReturn obj itself.`, 0
 message:      db "Assembly is great fun! :)", 10, 0
 stdout_name:  db "stdout", 0
+no_stdout:    db "lost sys.stdout", 0
 parse_fmt:    db "OO:multiply", 0
 type_msg:     db "multiply() arguments must be int", 0
+overflow_msg: db "multiply() result does not fit in a signed 64-bit integer", 0
 counter_name: db "refext.Counter", 0        ; the prefix is __module__
 counter_key:  db "Counter", 0
 counter_doc:  db `Counter(start=0)\n--\n\nA counter that holds a signed 64-bit integer, written in assembly.\nstart must be an int that fits in 64 bits.`, 0
@@ -335,7 +398,7 @@ counter_type:
         at PyTypeObject.tp_itemsize,  dq 0
         at PyTypeObject.tp_dealloc,   dq counter_dealloc
         at PyTypeObject.tp_repr,      dq counter_repr
-        at PyTypeObject.tp_flags,     dq Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
+        at PyTypeObject.tp_flags,     dd Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE ; unsigned long: 4 bytes on Windows
         at PyTypeObject.tp_doc,       dq counter_doc
         at PyTypeObject.tp_methods,   dq counter_methods
         at PyTypeObject.tp_members,   dq counter_members
@@ -348,25 +411,27 @@ section .text
 
 ; sayit(self, unused): sys.stdout.write(message), then None.
 align 16
-sayit:
-    sub rsp, 8                      ; entry rsp is 8 off alignment
-    lea rdi, [stdout_name]
+PY_FUNC sayit
+    lea PY_ARG1, [stdout_name]
     PY_CALL PySys_GetObject         ; borrowed sys.stdout, or NULL
     test rax, rax
     jz .no_stdout
-    lea rdi, [message]
-    mov rsi, rax
+    lea PY_ARG1, [message]
+    mov PY_ARG2, rax
     PY_CALL PyFile_WriteString      ; 0, or -1 with an exception set
     test eax, eax
     jnz .error
-    add rsp, 8
-    RETURN_NONE
+    LOAD_NONE
+    PY_EPILOGUE
 .no_stdout:
-    PY_RAISE PyExc_RuntimeError, "lost sys.stdout"
+    PY_ADDR rax, PyExc_RuntimeError
+    mov PY_ARG1, [rax]
+    lea PY_ARG2, [no_stdout]
+    PY_CALL PyErr_SetString
 .error:
     xor eax, eax
-    add rsp, 8
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 ; From 3.10 PyLong_AsLongLong raises the TypeError for a non-int itself;
 ; before, it took floats through __int__, so older headers, and the
@@ -378,108 +443,149 @@ sayit:
  %endif
 %endif
 
-; int64_of: rdi = an object (borrowed), rsi = the TypeError message for a
-; non-int. Returns its value in rax with CF clear, or CF set with an
-; exception set (OverflowError past 64 bits, from PyLong_AsLongLong).
+; int64_of: PY_ARG1 = an object (borrowed), PY_ARG2 = the TypeError message
+; for a non-int. Returns its value in rax and edx = 0, or edx = 1 with an
+; exception set (OverflowError past 64 bits, from PyLong_AsLongLong). Not
+; a flag: the epilogue's add rsp changes the flags.
 align 16
-int64_of:
-    push rbx
+PY_FUNC int64_of
+    mov rbx, PY_ARG1
+    mov r12, PY_ARG2
 %if REFEXT_CHECK_INT
-    push rsi
-    push rdi
     ; Under the limited API this calls PyType_GetFlags (the type object is
     ; opaque there), and the caller-saved registers are gone.
-    PY_JUMP_UNLESS_FLAG rdi, Py_TPFLAGS_LONG_SUBCLASS, .not_int
-    pop rdi
-    pop rsi
+    PY_JUMP_UNLESS_FLAG rbx, Py_TPFLAGS_LONG_SUBCLASS, .not_int
 %endif
+    mov PY_ARG1, rbx
     PY_CALL PyLong_AsLongLong
     cmp rax, -1                     ; -1 may be the value or an error
     je .minus_one
 .ok:
-    pop rbx
-    clc
-    ret
+    xor edx, edx
+    PY_EPILOGUE
 .minus_one:
     PY_CALL PyErr_Occurred
     test rax, rax
     mov rax, -1
     jz .ok
-    pop rbx
-    stc
-    ret
+    mov edx, 1
+    PY_EPILOGUE
 %if REFEXT_CHECK_INT
 .not_int:
-    pop rdi
-    pop rbx                         ; the message
     PY_ADDR rax, PyExc_TypeError
-    mov rdi, [rax]
-    mov rsi, rbx
+    mov PY_ARG1, [rax]
+    mov PY_ARG2, r12
     PY_CALL PyErr_SetString
-    pop rbx
-    stc
-    ret
+    mov edx, 1
+    PY_EPILOGUE
 %endif
+PY_ENDFUNC
 
-; INT_FROM_LAYOUT obj, dst, label: dst = the value of the int in obj, read
-; from its digits (the include's PyLong_COMPACT_VALUE, from each version's
-; headers) when it is an int (or a subclass: the same layout) of at most
-; two digits; otherwise jump to label. Clobbers r10, r11 and flags. Where
-; the include has no PyLong_COMPACT_VALUE (the limited API hides ints),
-; every int takes the calls.
-%ifmacro PyLong_COMPACT_VALUE 3
- %define REFEXT_INT_LAYOUT 1
-%macro INT_FROM_LAYOUT 3
-    PY_JUMP_UNLESS %1, PyLong_Check, %3
-    PyLong_COMPACT_VALUE %2, %1, %3
+%if REFEXT_INT_LAYOUT
+; LOAD_DIGIT dst32, address: dst = the digit there, zero-extended.
+%macro LOAD_DIGIT 2
+ %if REFEXT_DIGIT_SIZE == 4
+    mov %1, [%2]
+ %else
+    movzx %1, word [%2]
+ %endif
 %endmacro
-%else
- %define REFEXT_INT_LAYOUT 0
+
+; REFEXT_DIGITS(obj): the address of an int's first digit.
+ %if REFEXT_INT_LAYOUT == 2
+  %define REFEXT_DIGITS(obj) obj + PyLongObject.long_value + _PyLongValue.ob_digit
+ %else
+  %define REFEXT_DIGITS(obj) obj + PyLongObject.ob_digit
+ %endif
+
+; INT_FROM_LAYOUT obj, dst, dst32, label: dst = the value of the int in
+; obj, read from its digits, when it is an int (or a subclass: the same
+; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9,
+; r11 (so obj must be PY_ARG1 or PY_ARG2, which neither target keeps there).
+%macro INT_FROM_LAYOUT 4
+    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %4
+ %if REFEXT_INT_LAYOUT == 2
+    mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
+    cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
+    jae %4
+    LOAD_DIGIT %3, REFEXT_DIGITS(%1)            ; one digit (0 for zero)
+    cmp r8, 2 << _PyLong_NON_SIZE_BITS
+    jb %%sign
+    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
+    shl r9, PYLONG_BITS_IN_DIGIT
+    or %2, r9
+%%sign:
+    and r8d, _PyLong_SIGN_MASK
+    mov r9d, 1
+    sub r9, r8                                  ; the sign: 1, 0 or -1
+    imul %2, r9
+ %else
+    Py_SIZE r8, %1                              ; digits, negative for a negative int
+    lea r9, [r8 + 2]
+    cmp r9, 4
+    ja %4                                       ; three digits or more
+    xor %3, %3
+    test r8, r8
+    jz %%done                                   ; zero has no digit to read
+    LOAD_DIGIT %3, REFEXT_DIGITS(%1)
+    lea r9, [r8 + 1]
+    cmp r9, 2
+    jbe %%sign                                  ; one digit
+    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
+    shl r9, PYLONG_BITS_IN_DIGIT
+    or %2, r9
+%%sign:
+    test r8, r8
+    jns %%done
+    neg %2
+%%done:
+ %endif
+%endmacro
 %endif
 
-; multiply_pair: rdi = a, rsi = b (borrowed). Returns a * b as a new int
-; in rax, or NULL with an exception set: TypeError unless both are ints,
-; OverflowError when an argument or the product does not fit in 64 bits.
+; multiply_pair: PY_ARG1 = a, PY_ARG2 = b (borrowed). Returns a * b as a
+; new int in rax, or NULL with an exception set: TypeError unless both are
+; ints, OverflowError when an argument or the product does not fit in 64
+; bits. Its fast path is a leaf; the rest is multiply_general's.
 align 16
 multiply_pair:
 %if REFEXT_INT_LAYOUT
     ; Ints of one or two digits are read straight from their layout;
     ; anything else, or a product that overflows, takes the calls below.
-    INT_FROM_LAYOUT rdi, rax, .general
-    INT_FROM_LAYOUT rsi, rcx, .general
-    imul rax, rcx
-    jo .general
-    mov rdi, rax
+    INT_FROM_LAYOUT PY_ARG1, rax, eax, multiply_general
+    INT_FROM_LAYOUT PY_ARG2, r10, r10d, multiply_general
+    imul rax, r10
+    jo multiply_general
+    mov PY_ARG1, rax
     PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
-.general:
 %endif
-    push rbx
-    push r12
-    sub rsp, 8                      ; entry rsp is 8 off alignment: now aligned
-    mov r12, rsi
-    lea rsi, [type_msg]
-    call int64_of
-    jc .fail
+    ; falls through to multiply_general
+PY_FUNC multiply_general
+    mov r12, PY_ARG2
+    lea PY_ARG2, [type_msg]
+    call int64_of                   ; a, still in PY_ARG1
+    test edx, edx
+    jnz .fail
     mov rbx, rax
-    mov rdi, r12
-    lea rsi, [type_msg]
+    mov PY_ARG1, r12
+    lea PY_ARG2, [type_msg]
     call int64_of
-    jc .fail
+    test edx, edx
+    jnz .fail
     imul rax, rbx
     jo .overflow
-    mov rdi, rax
-    add rsp, 8
-    pop r12
-    pop rbx
-    PY_JMP PyLong_FromLongLong
+    mov PY_ARG1, rax
+    PY_CALL PyLong_FromLongLong
+    PY_EPILOGUE
 .overflow:
-    PY_RAISE PyExc_OverflowError, "multiply() result does not fit in a signed 64-bit integer"
+    PY_ADDR rax, PyExc_OverflowError
+    mov PY_ARG1, [rax]
+    lea PY_ARG2, [overflow_msg]
+    PY_CALL PyErr_SetString
 .fail:
     xor eax, eax
-    add rsp, 8
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 ; multiply(self, args): METH_VARARGS, the arguments in a tuple.
 align 16
@@ -487,103 +593,118 @@ multiply:
 %ifndef Py_LIMITED_API
     ; Two arguments are read straight from the tuple; anything else goes
     ; to PyArg_ParseTuple for its error message.
-    PyTuple_GET_SIZE rax, rsi
+    PyTuple_GET_SIZE rax, PY_ARG2
     cmp rax, 2
-    jne .parse
-    PyTuple_GET_ITEM rdi, rsi, 0
-    PyTuple_GET_ITEM rsi, rsi, 1
+    jne multiply_parse
+    PyTuple_GET_ITEM PY_ARG1, PY_ARG2, 0
+    PyTuple_GET_ITEM PY_ARG2, PY_ARG2, 1
     jmp multiply_pair               ; a tail call: the stack is as at entry
-.parse:
 %endif
-    sub rsp, 24                     ; [rsp] = a, [rsp + SIZEOF_VOID_P] = b; stack aligned
-    mov rdi, rsi
-    lea rsi, [parse_fmt]
-    mov rdx, rsp
-    lea rcx, [rsp + SIZEOF_VOID_P]
+    ; falls through to multiply_parse
+PY_FUNC multiply_parse, 2 * SIZEOF_VOID_P  ; locals: a, b
+    mov PY_ARG1, PY_ARG2
+    lea PY_ARG2, [parse_fmt]
+    lea PY_ARG3, [rsp + PY_SHADOW]
+    lea PY_ARG4, [rsp + PY_SHADOW + SIZEOF_VOID_P]
     xor eax, eax                    ; variadic call: no vector registers
     PY_CALL PyArg_ParseTuple        ; borrowed a and b
     test eax, eax
     jz .fail
-    mov rdi, [rsp]
-    mov rsi, [rsp + SIZEOF_VOID_P]
+    mov PY_ARG1, [rsp + PY_SHADOW]
+    mov PY_ARG2, [rsp + PY_SHADOW + SIZEOF_VOID_P]
     call multiply_pair
-    add rsp, 24
-    ret
+    PY_EPILOGUE
 .fail:
     xor eax, eax
-    add rsp, 24
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 %if REFEXT_FASTCALL
 ; multiply_fast(self, args, nargs): METH_FASTCALL, the arguments in a C
 ; array of nargs objects.
 align 16
 multiply_fast:
-    cmp rdx, 2
-    jne .nargs
-    mov rdi, [rsi]
-    mov rsi, [rsi + SIZEOF_VOID_P]
+    cmp PY_ARG3, 2
+    jne multiply_fast_nargs
+    mov PY_ARG1, [PY_ARG2]
+    mov PY_ARG2, [PY_ARG2 + SIZEOF_VOID_P]
     jmp multiply_pair               ; a tail call: the stack is as at entry
-.nargs:
-    sub rsp, 8
-    PY_RAISE PyExc_TypeError, "multiply_fast() takes exactly 2 arguments"
-    add rsp, 8
-    ret
+
+align 16
+PY_FUNC multiply_fast_nargs
+    PY_ADDR rax, PyExc_TypeError
+    mov PY_ARG1, [rax]
+    lea PY_ARG2, [nargs_msg]
+    PY_CALL PyErr_SetString
+    xor eax, eax
+    PY_EPILOGUE
+PY_ENDFUNC
 %endif
 
 ; identity(self, obj): obj with a new reference.
 align 16
+%if REFEXT_INCREF_CALLS
+PY_FUNC identity                    ; Py_INCREF calls
+    mov rbx, PY_ARG2
+    Py_INCREF rbx
+    mov rax, rbx
+    PY_EPILOGUE
+PY_ENDFUNC
+%else
 identity:
-    push rsi                        ; keep obj; aligns the stack for a call
-    Py_INCREF rsi
-    pop rax
+    Py_INCREF PY_ARG2
+    mov rax, PY_ARG2
     ret
+%endif
 
 ; counter_new(type, args, kwds): tp_new, Counter(start=0).
 align 16
-counter_new:
-    push rbx                        ; the type
-    push r12                        ; the start value
-    sub rsp, 24                     ; [rsp] = start (NULL: not given); aligned
-    mov rbx, rdi
-    mov qword [rsp], NULL
-    mov rdi, rsi
-    mov rsi, rdx                    ; kwds, or NULL
-    lea rdx, [new_fmt]
-    lea rcx, [new_kwlist]
-    mov r8, rsp
+PY_FUNC counter_new, 2 * SIZEOF_VOID_P  ; locals: a fifth argument's slot, start
+    mov rbx, PY_ARG1                ; the type
+    mov qword [rsp + PY_SHADOW + SIZEOF_VOID_P], NULL   ; start: not given
+    mov PY_ARG1, PY_ARG2            ; args
+    mov PY_ARG2, PY_ARG3            ; kwds, or NULL
+    lea PY_ARG3, [new_fmt]
+    lea PY_ARG4, [new_kwlist]
+    lea rax, [rsp + PY_SHADOW + SIZEOF_VOID_P]
+%if PY_SHADOW
+    mov [rsp + PY_SHADOW], rax      ; a fifth argument goes on the stack above the shadow space (Microsoft x64)
+%else
+    mov r8, rax                     ; a fifth argument goes in r8 (System V)
+%endif
     xor eax, eax                    ; variadic call: no vector registers
     PY_CALL PyArg_ParseTupleAndKeywords
     test eax, eax
     jz .fail
-    xor r12d, r12d
-    mov rdi, [rsp]
-    test rdi, rdi
+    xor r12d, r12d                  ; the start value
+    mov PY_ARG1, [rsp + PY_SHADOW + SIZEOF_VOID_P]
+    test PY_ARG1, PY_ARG1
     jz .alloc
-    lea rsi, [start_msg]
+    lea PY_ARG2, [start_msg]
     call int64_of
-    jc .fail
+    test edx, edx
+    jnz .fail
     mov r12, rax
 .alloc:
     ; type->tp_alloc(type, 0): PyType_GenericAlloc, which zeroes the
     ; object, sets its type and, for a heap type, takes a reference to it.
 %ifdef Py_LIMITED_API
-    mov rdi, rbx
-    mov esi, Py_tp_alloc
+    mov PY_ARG1, rbx
+    mov PY_ARG2D, Py_tp_alloc
     PY_CALL PyType_GetSlot
-    mov rdi, rbx
-    xor esi, esi
+    mov PY_ARG1, rbx
+    xor PY_ARG2D, PY_ARG2D
     call rax
 %else
-    mov rdi, rbx
-    xor esi, esi
+    mov PY_ARG1, rbx
+    xor PY_ARG2D, PY_ARG2D
     call [rbx + PyTypeObject.tp_alloc]
 %endif
     test rax, rax
     jz .fail
 %if REFEXT_ABI3T
     mov rbx, rax                    ; the new object (the type is done with)
-    mov rdi, rax
+    mov PY_ARG1, rax
     call counter_data
     test rax, rax
     jz .fail_decref
@@ -592,20 +713,15 @@ counter_new:
 %else
     mov [rax + CounterObject.value], r12
 %endif
-    add rsp, 24
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
 %if REFEXT_ABI3T
 .fail_decref:
     Py_DECREF rbx
 %endif
 .fail:
     xor eax, eax
-    add rsp, 24
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 %if REFEXT_ABI3T
 ; counter_data: rdi = a Counter (or an instance of a subclass). Returns in
@@ -673,79 +789,97 @@ counter_data:
 ; tp_free of self's own type (a Python subclass has the GC's); a heap
 ; type's instance also gives back its reference to the type.
 align 16
-counter_dealloc:
 %ifdef Py_LIMITED_API
-    push rbx                        ; self
-    push r12                        ; its type
-    sub rsp, 8
-    mov rbx, rdi
-    Py_TYPE r12, rdi
-    mov rdi, r12
-    mov esi, Py_tp_free
+PY_FUNC counter_dealloc
+    mov rbx, PY_ARG1                ; self
+    Py_TYPE r12, rbx                ; its type
+    mov PY_ARG1, r12
+    mov PY_ARG2D, Py_tp_free
     PY_CALL PyType_GetSlot
-    mov rdi, rbx
+    mov PY_ARG1, rbx
     call rax
  %if REFEXT_OLD_RUNTIMES
     ; On 3.6 and 3.7 a subclass's own dealloc gives the reference back.
     cmp byte [old_runtime], 0
     je .decref
-    mov rdi, r12
-    mov esi, Py_tp_dealloc
+    mov PY_ARG1, r12
+    mov PY_ARG2D, Py_tp_dealloc
     PY_CALL PyType_GetSlot
-    lea rcx, [counter_dealloc]
-    cmp rax, rcx
+    lea r10, [counter_dealloc]
+    cmp rax, r10
     jne .done                       ; a subclass
 .decref:
  %endif
     Py_DECREF r12
 .done:
-    add rsp, 8
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 %else
+counter_dealloc:
     ; The static type holds no reference for its instances; subclasses are
     ; heap types, and their dealloc gives theirs back.
-    Py_TYPE rax, rdi
+    Py_TYPE rax, PY_ARG1
     jmp [rax + PyTypeObject.tp_free]    ; a tail call: tp_free(self)
 %endif
 
 ; counter_repr(self): "refext.Counter(value)".
 align 16
+%if REFEXT_ABI3T
 counter_repr:
-    COUNTER_DATA rdi
-    sub rsp, 8
-    mov rsi, [REFEXT_VALUE(rdi)]
-    lea rdi, [repr_fmt]
+    COUNTER_DATA PY_ARG1            ; its data, or return NULL (a leaf here)
+    jmp counter_repr_of
+align 16
+PY_FUNC counter_repr_of
+%else
+PY_FUNC counter_repr
+%endif
+    mov PY_ARG2, [REFEXT_VALUE(PY_ARG1)]
+    lea PY_ARG1, [repr_fmt]
     xor eax, eax                    ; variadic call: no vector registers
     PY_CALL PyUnicode_FromFormat
-    add rsp, 8
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 ; counter_increment(self, unused): add one atomically. lock cmpxchg
 ; stores old + 1 only if the count is still old; otherwise rax gets the
 ; count now there and the loop tries again, checking for overflow each
-; time, so two threads never lose an increment nor pass 2**63 - 1.
+; time, so two threads never lose an increment nor pass 2**63 - 1. A leaf;
+; the overflow (and None, where Py_INCREF calls) are framed functions.
 align 16
 counter_increment:
-    COUNTER_DATA rdi
-    mov rax, [REFEXT_VALUE(rdi)]
+    COUNTER_DATA PY_ARG1            ; abi3t: its data, or return NULL
+    mov rax, [REFEXT_VALUE(PY_ARG1)]
 .retry:
-    mov rdx, rax
-    add rdx, 1
-    jo .overflow
-    lock cmpxchg [REFEXT_VALUE(rdi)], rdx
+    mov r10, rax
+    add r10, 1
+    jo counter_overflow
+    lock cmpxchg [REFEXT_VALUE(PY_ARG1)], r10
     jne .retry
-    RETURN_NONE
-.overflow:
-    sub rsp, 8
+%if REFEXT_INCREF_CALLS && !REFEXT_NONE_IMMORTAL
+    jmp return_none                 ; Py_INCREF calls: a framed function takes None's reference
+%else
+    LOAD_NONE
+    ret
+%endif
+
+align 16
+PY_FUNC counter_overflow
     PY_ADDR rax, PyExc_OverflowError
-    mov rdi, [rax]
-    lea rsi, [inc_overflow]
+    mov PY_ARG1, [rax]
+    lea PY_ARG2, [inc_overflow]
     PY_CALL PyErr_SetString
     xor eax, eax
-    add rsp, 8
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
+
+%if REFEXT_INCREF_CALLS && !REFEXT_NONE_IMMORTAL
+; return_none: None, with a reference taken by a call.
+align 16
+PY_FUNC return_none
+    LOAD_NONE
+    PY_EPILOGUE
+PY_ENDFUNC
+%endif
 
 ; refext_exec_init, refext_exec_export(module): the Py_mod_exec slot of
 ; each way of exporting the module. They say which one made it, as
@@ -753,117 +887,114 @@ counter_increment:
 %if !REFEXT_ABI3T
 align 16
 refext_exec_init:
-    lea rsi, [init_name]
+    lea PY_ARG2, [init_name]
     jmp refext_exec_named
 %endif
 %if REFEXT_EXPORT_HOOK
 align 16
 refext_exec_export:
-    lea rsi, [export_name]
+    lea PY_ARG2, [export_name]
     jmp refext_exec_named
 %endif
 
-; refext_exec_named: rdi = the module, rsi = the name of its export.
+; refext_exec_named: PY_ARG1 = the module, PY_ARG2 = the name of its export.
 align 16
-refext_exec_named:
-    push rbx                        ; aligns the stack for the call
-    mov rbx, rdi
-    mov rdx, rsi
-    lea rsi, [export_key]
+PY_FUNC refext_exec_named
+    mov rbx, PY_ARG1
+    mov PY_ARG3, PY_ARG2
+    lea PY_ARG2, [export_key]
     PY_CALL PyModule_AddStringConstant
     test eax, eax
     jnz .fail
-    mov rdi, rbx
-    pop rbx
-    jmp refext_exec                 ; a tail call: the stack is as at entry
+    mov PY_ARG1, rbx
+    call refext_exec                ; 0, or -1 with an exception set
+    PY_EPILOGUE
 .fail:
-    pop rbx
     mov eax, -1
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 ; refext_exec(module): adds Counter to the module;
 ; returns 0, or -1 with an exception set.
 align 16
-refext_exec:
-    push rbx                        ; the module
-    push r12                        ; the type, a new reference
-    sub rsp, 8
-    mov rbx, rdi
+PY_FUNC refext_exec
+    mov rbx, PY_ARG1                ; the module
 %ifdef Py_LIMITED_API
  %if REFEXT_OLD_RUNTIMES
     call note_old_runtime
  %endif
-    lea rdi, [counter_spec]
+    lea PY_ARG1, [counter_spec]
     PY_CALL PyType_FromSpec         ; a new heap type per module
     test rax, rax
     jz .fail
-    mov r12, rax
+    mov r12, rax                    ; the type, a new reference
 %else
-    lea rdi, [counter_type]
+    lea PY_ARG1, [counter_type]
     PY_CALL PyType_Ready            ; once; later calls find it ready
     test eax, eax
     jnz .fail
     lea r12, [counter_type]
     Py_INCREF r12                   ; PyModule_AddObject takes one
 %endif
-    mov rdi, rbx
-    lea rsi, [counter_key]
-    mov rdx, r12
+    mov PY_ARG1, rbx
+    lea PY_ARG2, [counter_key]
+    mov PY_ARG3, r12
     PY_CALL PyModule_AddObject      ; steals r12 on success
     test eax, eax
     jnz .fail_decref
     xor eax, eax
-    add rsp, 8
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
 .fail_decref:
     Py_DECREF r12
 .fail:
     mov eax, -1
-    add rsp, 8
-    pop r12
-    pop rbx
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 
 %if REFEXT_OLD_RUNTIMES
 ; note_old_runtime: old_runtime = 1 when the running Python is 3.6 or
-; 3.7, read from Py_GetVersion's "3.MINOR.". Clobbers the caller-saved
-; registers; call it with the stack aligned.
+; 3.7, read from Py_GetVersion's "3.MINOR.".
 align 16
-note_old_runtime:
-    sub rsp, 8
+PY_FUNC note_old_runtime
     PY_CALL Py_GetVersion
-    xor ecx, ecx                    ; the minor version
+    xor r10d, r10d                  ; the minor version
     add rax, 2                      ; past "3."
 .digit:
-    movzx edx, byte [rax]
-    sub edx, '0'
-    cmp edx, 9
+    movzx r11d, byte [rax]
+    sub r11d, '0'
+    cmp r11d, 9
     ja .got
-    imul ecx, ecx, 10
-    add ecx, edx
+    imul r10d, r10d, 10
+    add r10d, r11d
     inc rax
     jmp .digit
 .got:
-    cmp ecx, 8
+    cmp r10d, 8
     setb byte [old_runtime]
-    add rsp, 8
-    ret
+    PY_EPILOGUE
+PY_ENDFUNC
 %endif
 
 %if !REFEXT_ABI3T
-global PyInit_refext:function
 ; PyInit_refext: multi-phase initialisation, PyModuleDef_Init(&moddef),
 ; which returns the definition for CPython to make the module from.
+%ifidn __OUTPUT_FORMAT__, win64
+global PyInit_refext
+%else
+global PyInit_refext:function
+%endif
 align 16
 PyInit_refext:
-    lea rdi, [moddef]
+    lea PY_ARG1, [moddef]
     PY_JMP PyModuleDef_Init         ; a tail call
 %endif
 
 %if REFEXT_EXPORT_HOOK
+ %ifidn __OUTPUT_FORMAT__, win64
+global PyModExport_refext
+ %else
 global PyModExport_refext:function
+ %endif
 ; PyModExport_refext (PEP 793): the module's slots, for CPython to make the
 ; module from. 3.15 and later look for it before PyInit_refext.
 align 16

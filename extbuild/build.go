@@ -22,6 +22,7 @@ import (
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
+	"github.com/pyinc/pyinc/target"
 	"github.com/pyinc/pyinc/wheel"
 )
 
@@ -50,8 +51,11 @@ type Options struct {
 	// ABI3T (with LimitedAPI 3.15+): one module for GIL and free-threaded
 	// CPython 3.X+ (PEP 803): .abi3t.so, tagged cp3X-abi3.abi3t.
 	ABI3T    bool
-	Debug    bool   // DWARF debug information (nasm -g -F dwarf)
+	Debug    bool   // debug information (nasm -g)
 	CacheDir string // pipeline.CacheDir(), "" for none
+	// Target is the platform to build for; the zero value is the
+	// default, linux-x86_64.
+	Target target.Target
 }
 
 // Module is one built extension module.
@@ -74,10 +78,11 @@ type Result struct {
 // Build assembles and links every module of p for py in a tracked
 // temporary directory and checks them; nothing is written outside it.
 func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
-	if err := needTools(); err != nil {
+	facts := o.Target.Build()
+	if err := needTools(facts); err != nil {
 		return nil, err
 	}
-	pyTag, abiTag, suffix, err := Tags(py, o.LimitedAPI, o.ABI3T)
+	pyTag, abiTag, suffix, err := TargetTags(o.Target, py, o.LimitedAPI, o.ABI3T)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err // a *cparse.ConfigError: the caller says which option
 	}
-	gen, err := pipeline.Cached(o.CacheDir, py, defines)
+	gen, err := pipeline.CachedFor(o.CacheDir, py, defines, o.Target)
 	if err != nil {
 		return nil, errorf("Python %s: %v", py.Version, err)
 	}
@@ -110,7 +115,7 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 	}
 	r := &Result{}
 	var links []*Linkage
-	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug, incName: name,
+	as := assembler{dir: p.Dir, incDir: incDir, tmp: tmp, debug: o.Debug, format: objFormat(o.Target), incName: name,
 		incLabel: fmt.Sprintf("%s (CPython %s)", name, py.Version),
 		leftOut:  emit.LeftOut(string(gen.Include)), scope: scope(py, o.LimitedAPI)}
 	if !o.Debug {
@@ -124,6 +129,14 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		objs, err := as.module(m)
 		if err != nil {
 			return nil, err
+		}
+		if facts.Link == target.PEDLL {
+			data, err := buildDLL(p.Dir, tmp, so, m.Name, objectPaths(objs), gen.Include, dllFor(facts, py, o.LimitedAPI), py, facts, o.CacheDir)
+			if err != nil {
+				return nil, err
+			}
+			r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
+			continue
 		}
 		if err := link(p.Dir, so, objs, tmp); err != nil {
 			return nil, err
@@ -141,6 +154,10 @@ func Build(p *project.Project, py *cparse.Python, o Options) (*Result, error) {
 		r.Modules = append(r.Modules, Module{Name: m.Name, FileName: m.Name + suffix, Data: data})
 	}
 	r.Warnings = append(as.warnings, r.Warnings...)
+	if facts.Platform != "" {
+		r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: facts.Platform}
+		return r, nil
+	}
 	plat, why := Platform(links...)
 	r.Tag = wheel.Tag{Python: pyTag, ABI: abiTag, Platform: plat}
 	r.NotManylinux = why
@@ -236,10 +253,18 @@ func nasmenvDirs(env string) []string {
 	return dirs
 }
 
-// needTools finds nasm and cc, or says how to install them.
-func needTools() error {
-	for _, t := range []struct{ tool, pkg string }{{"nasm", "nasm"}, {"cc", "gcc"}} {
+// needTools finds nasm and the linker the target uses, or says how to
+// install them.
+func needTools(b target.BuildFacts) error {
+	tools := []struct{ tool, pkg string }{{"nasm", "nasm"}, {"cc", "gcc"}}
+	if b.Link == target.PEDLL {
+		tools = []struct{ tool, pkg string }{{"nasm", "nasm"}, {b.Linker, b.BinutilsPackage}, {b.DllTool, b.BinutilsPackage}}
+	}
+	for _, t := range tools {
 		if _, err := exec.LookPath(t.tool); err != nil {
+			if b.Link == target.PEDLL {
+				return errorf("%s is not installed: install it (Debian/Ubuntu: apt-get install %s; Fedora: dnf install mingw64-binutils)", t.tool, t.pkg)
+			}
 			return errorf("%s is not installed: install it (Debian/Ubuntu: apt-get install %s; Fedora: dnf install %s)", t.tool, t.pkg, t.pkg)
 		}
 	}
@@ -333,6 +358,7 @@ func abiFlags(py *cparse.Python) string {
 type assembler struct {
 	dir, incDir, tmp string
 	debug            bool
+	format           string // nasm -f
 	// cuts is the include ready to be cut to what each source uses (nil:
 	// every source gets the whole include).
 	cuts *inccut.Include
@@ -429,9 +455,13 @@ func (a *assembler) includeName() string {
 }
 
 func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
-	args := []string{"-f", "elf64"}
+	format := a.format
+	if format == "" {
+		format = objFormat(target.Default())
+	}
+	args := []string{"-f", format}
 	if a.debug {
-		args = append(args, "-g", "-F", "dwarf")
+		args = append(args, "-g", "-F", debugFormat(format))
 	}
 	args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
 	return run(a.dir, "nasm", args...)

@@ -96,6 +96,11 @@ func Parse(text string) (inc *Include, ok bool) {
 			}
 			inc.add(names, lines[i:end+1])
 			i = end
+		case f[0] == "EXTERN" && strings.HasPrefix(f[1], "__imp_"):
+			// An import slot (Windows): sources name the symbol, and the
+			// include's PY_CALL and PY_ADDR paste __imp_ onto it.
+			n := name(f[1])
+			inc.add([]string{n, strings.TrimPrefix(n, "__imp_")}, lines[i:i+1])
 		case (f[0] == "%define" || f[0] == "%xdefine" || f[0] == "%assign" || f[0] == "EXTERN") && f[1] != "":
 			inc.add([]string{name(f[1])}, lines[i:i+1])
 		case f[1] == "equ":

@@ -50,6 +50,7 @@ Box.state.kind equ 16 ; unsigned int :3
 EXTERN _Py_Dealloc ; void _Py_Dealloc(PyObject *) ; args rdi
 EXTERN _Py_NoneStruct ; PyObject _Py_NoneStruct ; data
 EXTERN PyLong_FromLong ; PyObject *PyLong_FromLong(long) ; args rdi; returns rax
+EXTERN __imp_PyFloat_FromDouble ; PyObject *PyFloat_FromDouble(double) ; args xmm0; returns rax
 %endif ; PYINC_PYTHON_INC
 `
 
@@ -100,6 +101,10 @@ func TestCutKeepsWhatIsUsedAndItsDependencies(t *testing.T) {
 		// Comments are no use: FLAG_A's comment does not keep NULL.
 		{[]string{"FLAG_A"}, []string{"%define PYINC_PYTHON_INC", "%define FLAG_A"}},
 		{[]string{"Py_DECREF"}, []string{"%define PYINC_PYTHON_INC", "%macro Py_DECREF", "EXTERN _Py_Dealloc"}},
+		// An import slot (Windows) is kept for its symbol's name, which
+		// PY_CALL X pastes __imp_ onto, and for its own.
+		{[]string{"PyFloat_FromDouble"}, []string{"%define PYINC_PYTHON_INC", "EXTERN __imp_PyFloat_FromDouble"}},
+		{[]string{"__imp_PyFloat_FromDouble"}, []string{"%define PYINC_PYTHON_INC", "EXTERN __imp_PyFloat_FromDouble"}},
 	} {
 		got := kept(inc.Cut(c.uses))
 		if !slices.Equal(got, c.want) {

@@ -17,6 +17,7 @@ import (
 	"github.com/pyinc/pyinc/internal/outfile"
 	"github.com/pyinc/pyinc/internal/pipeline"
 	"github.com/pyinc/pyinc/project"
+	"github.com/pyinc/pyinc/target"
 	"github.com/pyinc/pyinc/wheel"
 )
 
@@ -31,6 +32,11 @@ type buildFlags struct {
 	debug      bool
 	quiet      bool
 	noCache    bool
+	// target is --target and --pyconfig, as gen takes them; includeDir
+	// is --include-dir (a Windows Python's include/, or a CPython source
+	// tree's Include/, whose PC/ holds the Windows configuration header).
+	target     configFlags
+	includeDir string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -55,6 +61,16 @@ A module may export PyModExport_NAME instead of PyInit_NAME where every
 Python it is built for looks for it (3.15+).
 --inplace writes module<EXT_SUFFIX> into DIR instead of a wheel.
 
+--target windows-x86_64 builds Windows modules on this machine: nasm -f win64,
+an import library of the Python DLL made from the headers (python3X.dll, or
+python3.dll for abi3), mingw-w64's ld; checks (PyInit_<module> exported, no
+DLL imported but Python's, unwind data for every function that calls into it,
+no writable code); module.cp3X-win_amd64.pyd (abi3: module.pyd) in wheels
+tagged win_amd64. A Windows Python cannot run here, so its headers are found
+as pyinc gen finds them: --python VERSION with --pyconfig (CPython's
+PC/pyconfig.h of that version), or --include-dir of a CPython source tree's
+Include/ or of a Windows Python's include/.
+
 Each file written is printed on stdout, one per line; progress goes to
 stderr. The same inputs give byte-identical wheels (SOURCE_DATE_EPOCH sets
 their timestamps).`,
@@ -64,7 +80,10 @@ their timestamps).`,
   pyinc build --python 3.9 --python 3.12 -o wheelhouse
   pyinc build --limited-api 3.8
   pyinc build --limited-api 3.15 --abi3t
-  pyinc build --root .cache/sid --python 3.14`,
+  pyinc build --root .cache/sid --python 3.14
+  pyinc build --target windows-x86_64 --include-dir Python-3.13.15/Include
+  pyinc build --target windows-x86_64 --python 3.11 --pyconfig Python-3.11.2/PC/pyconfig.h
+  pyinc build --target windows-x86_64 --include-dir Python-3.13.15/Include --limited-api 3.8`,
 		Args: argsBetween(0, 1, "[DIR]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := loadProject(args)
@@ -87,7 +106,10 @@ their timestamps).`,
 	fs.BoolVar(&f.abi3t, "abi3t", false, "with --limited-api 3.15 or later: one module for GIL and free-threaded Pythons (abi3t, PEP 803)")
 	fs.StringVarP(&f.output, "output", "o", "", "write wheels into `OUTDIR` (default DIR/dist)")
 	fs.BoolVar(&f.inplace, "inplace", false, "write module<EXT_SUFFIX> into DIR instead of a wheel")
-	fs.BoolVar(&f.debug, "debug", false, "assemble with DWARF debug information (nasm -g -F dwarf)")
+	fs.StringVar(&f.target.Target, "target", "", "the platform `NAME` to build for: "+strings.Join(target.Names(), " (default), "))
+	fs.StringVar(&f.target.PyConfig, "pyconfig", "", "the target's configuration header `FILE` (Windows: CPython's PC/pyconfig.h, 3.13 and later PC/pyconfig.h.in)")
+	fs.StringVar(&f.includeDir, "include-dir", "", "build for the headers in `DIR` (no interpreter): a CPython source tree's Include/, a Windows Python's include/")
+	fs.BoolVar(&f.debug, "debug", false, "assemble with debug information (nasm -g: DWARF for Linux, CodeView for Windows)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines on stderr")
 	fs.BoolVar(&f.noCache, "no-cache", false, "parse the headers even when the cache holds the include")
 	completeFlags(c)
@@ -143,7 +165,11 @@ func runBuild(p *project.Project, f buildFlags) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt := extbuild.Options{LimitedAPI: f.limitedAPI, ABI3T: f.abi3t, Debug: f.debug}
+	pys, tg, err := forBuildTarget(pys, f)
+	if err != nil {
+		return nil, err
+	}
+	opt := extbuild.Options{LimitedAPI: f.limitedAPI, ABI3T: f.abi3t, Debug: f.debug, Target: tg}
 	if !f.noCache {
 		opt.CacheDir = pipeline.CacheDir()
 	}
@@ -205,8 +231,14 @@ func buildTargets(f buildFlags) ([]*cparse.Python, error) {
 			specs = []string{""}
 		}
 		var out []*cparse.Python
+		if f.includeDir != "" {
+			if len(f.pythons) > 0 {
+				return nil, fail("--include-dir and --python both given: pass one")
+			}
+			specs = specs[:1]
+		}
 		for _, s := range specs {
-			py, err := findPython(s, "", f.roots)
+			py, err := findPython(s, f.includeDir, f.roots)
 			if err != nil {
 				return nil, err
 			}
@@ -232,6 +264,38 @@ func buildTargets(f buildFlags) ([]*cparse.Python, error) {
 		return nil, fail("no Python 3 with headers found: install one with its development headers")
 	}
 	return out, nil
+}
+
+// forBuildTarget resolves --target and --pyconfig for each Python to
+// build for, as gen does: for a target whose configuration header is not
+// the Python's own, the headers are seen with the target's. With --all,
+// a Python for which the target's header cannot be found is skipped (with
+// a message); none left is an error.
+func forBuildTarget(pys []*cparse.Python, f buildFlags) ([]*cparse.Python, target.Target, error) {
+	var out []*cparse.Python
+	var tg target.Target
+	var firstErr error
+	for _, py := range pys {
+		tpy, t, err := f.target.forTarget(py)
+		if err != nil {
+			if !f.all {
+				return nil, t, err
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "pyinc build: skipping Python %s (%s): %v\n", py.Version, pyName(py), err)
+			}
+			continue
+		}
+		tg = t
+		out = append(out, tpy)
+	}
+	if len(out) == 0 && firstErr != nil {
+		return nil, tg, firstErr
+	}
+	return out, tg, nil
 }
 
 // buildAll builds for each Python, as many at once as there are cores.

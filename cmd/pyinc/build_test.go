@@ -372,7 +372,7 @@ func TestBuildExplainsNasmErrors(t *testing.T) {
 	}
 	dir := scaffold(t, "explain")
 	src := filepath.Join(dir, "explain.asm")
-	text := strings.Replace(string(read(t, src)), "    Py_INCREF rsi\n", "    Py_INCREF rsi\n    PyUnicode_DATA r12\n", 1)
+	text := strings.Replace(string(read(t, src)), "    Py_INCREF rbx\n", "    Py_INCREF rbx\n    PyUnicode_DATA r12\n", 1)
 	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,15 @@
 package main
 
 import (
-	"github.com/spf13/cobra"
-
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyinc/pyinc/target"
 )
 
 const listText = `
@@ -17,18 +20,36 @@ here: pyinc reads their files). --python takes any VERSION shown here; the
 first match in this order wins.
 
 --porcelain prints one tab-separated line per Python, no header, for scripts:
-VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).`
+VERSION INTERPRETER INCLUDE-DIR LIBPYTHON EXT-SUFFIX BUILD ("-" when unknown).
+
+--target windows-x86_64 lists what pyinc build --target windows-x86_64 can
+build for: each Python 3's headers, with the module suffix and the Python DLL
+its Windows build has (a Windows Python cannot run here: nothing is asked of
+an interpreter). Building needs the Windows configuration header besides:
+--pyconfig, or --include-dir of a CPython source tree. --porcelain: VERSION
+INCLUDE-DIR MODULE-SUFFIX PYTHON-DLL BUILD.`
 
 func newListCmd() *cobra.Command {
 	var porcelain bool
 	var roots []string
+	var tgName string
 	cmd := &cobra.Command{
 		Use:   "list [flags]",
 		Short: "List the Pythons found on this machine",
 		Long:  listText,
 		Args:  noArgs,
-		RunE:  func(*cobra.Command, []string) error { return runList(porcelain, roots) },
+		RunE: func(*cobra.Command, []string) error {
+			tg, err := target.Parse(tgName)
+			if err != nil {
+				return fail("--target: %v", err)
+			}
+			if tg.Build().FromVersion {
+				return runListFor(tg, porcelain, roots)
+			}
+			return runList(porcelain, roots)
+		},
 	}
+	cmd.Flags().StringVar(&tgName, "target", "", "list what can be built for the platform `NAME`: "+strings.Join(target.Names(), " (default), "))
 	cmd.Flags().BoolVar(&porcelain, "porcelain", false, "tab-separated lines for scripts, no header")
 	cmd.Flags().StringArrayVar(&roots, "root", nil, "also list the Pythons of the root file system `DIR` (a debootstrap tree); repeatable")
 	completeFlags(cmd)
@@ -60,6 +81,47 @@ func runList(porcelain bool, roots []string) error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
+}
+
+// runListFor lists, for a target whose modules are named from the
+// version (Windows), each Python 3's headers with the module suffix and
+// DLL a build for it gets.
+func runListFor(tg target.Target, porcelain bool, roots []string) error {
+	all, err := discoverWith(roots)
+	if err != nil {
+		return err
+	}
+	b := tg.Build()
+	rows := [][]string{}
+	for _, p := range all {
+		if !strings.HasPrefix(p.Version, "3.") {
+			continue
+		}
+		build := strings.Join(p.Defines, ",")
+		if build == "" {
+			build = "release"
+		}
+		ft := slices.Contains(p.Defines, "Py_GIL_DISABLED")
+		rows = append(rows, []string{p.Version, p.IncludeDirs[0], b.ModuleSuffix(p.MajorMinor(), false, p.IsDebug(), ft),
+			b.PythonDLL(p.MajorMinor(), false, p.IsDebug(), ft), build})
+	}
+	if porcelain {
+		for _, r := range rows {
+			fmt.Println(strings.Join(r, "\t"))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tINCLUDE DIR\tMODULE SUFFIX\tPYTHON DLL\tBUILD")
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("abi3 (--limited-api 3.X): module%s, importing %s. Building for %s also takes the headers' Windows configuration header: --pyconfig CPYTHON_SOURCE/PC/pyconfig.h (3.13+: pyconfig.h.in), or --include-dir CPYTHON_SOURCE/Include.\n",
+		b.ABI3Suffix, b.PythonDLL("3", true, false, false), tg.Name)
+	return nil
 }
 
 func dash(s string) string {
