@@ -58,23 +58,14 @@ default rel
  %endif
 %endif
 
-; How ints are laid out, where the headers say (never under the limited
-; API, whose ints are opaque): from 3.12 long_value.lv_tag holds the digit
-; count above _PyLong_NON_SIZE_BITS and the sign below (the headers' sign is
-; 1 - (lv_tag & _PyLong_SIGN_MASK)); up to 3.11 ob_size is the digit count,
-; negative for a negative int. The include defines "S.m?" where struct S
-; has a member m, so the layout is chosen by what the headers have.
+; Ints of one or two digits are read straight from their layout by the
+; include's PyLong_COMPACT_VALUE, which pyinc writes from each version's
+; headers (lv_tag from 3.12, ob_size before); where the include has none
+; (the limited API hides ints), every int takes the calls.
 %define REFEXT_INT_LAYOUT 0                 ; 0: call PyLong_AsLongLong
-%ifndef Py_LIMITED_API
- %ifdef _PyLongValue.lv_tag?
-  %define REFEXT_INT_LAYOUT 2               ; lv_tag
- %elifdef PyLongObject.ob_digit?
-  %define REFEXT_INT_LAYOUT 1               ; ob_size
- %endif
+%ifmacro PyLong_COMPACT_VALUE 3
+ %define REFEXT_INT_LAYOUT 1
 %endif
-; A digit is the smallest unsigned type that holds PYLONG_BITS_IN_DIGIT
-; bits, as the headers choose it: uint32_t for 30, unsigned short for 15.
-%assign REFEXT_DIGIT_SIZE ((PYLONG_BITS_IN_DIGIT + 15) / 16) * 2
 
 ; The member type and flag of Counter.value: 3.12 renamed T_LONGLONG and
 ; READONLY (structmember.h) to Py_T_LONGLONG and Py_READONLY.
@@ -112,6 +103,12 @@ default rel
 %elif PY_VERSION_HEX >= 0x030C0000
  %define REFEXT_NONE_IMMORTAL 1
 %endif
+%define REFEXT_NONE_CALL 0          ; None is Py_GetConstantBorrowed's, no symbol
+%ifdef Py_LIMITED_API
+ %if Py_LIMITED_API >= 0x030D0000
+  %define REFEXT_NONE_CALL 1
+ %endif
+%endif
 
 ; REFEXT_INCREF_CALLS: the include's Py_INCREF is a call (Py_IncRef, or
 ; _Py_IncRef under Py_REF_DEBUG), as it is in a debug build and may be under
@@ -127,9 +124,15 @@ default rel
 
 ; LOAD_NONE: rax = None, as the headers' Py_RETURN_NONE returns it (with a
 ; new reference where None is mortal). Where Py_INCREF calls, it keeps None
-; in rbx across the call: use it only in a function framed by PY_FUNC.
+; in rbx across the call, and under the limited API of 3.13+ it calls
+; Py_GetConstantBorrowed: use it only in a function framed by PY_FUNC.
 %macro LOAD_NONE 0
- %if REFEXT_NONE_IMMORTAL
+ %if REFEXT_NONE_CALL
+    ; Borrowed, and None is immortal wherever such a module runs (3.13+),
+    ; as the headers' Py_RETURN_NONE has it: no reference to take.
+    mov PY_ARG1D, Py_CONSTANT_NONE
+    PY_CALL Py_GetConstantBorrowed
+ %elif REFEXT_NONE_IMMORTAL
     PY_ADDR rax, Py_None
  %elif REFEXT_INCREF_CALLS
     PY_ADDR rbx, Py_None
@@ -482,64 +485,12 @@ PY_FUNC int64_of
 PY_ENDFUNC
 
 %if REFEXT_INT_LAYOUT
-; LOAD_DIGIT dst32, address: dst = the digit there, zero-extended.
-%macro LOAD_DIGIT 2
- %if REFEXT_DIGIT_SIZE == 4
-    mov %1, [%2]
- %else
-    movzx %1, word [%2]
- %endif
-%endmacro
-
-; REFEXT_DIGITS(obj): the address of an int's first digit.
- %if REFEXT_INT_LAYOUT == 2
-  %define REFEXT_DIGITS(obj) obj + PyLongObject.long_value + _PyLongValue.ob_digit
- %else
-  %define REFEXT_DIGITS(obj) obj + PyLongObject.ob_digit
- %endif
-
-; INT_FROM_LAYOUT obj, dst, dst32, label: dst = the value of the int in
-; obj, read from its digits, when it is an int (or a subclass: the same
-; layout) of at most two digits; otherwise jump to label. Clobbers r8, r9,
-; r11 (so obj must be PY_ARG1 or PY_ARG2, which neither target keeps there).
-%macro INT_FROM_LAYOUT 4
-    PY_JUMP_UNLESS_FLAG %1, Py_TPFLAGS_LONG_SUBCLASS, %4
- %if REFEXT_INT_LAYOUT == 2
-    mov r8, [%1 + PyLongObject.long_value + _PyLongValue.lv_tag]
-    cmp r8, 3 << _PyLong_NON_SIZE_BITS          ; three digits or more
-    jae %4
-    LOAD_DIGIT %3, REFEXT_DIGITS(%1)            ; one digit (0 for zero)
-    cmp r8, 2 << _PyLong_NON_SIZE_BITS
-    jb %%sign
-    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
-    shl r9, PYLONG_BITS_IN_DIGIT
-    or %2, r9
-%%sign:
-    and r8d, _PyLong_SIGN_MASK
-    mov r9d, 1
-    sub r9, r8                                  ; the sign: 1, 0 or -1
-    imul %2, r9
- %else
-    Py_SIZE r8, %1                              ; digits, negative for a negative int
-    lea r9, [r8 + 2]
-    cmp r9, 4
-    ja %4                                       ; three digits or more
-    xor %3, %3
-    test r8, r8
-    jz %%done                                   ; zero has no digit to read
-    LOAD_DIGIT %3, REFEXT_DIGITS(%1)
-    lea r9, [r8 + 1]
-    cmp r9, 2
-    jbe %%sign                                  ; one digit
-    LOAD_DIGIT r9d, REFEXT_DIGITS(%1) + REFEXT_DIGIT_SIZE
-    shl r9, PYLONG_BITS_IN_DIGIT
-    or %2, r9
-%%sign:
-    test r8, r8
-    jns %%done
-    neg %2
-%%done:
- %endif
+; INT_FROM_LAYOUT obj, dst, label: dst = the value of the int in obj (an
+; int or a subclass: the same layout) of at most two digits; otherwise jump
+; to label. Clobbers r10, r11 and flags.
+%macro INT_FROM_LAYOUT 3
+    PY_JUMP_UNLESS %1, PyLong_Check, %3
+    PyLong_COMPACT_VALUE %2, %1, %3
 %endmacro
 %endif
 
@@ -552,10 +503,10 @@ multiply_pair:
 %if REFEXT_INT_LAYOUT
     ; Ints of one or two digits are read straight from their layout;
     ; anything else, or a product that overflows, takes the calls below.
-    INT_FROM_LAYOUT PY_ARG1, rax, eax, multiply_general
-    INT_FROM_LAYOUT PY_ARG2, r10, r10d, multiply_general
-    imul rax, r10
-    jo multiply_general
+    INT_FROM_LAYOUT PY_ARG1, rax, multiply_general
+    INT_FROM_LAYOUT PY_ARG2, r9, multiply_general   ; r9: caller-saved on both targets, no argument here
+    imul rax, r9
+    jo multiply_general             ; a and b are still in PY_ARG1, PY_ARG2
     mov PY_ARG1, rax
     PY_JMP PyLong_FromLongLong      ; a tail call, as a C compiler makes it
 %endif
