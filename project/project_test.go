@@ -193,7 +193,7 @@ func TestNew(t *testing.T) {
 		}
 	}
 	asm, _ := os.ReadFile(filepath.Join(dir, "fastmath.asm"))
-	for _, want := range []string{`%include "python.inc"`, "PY_CALL", "PY_ADDR", "Py_INCREF", "align 16", "global PyInit_fastmath:function", "PY_FUNC PyInit_fastmath", "PY_ENDFUNC", "section .rdata"} {
+	for _, want := range []string{`%include "python.inc"`, "PY_CALL", "PY_ADDR", "Py_INCREF", "align 16", "global PyInit_fastmath:function", "PY_JMP PyModuleDef_Init", "Py_mod_gil", "PY_FUNC mod_add", "PY_ENDFUNC", "section .rdata"} {
 		if !strings.Contains(string(asm), want) {
 			t.Errorf("fastmath.asm lacks %q", want)
 		}
