@@ -29,6 +29,23 @@ const stackBytes = 1024
 // stack arguments, and returns its rdi in rax as a function returning in
 // memory must. pyinc_result calls fn(void) with rdi pointing at buf and
 // stores rax, rdx and the FXSAVE image of what comes back.
+// probeBuffers are the probe's records and helpers, the same for every
+// calling convention's stubs.
+const probeBuffers = `unsigned long long pyinc_regs[7], pyinc_rregs[2];
+unsigned char pyinc_fx[512] __attribute__((aligned(16))), pyinc_rfx[512] __attribute__((aligned(16)));
+unsigned char pyinc_stack[STACKB], pyinc_buf[256] __attribute__((aligned(64)));
+extern void pyinc_dump(void);
+extern void pyinc_result(void *fn, void *buf);
+static void out(const void *p, unsigned long long n) { fwrite(&n, 8, 1, stdout); fwrite(p, n, 1, stdout); }
+static void fill(void *p, size_t n, unsigned long long x) {
+	unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		b[i] = (x & 0xff) ? (x & 0xff) : 0x5a;
+	}
+}
+`
+
 const probeStubs = `
 __asm__(
 "	.text\n"
@@ -61,20 +78,7 @@ __asm__(
 "	popq %rbx\n"
 "	ret\n"
 );
-unsigned long long pyinc_regs[7], pyinc_rregs[2];
-unsigned char pyinc_fx[512] __attribute__((aligned(16))), pyinc_rfx[512] __attribute__((aligned(16)));
-unsigned char pyinc_stack[STACKB], pyinc_buf[256] __attribute__((aligned(64)));
-extern void pyinc_dump(void);
-extern void pyinc_result(void *fn, void *buf);
-static void out(const void *p, unsigned long long n) { fwrite(&n, 8, 1, stdout); fwrite(p, n, 1, stdout); }
-static void fill(void *p, size_t n, unsigned long long x) {
-	unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		b[i] = (x & 0xff) ? (x & 0xff) : 0x5a;
-	}
-}
-/* A valid x87 number: explicit integer bit set, an exponent well inside range. */
+` + probeBuffers + `/* A valid x87 number: explicit integer bit set, an exponent well inside range. */
 static void ldfix(void *p) { unsigned char *b = p; b[7] |= 0x80; b[9] = 0x40; }
 `
 

@@ -66,20 +66,7 @@ __asm__(
 "	popq %rbx\n"
 "	ret\n"
 );
-unsigned long long pyinc_regs[7], pyinc_rregs[2];
-unsigned char pyinc_fx[512] __attribute__((aligned(16))), pyinc_rfx[512] __attribute__((aligned(16)));
-unsigned char pyinc_stack[STACKB], pyinc_buf[256] __attribute__((aligned(64)));
-extern void pyinc_dump(void);
-extern void pyinc_result(void *fn, void *buf);
-static void out(const void *p, unsigned long long n) { fwrite(&n, 8, 1, stdout); fwrite(p, n, 1, stdout); }
-static void fill(void *p, size_t n, unsigned long long x) {
-	unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		b[i] = (x & 0xff) ? (x & 0xff) : 0x5a;
-	}
-}
-static void ldfix(void *p) { (void)p; }
+` + probeBuffers + `static void ldfix(void *p) { (void)p; }
 `
 
 // wineRun runs a Windows program under Wine with stdin, stdout and stderr
