@@ -69,10 +69,13 @@ func TestListWindows(t *testing.T) {
 		mm := strings.Join(strings.SplitN(f[0], ".", 3)[:2], "")
 		debug := strings.Contains(f[4], "Py_DEBUG")
 		d := map[bool]string{true: "_d", false: ""}[debug]
-		if !strings.HasSuffix(f[2], "cp"+mm+"-win_amd64.pyd") || strings.HasPrefix(f[2], "_d") != debug {
+		// A free-threaded build's module and DLL names carry "t"
+		// (python313t.dll, .cp313t-win_amd64.pyd), as CPython's own.
+		ft := map[bool]string{true: "t", false: ""}[strings.Contains(f[4], "Py_GIL_DISABLED")]
+		if !strings.HasSuffix(f[2], "cp"+mm+ft+"-win_amd64.pyd") || strings.HasPrefix(f[2], "_d") != debug {
 			t.Errorf("row %q: suffix %s for CPython %s (%s)", r, f[2], f[0], f[4])
 		}
-		if !strings.HasPrefix(f[3], "python"+mm) || !strings.HasSuffix(f[3], d+".dll") {
+		if !strings.HasPrefix(f[3], "python"+mm+ft) || !strings.HasSuffix(f[3], d+".dll") {
 			t.Errorf("row %q: DLL %s for CPython %s (%s)", r, f[3], f[0], f[4])
 		}
 		if _, err := os.Stat(f[1]); err != nil {
