@@ -45,7 +45,13 @@ CPYTHON_BUILD_DEBS := zlib1g-dev libffi-dev libssl-dev
 # $$PYINC_PYTHON_PATH, like those on PATH (go test sets it by itself).
 empty :=
 space := $(empty) $(empty)
-export PYINC_PYTHON_PATH ?= $(subst $(space),:,$(abspath $(wildcard .cache/cpython/*/bin)))
+# Only when they exist as make starts: an empty value would tell go test,
+# which looks for them itself once make pythons has built them, that there
+# are none (a fresh machine's make test builds them after this line is read).
+PYTHON_BUILDS := $(abspath $(wildcard .cache/cpython/*/bin))
+ifneq ($(PYTHON_BUILDS),)
+export PYINC_PYTHON_PATH ?= $(subst $(space),:,$(PYTHON_BUILDS))
+endif
 
 .PHONY: all build deps pythons test check ext wheels windows-wheels regen-inc bench pgo man clean
 
