@@ -283,40 +283,18 @@ uwi: db 1, 4, 1, 0, 4, 0x42, 0, 0
 uwc: db 1, call.p2 - call, 2, 0, call.p2 - call, 0x32, call.p1 - call, 0x30
 `
 
-// walkScript calls walk.call with a function that captures the native
-// stack with RtlCaptureStackBackTrace and says whether the frame after
-// walk's (the assembly function's) returns into the Python DLL, which
-// called it, and how many frames beyond walk's are in that DLL:
-// "next 1 beyond N".
-const walkScript = `
-import ctypes, sys, walk
-from ctypes import wintypes
-k32 = ctypes.WinDLL("kernel32")
-k32.GetModuleHandleW.restype = ctypes.c_void_p
-k32.GetModuleHandleW.argtypes = [wintypes.LPCWSTR]
-k32.RtlCaptureStackBackTrace.restype = ctypes.c_ushort
-k32.RtlCaptureStackBackTrace.argtypes = [ctypes.c_ulong, ctypes.c_ulong, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p]
-
-def extent(name):
-    base = k32.GetModuleHandleW(name)
-    assert base, name
-    pe = base + ctypes.c_uint32.from_address(base + 0x3c).value
-    size = ctypes.c_uint32.from_address(pe + 24 + 56).value   # OptionalHeader.SizeOfImage
-    return base, base + size
-
-def capture():
-    buf = (ctypes.c_void_p * 128)()
-    n = k32.RtlCaptureStackBackTrace(0, 128, buf, None)
-    return [buf[i] or 0 for i in range(n)]
-
-frames = walk.call(capture)
-lo, hi = extent(walk.__file__)
-dll = extent("python%d%d.dll" % sys.version_info[:2])
-ours = [i for i, a in enumerate(frames) if lo <= a < hi]
-assert ours, "no frame in the assembly module: %r" % [hex(a) for a in frames]
-beyond = frames[ours[-1] + 1:]
-print("next", int(bool(beyond) and dll[0] <= beyond[0] < dll[1]), "beyond", sum(1 for a in beyond if dll[0] <= a < dll[1]))
-`
+// walkScript is ext's stack-walk script (ext/testdata/stackwalk.py): it
+// calls walk.call with a function that captures the native stack, and
+// prints "next N beyond M" (N: 1 when the frame after the assembly
+// function's is in the Python DLL).
+func walkScript(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "ext", "testdata", "stackwalk.py"))
+	if err != nil {
+		t.Fatalf("the stack-walk script: %v", err)
+	}
+	return string(b)
+}
 
 // TestStackWalkWindows builds walk.call for each Windows CPython and runs
 // walkScript under Wine: the stack captured in Python, called from the
@@ -329,6 +307,7 @@ print("next", int(bool(beyond) and dll[0] <= beyond[0] < dll[1]), "beyond", sum(
 func TestStackWalkWindows(t *testing.T) {
 	needWinTools(t)
 	pys := testutil.WinPythons(t)
+	script := walkScript(t)
 	incl := winInclude + "EXTERN PyObject_CallObject ; PyObject *PyObject_CallObject(PyObject *, PyObject *) ; args rcx, rdx; returns rax\n"
 	for _, py := range pys {
 		t.Run(py.Version, func(t *testing.T) {
@@ -357,7 +336,7 @@ func TestStackWalkWindows(t *testing.T) {
 						t.Fatalf("built without .pdata: %v, want CheckPE's refusal", err)
 					}
 				}
-				stdout, stderr, err := testutil.TryWin(py, dir, nil, "-c", walkScript)
+				stdout, stderr, err := testutil.TryWin(py, dir, nil, "-c", script)
 				t.Logf("with .pdata %v: %s (%v)", withPData, strings.TrimSpace(stdout), err)
 				var next, beyond int
 				if _, serr := fmt.Sscanf(stdout, "next %d beyond %d", &next, &beyond); err != nil || serr != nil {
