@@ -189,15 +189,12 @@ mul_name:     db "multiply", 0
 mul_doc:      db `multiply($module, a, b, /)\n--\n\nReturn a * b. Both must be ints that fit in a signed 64-bit\ninteger, and so must the product: OverflowError otherwise.`, 0
 mulf_name:    db "multiply_fast", 0
 mulf_doc:     db `multiply_fast($module, a, b, /)\n--\n\nmultiply(), called as METH_FASTCALL.`, 0
-nargs_msg:    db "multiply_fast() takes exactly 2 arguments", 0
 id_name:      db "identity", 0
 id_doc:       db `identity($module, obj, /)\n--\n\nReturn obj itself.`, 0
 message:      db "Assembly is great fun! :)", 10, 0
 stdout_name:  db "stdout", 0
-no_stdout:    db "lost sys.stdout", 0
 parse_fmt:    db "OO:multiply", 0
 type_msg:     db "multiply() arguments must be int", 0
-overflow_msg: db "multiply() result does not fit in a signed 64-bit integer", 0
 counter_name: db "refext.Counter", 0        ; the prefix is __module__
 counter_key:  db "Counter", 0
 counter_doc:  db `Counter(start=0)\n--\n\nA counter that holds a signed 64-bit integer, written in assembly.\nstart must be an int that fits in 64 bits.`, 0
@@ -208,7 +205,6 @@ value_name:   db "value", 0
 value_doc:    db "The count (read-only).", 0
 inc_name:     db "increment", 0
 inc_doc:      db `increment($self, /)\n--\n\nAdd one to the count. OverflowError at 2**63 - 1, leaving it unchanged.`, 0
-inc_overflow: db "Counter.increment() would pass 2**63 - 1", 0
 not_counter:  db "not a refext.Counter", 0
 repr_fmt:     db "refext.Counter(%lld)", 0
 export_key:   db "_export", 0
@@ -427,10 +423,8 @@ PY_FUNC sayit
     LOAD_NONE
     PY_EPILOGUE
 .no_stdout:
-    PY_ADDR rax, PyExc_RuntimeError
-    mov PY_ARG1, [rax]
-    lea PY_ARG2, [no_stdout]
-    PY_CALL PyErr_SetString
+    PY_RAISE PyExc_RuntimeError, "lost sys.stdout"   ; rax = NULL
+    PY_EPILOGUE
 .error:
     xor eax, eax
     PY_EPILOGUE
@@ -529,10 +523,7 @@ PY_FUNC multiply_general
     PY_CALL PyLong_FromLongLong
     PY_EPILOGUE
 .overflow:
-    PY_ADDR rax, PyExc_OverflowError
-    mov PY_ARG1, [rax]
-    lea PY_ARG2, [overflow_msg]
-    PY_CALL PyErr_SetString
+    PY_RAISE PyExc_OverflowError, "multiply() result does not fit in a signed 64-bit integer"
 .fail:
     xor eax, eax
     PY_EPILOGUE
@@ -583,11 +574,7 @@ multiply_fast:
 
 align 16
 PY_FUNC multiply_fast_nargs
-    PY_ADDR rax, PyExc_TypeError
-    mov PY_ARG1, [rax]
-    lea PY_ARG2, [nargs_msg]
-    PY_CALL PyErr_SetString
-    xor eax, eax
+    PY_RAISE PyExc_TypeError, "multiply_fast() takes exactly 2 arguments"   ; rax = NULL
     PY_EPILOGUE
 PY_ENDFUNC
 %endif
@@ -815,11 +802,7 @@ counter_increment:
 
 align 16
 PY_FUNC counter_overflow
-    PY_ADDR rax, PyExc_OverflowError
-    mov PY_ARG1, [rax]
-    lea PY_ARG2, [inc_overflow]
-    PY_CALL PyErr_SetString
-    xor eax, eax
+    PY_RAISE PyExc_OverflowError, "Counter.increment() would pass 2**63 - 1"   ; rax = NULL
     PY_EPILOGUE
 PY_ENDFUNC
 
