@@ -194,8 +194,14 @@ func CheckLocations(funcs []*Proto, incDir string, include []byte, dir string, s
 	if err != nil {
 		return n, nil, fmt.Errorf("running the location probe: %v", err)
 	}
+	return checkAll(funcs, readClaims(include), raw, checkFunc)
+}
+
+// checkAll holds each function's EXTERN claim to the probe's records of
+// it, with check, a calling convention's reading of them.
+func checkAll(funcs []*Proto, claims map[string]claim, raw []byte, check func(*Proto, claim, bool, *records, *ABICounts) []string) (ABICounts, []string, error) {
+	var n ABICounts
 	rd := &records{b: raw}
-	claims := readClaims(include)
 	var bad []string
 	for _, f := range funcs {
 		c, ok := claims[f.Name]
@@ -203,12 +209,9 @@ func CheckLocations(funcs []*Proto, incDir string, include []byte, dir string, s
 			bad = append(bad, fmt.Sprintf("%s: no EXTERN comment", f.Name))
 		}
 		n.Functions++
-		bad = append(bad, checkFunc(f, c, ok, rd, &n)...)
+		bad = append(bad, check(f, c, ok, rd, &n)...)
 	}
-	if rd.err != nil {
-		return n, bad, rd.err
-	}
-	return n, bad, nil
+	return n, bad, rd.err
 }
 
 // records reads the probe's output: length-prefixed blobs.

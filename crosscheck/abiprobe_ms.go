@@ -140,18 +140,7 @@ func CheckLocationsMSWith(tg target.Target, prelude string, funcs []*Proto, incD
 	if err != nil {
 		return n, nil, fmt.Errorf("running the location probe under Wine: %v", err)
 	}
-	rd := &records{b: raw}
-	claims := readClaimsMS(include)
-	var bad []string
-	for _, f := range funcs {
-		c, ok := claims[f.Name]
-		if !ok {
-			bad = append(bad, fmt.Sprintf("%s: no EXTERN comment", f.Name))
-		}
-		n.Functions++
-		bad = append(bad, checkFuncMS(f, c, ok, rd, &n)...)
-	}
-	return n, bad, rd.err
+	return checkAll(funcs, readClaimsMS(include), raw, checkFuncMS)
 }
 
 const variadicNoteMS = ", ... (a float or double also in the integer register of its position)"

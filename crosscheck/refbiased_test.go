@@ -27,19 +27,7 @@ void _Py_DecRefShared(void *op) { calls++; which = 2; called_on = op; }
 // alike on that object; and where C leaves the object unwritten (immortal
 // ones), NASM may not write it either (the object in a read-only page, in
 // a child).
-const biasedProgram = `
-#include <stdint.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-void asm_incref(PyObject *), asm_incref_rax(PyObject *), asm_xincref_rsi(PyObject *), asm_incref_r11(PyObject *);
-void asm_decref(PyObject *), asm_decref_rax(PyObject *), asm_xdecref_rsi(PyObject *), asm_decref_r11(PyObject *);
-static void c_incref(PyObject *op) { Py_INCREF(op); }
-static void c_xincref(PyObject *op) { Py_XINCREF(op); }
-static void c_decref(PyObject *op) { Py_DECREF(op); }
-static void c_xdecref(PyObject *op) { Py_XDECREF(op); }
-
+const biasedProgram = refcountPrelude + `
 int calls, which;
 void *called_on;
 static PyTypeObject fake_type;

@@ -89,7 +89,9 @@ const refcountMacros = 8
 // process, on an object in a read-only page, and NASM may fault only where
 // C does. Writing an immortal object, even to undo the write, races with
 // other interpreters' threads and dirties memory shared after fork.
-const refcountProgram = `
+// refcountPrelude declares both sides of the refcount checks: the NASM
+// macros under test (assembled by the test) and the headers' own in C.
+const refcountPrelude = `
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -101,7 +103,9 @@ static void c_incref(PyObject *op) { Py_INCREF(op); }
 static void c_xincref(PyObject *op) { Py_XINCREF(op); }
 static void c_decref(PyObject *op) { Py_DECREF(op); }
 static void c_xdecref(PyObject *op) { Py_XDECREF(op); }
+`
 
+const refcountProgram = refcountPrelude + `
 int deallocs;
 void *deallocated;
 static void count_dealloc(PyObject *op) { deallocs++; deallocated = op; }
