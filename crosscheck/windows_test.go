@@ -62,6 +62,22 @@ var windowsVariants = []struct {
 func TestWindowsAgainstMinGW(t *testing.T) {
 	tg := target.Windows
 	needCross(t, tg, "nasm")
+	eachWindowsConfig(t, func(t *testing.T, py *cparse.Python, defines []cparse.Define, _ string) {
+		r, err := pipeline.RunFor(py, defines, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Model.Target != tg.ABIName {
+			t.Fatalf("model for %s, want %s", r.Model.Target, tg.ABIName)
+		}
+		checkAgainstGCC(t, r.Unit, r.Model, r.Include)
+	})
+}
+
+// eachWindowsConfig runs check, in parallel subtests, for every Windows
+// source tree at hand in every configuration its version accepts (what
+// names the source and the configuration).
+func eachWindowsConfig(t *testing.T, check func(t *testing.T, py *cparse.Python, defines []cparse.Define, what string)) {
 	for _, src := range windowsSources {
 		t.Run(src.dir, func(t *testing.T) {
 			py := windowsPython(t, src.dir, src.header)
@@ -76,14 +92,7 @@ func TestWindowsAgainstMinGW(t *testing.T) {
 				}
 				t.Run(v.name, func(t *testing.T) {
 					t.Parallel()
-					r, err := pipeline.RunFor(py, defines, tg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if r.Model.Target != tg.ABIName {
-						t.Fatalf("model for %s, want %s", r.Model.Target, tg.ABIName)
-					}
-					checkAgainstGCC(t, r.Unit, r.Model, r.Include)
+					check(t, py, defines, src.dir+" "+v.name)
 				})
 			}
 		})
@@ -222,25 +231,9 @@ func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target)
 func TestWindowsPrototypes(t *testing.T) {
 	tg := target.Windows
 	needGCC(t, tg.CrossCC, "wine", "nasm")
-	for _, src := range windowsSources {
-		t.Run(src.dir, func(t *testing.T) {
-			py := windowsPython(t, src.dir, src.header)
-			major, minor := version(py)
-			for _, v := range windowsVariants {
-				if major < v.since[0] || major == v.since[0] && minor < v.since[1] {
-					continue
-				}
-				defines := v.defines
-				if v.name == "limited-own" {
-					defines = []cparse.Define{{Name: "Py_LIMITED_API", Value: hexVersion(major, minor)}}
-				}
-				t.Run(v.name, func(t *testing.T) {
-					t.Parallel()
-					checkUnitPrototypes(t, tg, py, defines, src.dir+" "+v.name)
-				})
-			}
-		})
-	}
+	eachWindowsConfig(t, func(t *testing.T, py *cparse.Python, defines []cparse.Define, what string) {
+		checkUnitPrototypes(t, tg, py, defines, what)
+	})
 }
 
 func checkUnitPrototypes(t *testing.T, tg target.Target, py *cparse.Python, defines []cparse.Define, what string) {
