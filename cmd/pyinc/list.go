@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyinc/pyinc/cparse"
 	"github.com/pyinc/pyinc/target"
 )
 
@@ -63,12 +64,22 @@ func runList(porcelain bool, roots []string) error {
 	}
 	rows := [][]string{}
 	for _, p := range all {
-		build := strings.Join(p.Defines, ",")
-		if build == "" {
-			build = "release"
-		}
-		rows = append(rows, []string{p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), build})
+		rows = append(rows, []string{p.Version, dash(p.Interpreter), p.IncludeDirs[0], dash(p.LibPython), dash(p.ExtSuffix), buildName(p)})
 	}
+	return printRows(porcelain, "VERSION\tINTERPRETER\tINCLUDE DIR\tLIBPYTHON\tEXT SUFFIX\tBUILD", rows)
+}
+
+// buildName is the BUILD column: the configuration macros, or release.
+func buildName(p *cparse.Python) string {
+	if len(p.Defines) == 0 {
+		return "release"
+	}
+	return strings.Join(p.Defines, ",")
+}
+
+// printRows prints rows as tab-separated lines (porcelain) or as a table
+// under header.
+func printRows(porcelain bool, header string, rows [][]string) error {
 	if porcelain {
 		for _, r := range rows {
 			fmt.Println(strings.Join(r, "\t"))
@@ -76,7 +87,7 @@ func runList(porcelain bool, roots []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tINTERPRETER\tINCLUDE DIR\tLIBPYTHON\tEXT SUFFIX\tBUILD")
+	fmt.Fprintln(tw, header)
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
@@ -97,26 +108,11 @@ func runListFor(tg target.Target, porcelain bool, roots []string) error {
 		if !strings.HasPrefix(p.Version, "3.") {
 			continue
 		}
-		build := strings.Join(p.Defines, ",")
-		if build == "" {
-			build = "release"
-		}
 		ft := slices.Contains(p.Defines, "Py_GIL_DISABLED")
 		rows = append(rows, []string{p.Version, p.IncludeDirs[0], b.ModuleSuffix(p.MajorMinor(), false, p.IsDebug(), ft),
-			b.PythonDLL(p.MajorMinor(), false, p.IsDebug(), ft), build})
+			b.PythonDLL(p.MajorMinor(), false, p.IsDebug(), ft), buildName(p)})
 	}
-	if porcelain {
-		for _, r := range rows {
-			fmt.Println(strings.Join(r, "\t"))
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tINCLUDE DIR\tMODULE SUFFIX\tPYTHON DLL\tBUILD")
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
+	if err := printRows(porcelain, "VERSION\tINCLUDE DIR\tMODULE SUFFIX\tPYTHON DLL\tBUILD", rows); err != nil || porcelain {
 		return err
 	}
 	fmt.Printf("abi3 (--limited-api 3.X): module%s, importing %s. Building for %s also takes the headers' Windows configuration header: --pyconfig CPYTHON_SOURCE/PC/pyconfig.h (3.13+: pyconfig.h.in), or --include-dir CPYTHON_SOURCE/Include.\n",
