@@ -3,13 +3,11 @@ package crosscheck
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/pyinc/pyinc/cparse"
-	"github.com/pyinc/pyinc/internal/pipeline"
+	"github.com/pyinc/pyinc/target"
 )
 
 // Prototypes per generated header; go test -fuzz=FuzzABI runs as many
@@ -168,35 +166,7 @@ func protoCase(seed int64) *ProtoGen {
 // function's comment against gcc.
 func checkPrototypes(t *testing.T, seed int64) ABICounts {
 	t.Helper()
-	g := protoCase(seed)
-	dir := t.TempDir()
-	inc := filepath.Join(dir, "python3.99")
-	if err := os.Mkdir(inc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	header := g.Text()
-	if err := os.WriteFile(filepath.Join(inc, "Python.h"), []byte(header), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	py := &cparse.Python{Version: "3.99.0", IncludeDirs: []string{inc}, Source: "fuzz"}
-	r, err := pipeline.Run(py, nil)
-	if err != nil {
-		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
-	}
-	n, bad, err := CheckLocations(g.Funcs, inc, r.Include, dir, seed)
-	if err != nil {
-		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
-	}
-	for _, b := range bad {
-		t.Errorf("seed %d: %s", seed, b)
-	}
-	if len(bad) > 0 {
-		t.Fatalf("seed %d: %d mismatches with gcc\nheader:\n%s", seed, len(bad), header)
-	}
-	if n.Functions != len(g.Funcs) {
-		t.Fatalf("seed %d: checked %d functions of %d", seed, n.Functions, len(g.Funcs))
-	}
-	return n
+	return checkPrototypesFor(t, protoCase(seed), seed, target.Linux)
 }
 
 // FuzzABI is the differential fuzzer of argument and result locations:

@@ -191,7 +191,18 @@ func msShapes(g *ProtoGen) {
 }
 
 // checkPrototypesFor is checkPrototypes for the generator g and target tg.
-func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target) {
+// locationCheckers hold a header's EXTERN comments to the target
+// compiler's code, by calling convention.
+var locationCheckers = map[target.CallConv]func(tg target.Target, funcs []*Proto, incDir string, include []byte, dir string, salt int64) (ABICounts, []string, error){
+	target.SysV: func(_ target.Target, funcs []*Proto, incDir string, include []byte, dir string, salt int64) (ABICounts, []string, error) {
+		return CheckLocations(funcs, incDir, include, dir, salt)
+	},
+	target.MicrosoftX64: CheckLocationsMS,
+}
+
+// checkPrototypesFor runs pyinc for tg on g's header and checks every
+// function's comment against the code of tg's compiler.
+func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target) ABICounts {
 	t.Helper()
 	dir := t.TempDir()
 	inc := filepath.Join(dir, "python3.99")
@@ -207,7 +218,7 @@ func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target)
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}
-	n, bad, err := CheckLocationsMS(tg, g.Funcs, inc, r.Include, dir, seed)
+	n, bad, err := locationCheckers[tg.Conv](tg, g.Funcs, inc, r.Include, dir, seed)
 	if err != nil {
 		t.Fatalf("seed %d: %v\nheader:\n%s", seed, err, header)
 	}
@@ -221,6 +232,7 @@ func checkPrototypesFor(t *testing.T, g *ProtoGen, seed int64, tg target.Target)
 		t.Fatalf("seed %d: checked %d functions of %d", seed, n.Functions, len(g.Funcs))
 	}
 	t.Logf("seed %d: %d prototypes, %d arguments, %d results: as %s's code has them", seed, n.Functions, n.Args, n.Results, tg.CrossCC)
+	return n
 }
 
 // TestWindowsPrototypes holds the EXTERN comment of every function of the
