@@ -2,6 +2,7 @@ package cparse
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -27,15 +28,16 @@ const maxIncludeDepth = 200
 // first file refused is kept, to be reported instead of the front end's
 // "include file not found".
 type guardFS struct {
-	overlay overlayFS // nil on the plain path
+	overlay fs.FS // nil on the plain path
 	mu      sync.Mutex
 	refused error
 }
 
 func (g *guardFS) Open(name string) (fs.File, error) {
 	if g.overlay != nil {
-		if f, err := g.overlay.Open(name); err == nil {
-			return f, nil
+		f, err := g.overlay.Open(name)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return f, err
 		}
 	}
 	// O_NONBLOCK: opening a FIFO must not wait for a writer.

@@ -43,6 +43,9 @@ type Unit struct {
 	// systemRead lists the system headers the host compiler read for the
 	// system overlay (sysheaders.go): inputs the front end did not open.
 	systemRead []string
+	// systemStreamed: the parse took the system headers' text while the
+	// host compiler wrote it (syspass.go), not after.
+	systemStreamed bool
 }
 
 // useSystemOverlay: the system headers come preprocessed by the host
@@ -111,16 +114,11 @@ func ParseFor(py *Python, defines []Define, tg target.Target) (*Unit, error) {
 		return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, err)
 	}
 	var ast *cc.AST
-	ov, err := systemOverlay(cfg, u, src)
-	if derr, ok := err.(depthError); ok {
-		// The front end would follow such includes without end.
-		return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, derr.error)
-	}
-	if useSystemOverlay && err == nil {
-		withOverlay := *cfg
-		withOverlay.FS, withOverlay.FSOnly = &guardFS{overlay: ov.files}, true
-		if ast, err = cc.Translate(&withOverlay, srcs); err == nil {
-			u.systemRead = ov.read
+	if pass, err := startSystemPass(cfg, u, src); err == nil {
+		ast, err = parseWithSystemPass(cfg, srcs, u, pass)
+		if derr, ok := err.(depthError); ok {
+			// The front end would follow such includes without end.
+			return nil, fmt.Errorf("cannot parse the headers of Python %s: %v", py.Version, derr.error)
 		}
 	}
 	if ast == nil {

@@ -5,15 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"modernc.org/cc/v4"
-
-	"github.com/pyinc/pyinc/internal/infile"
 )
 
 // Most of what a parse of Python.h reads is the C library's headers, and
@@ -29,9 +24,11 @@ import (
 // header is replaced, in place, by what the compiler made of that very
 // #include (with its #define and #undef lines, which -dD keeps, in their
 // order), so every line of the Python headers sees the macros and types it
-// saw before. The replaced lines are served to cc/v4 through Config.FS;
-// #line directives keep the Python headers' own line numbers and give the
-// system text a name, "<system>", that is no Python header's.
+// saw before. The Python header is served to cc/v4 through Config.FS with
+// that line turned into #include "<system N>", a file that holds the
+// compiler's text after a #line directive naming it "<system>", which is
+// no Python header's; the Python header keeps its own line numbers. The
+// two front ends run at once (syspass.go).
 //
 // Anything unexpected in the compiler's output (an #include the lines do not
 // show, a Python header included from a system one, a site entered twice)
@@ -44,69 +41,11 @@ import (
 // systemName names the system headers' text in the front end's positions.
 const systemName = "<system>"
 
-// overlay is what cparse gives cc/v4 instead of the files themselves.
-type overlay struct {
-	files map[string][]byte // Python headers, by cleaned absolute path
-	// read lists every system header the compiler read, for Unit.Files:
-	// they are inputs of the include though cc/v4 never opens them.
-	read []string
-}
-
 // site is an #include of a system header in a Python header: the file and
 // the directive's line.
 type site struct {
 	file string
 	line int
-}
-
-// systemOverlay preprocesses src (the unit's own source) with the host
-// compiler and returns the overlay, or an error saying why it cannot.
-func systemOverlay(cfg *cc.Config, u *Unit, src string) (*overlay, error) {
-	compiler := cfg.CC
-	args := append([]string{"-E", "-dD"}, u.Target.CrossCFlags...)
-	if isGCC(cfg.Predefined) {
-		// Where each token came from through macro expansions is for
-		// diagnostics; without it gcc preprocesses the unit a third faster.
-		args = append(args, "-ftrack-macro-expansion=0")
-	}
-	for _, d := range u.IncludeDirs {
-		args = append(args, "-I", d)
-	}
-	for _, d := range u.AfterDirs {
-		args = append(args, "-idirafter", d)
-	}
-	cmd := exec.Command(compiler, append(args, "-x", "c", "-")...)
-	cmd.Stdin = strings.NewReader(src)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if derr, ok := includeDepthError(stderr.String(), u.IncludeDirs); ok {
-			return nil, depthError{derr}
-		}
-		return nil, fmt.Errorf("%s -E: %v: %s", compiler, err, firstLine(stderr.String()))
-	}
-	c, err := splitSystem(out, u.IsPythonHeader)
-	if err != nil {
-		return nil, err
-	}
-	chunks := c.chunks
-	for st, text := range chunks {
-		chunks[st] = unevaluated(text, c.outside)
-	}
-	o := &overlay{files: map[string][]byte{}, read: c.read}
-	bySite := map[string][]site{}
-	for s := range chunks {
-		bySite[s.file] = append(bySite[s.file], s)
-	}
-	for file, sites := range bySite {
-		text, err := spliceFile(file, sites, chunks)
-		if err != nil {
-			return nil, err
-		}
-		o.files[file] = text
-	}
-	return o, nil
 }
 
 // isGCC reports GCC itself by its predefined macros (clang defines
@@ -134,87 +73,166 @@ type compiled struct {
 	// system headers: the Python headers, the unit's source, the
 	// compiler's own.
 	outside map[string]bool
+	// pyIncludes are the #includes in a Python header that entered a
+	// Python header.
+	pyIncludes map[site]bool
 }
 
-// splitSystem reads the compiler's output and returns, for each #include
-// in a Python header that entered a system header, the text that #include
-// produced (pruned of function declarations), and every system header read.
+// splitSystem reads the compiler's whole output and returns, for each
+// #include in a Python header that entered a system header, the text that
+// #include produced (pruned of function declarations), and every system
+// header read.
 func splitSystem(out []byte, isPython func(string) bool) (*compiled, error) {
-	chunks := map[site][]byte{}
-	outside := map[string]bool{}
-	seen := map[string]bool{}
-	entered := map[string]int{} // how often each Python header is read
-	var read []string
-	var stack []frame
-	var chunk bytes.Buffer
-	depth := 0 // system frames entered from the Python frame below them
+	sp := newSplitter(isPython, nil)
 	for len(out) > 0 {
 		var line []byte
 		line, out, _ = bytes.Cut(out, []byte("\n"))
-		num, file, flags, ok := lineMarker(line)
-		if !ok {
-			if depth > 0 {
-				chunk.Write(line)
-				chunk.WriteByte('\n')
-			} else if _, name, ok := directive(line); ok {
-				outside[name] = true
-			}
-			continue
-		}
-		file = cleanPath(file)
-		switch {
-		case flags&markEnter != 0:
-			py := filepath.IsAbs(file) && isPython(file)
-			if !py && filepath.IsAbs(file) && !seen[file] {
-				seen[file] = true
-				read = append(read, file)
-			}
-			if depth > 0 && py {
-				return nil, fmt.Errorf("%s is included from a system header", file)
-			}
-			if py {
-				entered[file]++
-			}
-			if depth > 0 || !py && len(stack) > 0 && stack[len(stack)-1].python {
-				depth++
-			}
-			stack = append(stack, frame{file, py})
-		case flags&markReturn != 0:
-			if len(stack) < 2 || stack[len(stack)-2].file != file {
-				return nil, fmt.Errorf("the compiler's line markers do not nest at %q", line)
-			}
-			stack = stack[:len(stack)-1]
-			if depth > 0 {
-				depth--
-				if depth == 0 {
-					s := site{file, num - 1}
-					if _, twice := chunks[s]; twice {
-						return nil, fmt.Errorf("%s:%d is included twice", file, s.line)
-					}
-					chunks[s] = pruneDeclarations(bytes.Clone(chunk.Bytes()))
-					chunk.Reset()
-				}
-			}
-		case len(stack) <= 1:
-			// The top level moves between the source and the
-			// compiler's own <built-in> and <command-line>.
-			stack = append(stack[:0], frame{file, false})
-		case stack[len(stack)-1].file != file:
-			// A marker that renames an included file: not from cc -E.
-			return nil, fmt.Errorf("unexpected line marker %q", line)
+		if err := sp.line(line); err != nil {
+			return nil, err
 		}
 	}
-	if depth != 0 {
+	return sp.finish()
+}
+
+// splitter reads the compiler's output a line at a time, as it is
+// written, and tells done about each site as soon as its text is whole.
+type splitter struct {
+	isPython func(string) bool
+	done     func(site, []byte) // may be nil
+	c        compiled
+	seen     map[string]bool // system headers listed in c.read
+	entered  map[string]int  // how often each Python header is read
+	stack    []frame
+	chunk    bytes.Buffer
+	depth    int // system frames entered from the Python frame below them
+	// at is how far the output has come in each Python header being
+	// read: the lines before at[file] are done. A header left is done
+	// (left) until it is entered again.
+	at   map[string]int
+	left map[string]bool
+}
+
+func newSplitter(isPython func(string) bool, done func(site, []byte)) *splitter {
+	return &splitter{
+		isPython: isPython,
+		done:     done,
+		c:        compiled{chunks: map[site][]byte{}, outside: map[string]bool{}, pyIncludes: map[site]bool{}},
+		seen:     map[string]bool{},
+		entered:  map[string]int{},
+		at:       map[string]int{},
+		left:     map[string]bool{},
+	}
+}
+
+// line reads one line of the output, without its newline.
+func (sp *splitter) line(line []byte) error {
+	num, file, flags, ok := lineMarker(line)
+	if !ok {
+		if sp.depth > 0 {
+			sp.chunk.Write(line)
+			sp.chunk.WriteByte('\n')
+		} else if _, name, ok := directive(line); ok {
+			sp.c.outside[name] = true
+		}
+		return nil
+	}
+	file = cleanPath(file)
+	switch {
+	case flags&markEnter != 0:
+		return sp.enter(file)
+	case flags&markReturn != 0:
+		return sp.leave(file, num, line)
+	case len(sp.stack) <= 1:
+		// The top level moves between the source and the
+		// compiler's own <built-in> and <command-line>.
+		sp.stack = append(sp.stack[:0], frame{file, false})
+	case sp.stack[len(sp.stack)-1].file != file:
+		// A marker that renames an included file: not from cc -E.
+		return fmt.Errorf("unexpected line marker %q", line)
+	case sp.depth == 0 && sp.stack[len(sp.stack)-1].python:
+		sp.at[file] = num // lines skipped
+	}
+	return nil
+}
+
+// passed reports whether the output has come past s without entering a
+// system header there.
+func (sp *splitter) passed(s site) bool {
+	if _, ok := sp.c.chunks[s]; ok {
+		return false
+	}
+	return sp.left[s.file] || sp.at[s.file] > s.line
+}
+
+func (sp *splitter) enter(file string) error {
+	py := filepath.IsAbs(file) && sp.isPython(file)
+	if !py && filepath.IsAbs(file) && !sp.seen[file] {
+		sp.seen[file] = true
+		sp.c.read = append(sp.c.read, file)
+	}
+	if sp.depth > 0 && py {
+		return fmt.Errorf("%s is included from a system header", file)
+	}
+	if py {
+		sp.entered[file]++
+		sp.at[file], sp.left[file] = 0, false
+	}
+	if sp.depth > 0 || !py && len(sp.stack) > 0 && sp.stack[len(sp.stack)-1].python {
+		sp.depth++
+	}
+	sp.stack = append(sp.stack, frame{file, py})
+	return nil
+}
+
+func (sp *splitter) leave(file string, num int, line []byte) error {
+	if len(sp.stack) < 2 || sp.stack[len(sp.stack)-2].file != file {
+		return fmt.Errorf("the compiler's line markers do not nest at %q", line)
+	}
+	child, parent := sp.stack[len(sp.stack)-1], sp.stack[len(sp.stack)-2]
+	sp.stack = sp.stack[:len(sp.stack)-1]
+	if child.python {
+		sp.left[child.file] = true
+	}
+	if sp.depth == 0 {
+		if parent.python {
+			sp.at[file] = num
+			if child.python {
+				sp.c.pyIncludes[site{file, num - 1}] = true
+			}
+		}
+		return nil
+	}
+	sp.depth--
+	if sp.depth > 0 {
+		return nil
+	}
+	sp.at[file] = num
+	s := site{file, num - 1}
+	if _, twice := sp.c.chunks[s]; twice {
+		return fmt.Errorf("%s:%d is included twice", file, s.line)
+	}
+	text := pruneDeclarations(bytes.Clone(sp.chunk.Bytes()))
+	sp.chunk.Reset()
+	sp.c.chunks[s] = text
+	if sp.done != nil {
+		sp.done(s, text)
+	}
+	return nil
+}
+
+// finish checks the output read as a whole and returns what it held.
+func (sp *splitter) finish() (*compiled, error) {
+	if sp.depth != 0 {
 		return nil, errors.New("the compiler's output ends inside a system header")
 	}
-	for st := range chunks {
-		if entered[st.file] > 1 {
+	for st := range sp.c.chunks {
+		if sp.entered[st.file] > 1 {
 			// One file serves every reading of it: its sites' text
 			// would be replayed where the compiler read nothing.
 			return nil, fmt.Errorf("%s, which includes system headers, is read more than once", st.file)
 		}
 	}
-	return &compiled{chunks, read, outside}, nil
+	return &sp.c, nil
 }
 
 // The flags of a line marker: 1 enters a file, 2 returns to one.
@@ -260,60 +278,35 @@ func cleanPath(p string) string {
 	return p
 }
 
-// spliceFile is file's text with the #include line of each site replaced
-// by its chunk, between #line directives that name the chunk "<system>"
-// and then give the following lines their own numbers back.
-func spliceFile(file string, sites []site, chunks map[site][]byte) ([]byte, error) {
-	if strings.ContainsAny(file, "\"\\\n") {
-		return nil, fmt.Errorf("%q cannot be named in a #line directive", file)
-	}
-	text, err := infile.Read(file, infile.HeaderLimit)
-	if err != nil {
-		return nil, err
-	}
-	lines := bytes.SplitAfter(text, []byte("\n"))
-	at := map[int]bool{}
-	for _, s := range sites {
-		at[s.line] = true
-	}
-	var b bytes.Buffer
-	b.Grow(len(text))
-	for i, l := range lines {
-		n := i + 1
-		if !at[n] {
-			b.Write(l)
-			continue
-		}
-		if !isIncludeLine(l) {
-			return nil, fmt.Errorf("%s:%d is not the #include the compiler entered", file, n)
-		}
-		fmt.Fprintf(&b, "#line 1 \"%s\"\n", systemName)
-		b.Write(chunks[site{file, n}])
-		fmt.Fprintf(&b, "#line %d \"%s\"\n", n+1, file)
-		delete(at, n)
-	}
-	if len(at) != 0 {
-		return nil, fmt.Errorf("%s is shorter than the compiler saw it", file)
-	}
-	return b.Bytes(), nil
-}
-
 // isIncludeLine reports a one-line #include directive.
 func isIncludeLine(l []byte) bool {
-	s := strings.TrimSpace(string(l))
-	if !strings.HasPrefix(s, "#") || strings.HasSuffix(s, `\`) {
-		return false
+	return includeVerb(l) == "include" && !bytes.HasSuffix(bytes.TrimSpace(l), []byte(`\`))
+}
+
+// includeVerb is "include" or "include_next" for such a directive,
+// whatever follows it, and "" for any other line.
+func includeVerb(l []byte) string {
+	s := bytes.TrimLeft(l, " \t")
+	if len(s) == 0 || s[0] != '#' {
+		return ""
 	}
-	s = strings.TrimSpace(s[1:])
-	return strings.HasPrefix(s, "include") && !strings.HasPrefix(s, "include_next")
+	s = bytes.TrimLeft(s[1:], " \t")
+	switch {
+	case bytes.HasPrefix(s, []byte("include_next")):
+		return "include_next"
+	case bytes.HasPrefix(s, []byte("include")):
+		return "include"
+	}
+	return ""
 }
 
 // depthError is the host compiler's refusal of #include nesting deeper
 // than it allows: the front end, which has no such bound, must not try.
 type depthError struct{ error }
 
-// overlayFS serves the overlay's files to cc/v4 by their absolute paths;
-// any other file is not there, and cc/v4 opens it from the disk.
+// overlayFS serves files from memory by their absolute paths (the plain
+// path's narrowed headers); any other file is not there, and guardFS
+// opens it from the disk.
 type overlayFS map[string][]byte
 
 func (o overlayFS) Open(name string) (fs.File, error) {
@@ -527,8 +520,9 @@ func keepDeclaration(decl []byte, hasBody bool) bool {
 // before but not evaluated. A macro the Python headers (or the unit's
 // source, or the compiler) also define keeps its evaluation: the #undef
 // would make theirs count as redefined too.
-func unevaluated(text []byte, outside map[string]bool) []byte {
+func unevaluated(text []byte, outside map[string]bool) ([]byte, []string) {
 	var out bytes.Buffer
+	var undefs []string
 	out.Grow(len(text) + len(text)/4)
 	for len(text) > 0 {
 		var line []byte
@@ -537,11 +531,12 @@ func unevaluated(text []byte, outside map[string]bool) []byte {
 			out.WriteString("#undef ")
 			out.WriteString(name)
 			out.WriteByte('\n')
+			undefs = append(undefs, name)
 		}
 		out.Write(line)
 		out.WriteByte('\n')
 	}
-	return out.Bytes()
+	return out.Bytes(), undefs
 }
 
 // directive parses "#define NAME..." or "#undef NAME", as cc -E -dD

@@ -1,6 +1,11 @@
 package cparse
 
 import (
+	"github.com/pyinc/pyinc/target"
+	"maps"
+
+	"modernc.org/cc/v4"
+
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -145,6 +150,9 @@ func TestSplitSystem(t *testing.T) {
 			t.Errorf("chunk %v = %q, want %q", s, g, w)
 		}
 	}
+	if want := map[site]bool{{"/py/Python.h", 3}: true}; !maps.Equal(c.pyIncludes, want) {
+		t.Errorf("pyIncludes %v, want %v", c.pyIncludes, want)
+	}
 	wantRead := []string{"/usr/include/stdc-predef.h", "/usr/include/stdio.h", "/usr/include/bits/types.h", "/usr/include/limits.h"}
 	if !slices.Equal(read, wantRead) {
 		t.Errorf("read %q, want %q", read, wantRead)
@@ -163,6 +171,38 @@ func TestSplitSystem(t *testing.T) {
 	}
 }
 
+// TestSplitterPassed: how far the output has come in a Python header,
+// as a line at a time shows it.
+func TestSplitterPassed(t *testing.T) {
+	sp := newSplitter(func(p string) bool { return strings.HasPrefix(p, "/py/") }, nil)
+	rest := cppOutput
+	feed := func(upTo string) {
+		for {
+			i := strings.IndexByte(rest, '\n')
+			line := rest[:i]
+			rest = rest[i+1:]
+			if err := sp.line([]byte(line)); err != nil {
+				t.Fatal(err)
+			}
+			if line == upTo {
+				return
+			}
+		}
+	}
+	feed(`# 3 "/py/Python.h" 2`)
+	for s, want := range map[site]bool{{"/py/Python.h", 1}: true, {"/py/Python.h", 2}: false, {"/py/Python.h", 3}: false, {"/py/pyport.h", 1}: false} {
+		if got := sp.passed(s); got != want {
+			t.Errorf("after Python.h's line 2: passed(%v) = %v, want %v", s, got, want)
+		}
+	}
+	feed(`# 4 "/py/Python.h" 2`)
+	for s, want := range map[site]bool{{"/py/Python.h", 3}: true, {"/py/pyport.h", 7}: false, {"/py/pyport.h", 9}: true} {
+		if got := sp.passed(s); got != want {
+			t.Errorf("after pyport.h: passed(%v) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestIsGCC(t *testing.T) {
 	gcc := "#define __GNUC__ 12\n#define __x86_64__ 1\n"
 	clang := "#define __GNUC__ 4\n#define __clang__ 1\n"
@@ -174,15 +214,20 @@ func TestIsGCC(t *testing.T) {
 func TestUnevaluated(t *testing.T) {
 	in := "#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#define F(x) (x)\n"
 	want := "#undef A\n#define A 1\n#define Py_X 2\ntypedef int T;\n#undef A\n#undef F\n#define F(x) (x)\n"
-	if got := string(unevaluated([]byte(in), map[string]bool{"Py_X": true})); got != want {
+	got, undefs := unevaluated([]byte(in), map[string]bool{"Py_X": true})
+	if string(got) != want {
 		t.Errorf("unevaluated:\n%s\nwant:\n%s", got, want)
+	}
+	if !slices.Equal(undefs, []string{"A", "F"}) {
+		t.Errorf("unevaluated #undef %q, want A and F", undefs)
 	}
 }
 
 // TestSystemOverlayIsUsed: every Python installed (and in the Debian
-// tree make pythons builds) is parsed with the
-// system headers preprocessed by the host compiler. A fallback to the
-// plain path would give the same include, only slower (issue 18): this is
+// tree make pythons builds), and CPython's source trees seen for Windows,
+// is parsed with the system headers preprocessed by the host compiler,
+// taken while it writes them (the guess of syspass.go holds). A fallback
+// would give the same include, only slower (issues 18 and 27): this is
 // where it would show.
 func TestSystemOverlayIsUsed(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
@@ -197,16 +242,168 @@ func TestSystemOverlayIsUsed(t *testing.T) {
 		t.Skip("no Python with headers is installed")
 	}
 	for _, py := range pys {
-		u, err := Parse(py, nil)
-		if err != nil {
-			t.Errorf("Python %s: %v", py.Version, err)
+		checkStreamed(t, py, target.Default(), "/stdio.h")
+	}
+	win, _ := target.Parse("windows-x86_64")
+	if _, err := exec.LookPath(win.CrossCC); err != nil {
+		t.Logf("%s is not installed: the Windows parse is not checked", win.CrossCC)
+		return
+	}
+	for _, tree := range []struct{ dir, header string }{{"Python-3.11.2", "PC/pyconfig.h"}, {"Python-3.13.15", "PC/pyconfig.h.in"}} {
+		root := filepath.Join("..", ".cache", "src", tree.dir)
+		if !isFile(filepath.Join(root, tree.header)) {
+			t.Logf("%s is not at hand (make pythons): its Windows parse is not checked", filepath.Join(root, tree.header))
 			continue
 		}
-		if len(u.systemRead) == 0 {
-			t.Errorf("Python %s (%s): parsed without the system overlay", py.Version, filepath.Dir(py.IncludeDirs[0]))
+		py, err := FromIncludeDir(filepath.Join(root, "Include"))
+		if err == nil {
+			py, err = WithConfigHeader(py, filepath.Join(root, tree.header))
 		}
-		if !slices.ContainsFunc(u.Files(), func(f string) bool { return strings.HasSuffix(f, "/stdio.h") }) {
-			t.Errorf("Python %s: the unit's files leave out stdio.h, which the compiler read", py.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStreamed(t, py, win, "/stdio.h")
+	}
+}
+
+// checkStreamed parses py for tg and checks that the guess held and that
+// the compiler's system headers (one ending in header among them) are
+// among the unit's files.
+func checkStreamed(t *testing.T, py *Python, tg target.Target, header string) {
+	t.Helper()
+	u, err := ParseFor(py, nil, tg)
+	if err != nil {
+		t.Errorf("Python %s for %s: %v", py.Version, tg.Name, err)
+		return
+	}
+	if len(u.systemRead) == 0 || !u.systemStreamed {
+		t.Errorf("Python %s (%s) for %s: system headers from the compiler %v, taken as it wrote them %v; want both", py.Version, filepath.Dir(py.IncludeDirs[0]), tg.Name, len(u.systemRead) > 0, u.systemStreamed)
+	}
+	if !slices.ContainsFunc(u.Files(), func(f string) bool { return strings.HasSuffix(f, header) }) {
+		t.Errorf("Python %s for %s: the unit's files leave out %s, which the compiler read", py.Version, tg.Name, header)
+	}
+}
+
+func TestIncludeTarget(t *testing.T) {
+	for _, c := range []struct {
+		line, name string
+		quoted, ok bool
+	}{
+		{`#include <stdio.h>`, "stdio.h", false, true},
+		{`#  include "pyport.h"   // the port`, "pyport.h", true, true},
+		{"\t#include <sys/types.h> /* ssize_t */", "sys/types.h", false, true},
+		{`#include <a.h> /* opens a comment`, "", false, false},
+		{`#include <a.h> /* one */ /* two */`, "", false, false},
+		{`#include <a.h> // continued \`, "", false, false},
+		{`#include HEADER`, "", false, false},
+		{`#include_next <limits.h>`, "", false, false},
+		{`#include <>`, "", false, false},
+		{`#define include <x.h>`, "", false, false},
+		{`int x; // #include <x.h>`, "", false, false},
+	} {
+		name, quoted, ok := includeTarget([]byte(c.line))
+		if name != c.name || quoted != c.quoted || ok != c.ok {
+			t.Errorf("includeTarget(%q) = %q, %v, %v; want %q, %v, %v", c.line, name, quoted, ok, c.name, c.quoted, c.ok)
+		}
+	}
+}
+
+// TestSystemPassGuess: where the guess of which lines include system
+// headers and the compiler's output disagree, the parse takes the sites
+// the whole output shows (or the plain path), and the macros come out as
+// the compiler sees them either way.
+func TestSystemPassGuess(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc is not installed")
+	}
+	const tail = "typedef struct S { size_t a; } S;\n#define M INT_MAX\n"
+	for _, c := range []struct {
+		name, header string
+		after        map[string]string // files of an -idirafter directory
+		streamed     bool              // the guess held
+		system       bool              // the system headers came from the compiler
+		want         int64             // M's value
+	}{
+		{"guessed", "#include <stddef.h>\n#include \"pyconfig.h\"\n#include <limits.h>\n" + tail, nil, true, true, 2147483647},
+		{"guard skipped", "#include <limits.h>\n#include <stddef.h>\n#include <limits.h>\n" + tail, nil, true, true, 2147483647},
+		{"inactive", "#include <limits.h>\n#include <stddef.h>\n#if 0\n#include <nowhere.h>\n#endif\n" + tail, nil, true, true, 2147483647},
+		// #include MACRO is never guessed: the compiler's site there
+		// sends the parse to the exact sites.
+		{"computed", "#include <stddef.h>\n#define LIMITS <limits.h>\n#include LIMITS\n" + tail, nil, false, true, 2147483647},
+		// INT_MAX was taken for the system's alone when limits.h's text
+		// was served, with an #undef that would make the Python header's
+		// definition count as redefined.
+		{"defined later", "#include <stddef.h>\n#include <limits.h>\n#undef INT_MAX\n#define INT_MAX 5\n" + tail, nil, false, true, 5},
+		// <python3.98/extra.h> is found in the -idirafter directory, after
+		// the system's, and is a Python header (Debian's pyconfig.h is
+		// <x86_64-linux-gnu/python3.11/pyconfig.h>, in /usr/include).
+		{"python after", "#include <stddef.h>\n#include <limits.h>\n#include <python3.98/extra.h>\n" + tail + "#define N EXTRA\n",
+			map[string]string{"python3.98/extra.h": "#define EXTRA 7\n"}, true, true, 2147483647},
+		// A directive continued over two lines is not guessed, and the
+		// exact sites refuse a site line that is no #include: the plain
+		// path.
+		{"continued", "#include <stddef.h>\n#include \\\n<limits.h>\n" + tail, nil, false, false, 2147483647},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := includeDir(t, t.TempDir(), "3.98", c.header)
+			py, err := FromIncludeDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.after != nil {
+				after := t.TempDir()
+				writeFiles(t, after, c.after)
+				py.AfterDirs = []string{after}
+			}
+			u, err := Parse(py, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.systemStreamed != c.streamed || (len(u.systemRead) > 0) != c.system {
+				t.Errorf("streamed %v, system headers from the compiler %v; want %v, %v", u.systemStreamed, len(u.systemRead) > 0, c.streamed, c.system)
+			}
+			m := u.AST.Macros["M"]
+			if m == nil {
+				t.Fatal("no macro M")
+			}
+			if v, ok := m.Value().(cc.Int64Value); !ok || int64(v) != c.want {
+				t.Errorf("M = %v, want %d", m.Value(), c.want)
+			}
+			if c.after != nil {
+				if v, ok := u.AST.Macros["N"].Value().(cc.Int64Value); !ok || v != 7 {
+					t.Errorf("N = %v, want 7 (extra.h was not read)", u.AST.Macros["N"].Value())
+				}
+			}
+		})
+	}
+}
+
+// TestConsistent: what the guess served is refused where the whole
+// output shows otherwise.
+func TestConsistent(t *testing.T) {
+	at := func(line int) site { return site{"/py/Python.h", line} }
+	served := func() *siteFS {
+		f := &siteFS{headers: map[string]*header{"/py/Python.h": {lines: map[int]bool{2: true, 5: true}}},
+			undefs: map[string]bool{"_STDIO_H": true}, empty: map[site]bool{at(5): true}}
+		return f
+	}
+	whole := func() *compiled {
+		return &compiled{chunks: map[site][]byte{at(2): nil, {"/py/unopened.h", 1}: nil},
+			outside: map[string]bool{"Py_X": true}, pyIncludes: map[site]bool{at(9): true}}
+	}
+	if err := served().consistent(whole()); err != nil {
+		t.Fatalf("consistent: %v", err)
+	}
+	for name, mend := range map[string]func(*compiled){
+		"a site not guessed":               func(c *compiled) { c.chunks[at(3)] = nil },
+		"a site served empty had text":     func(c *compiled) { c.chunks[at(5)] = nil },
+		"a site served empty had Python":   func(c *compiled) { c.pyIncludes[at(5)] = true },
+		"an #undef of a macro of Python's": func(c *compiled) { c.outside["_STDIO_H"] = true },
+	} {
+		c := whole()
+		mend(c)
+		if err := served().consistent(c); err == nil {
+			t.Errorf("%s: consistent accepted it", name)
 		}
 	}
 }

@@ -359,6 +359,13 @@ func TestHostileHeaders(t *testing.T) {
 			want: "#include nested more than 200 deep: Python.h -> self.h"},
 		{name: "two include each other", files: map[string]string{"Python.h": "#include \"a.h\"\n", "a.h": "#include \"b.h\"\n", "b.h": "#include \"a.h\"\n"},
 			want: "#include nested more than 200 deep: Python.h -> a.h -> b.h"},
+		// The front end starts while the compiler still reads: an #include
+		// it cannot follow before the compiler's verdict is in makes it
+		// wait for it, as a cycle does.
+		{name: "includes itself through a macro", files: map[string]string{"Python.h": "#include \"self.h\"\n", "self.h": "#define SELF \"self.h\"\n#include SELF\nint x;\n"},
+			want: "#include nested more than 200 deep: Python.h -> self.h"},
+		{name: "a cycle with a system header in it", files: map[string]string{"Python.h": "#include \"a.h\"\n", "a.h": "#include <stddef.h>\n#include \"b.h\"\n", "b.h": "#include <limits.h>\n#include \"a.h\"\n"},
+			want: "#include nested more than 200 deep: Python.h -> a.h -> b.h"},
 		{name: "huge header", files: map[string]string{"Python.h": "#include \"big.h\"\n", "big.h": ""},
 			prep: func(dir string) { os.Truncate(filepath.Join(dir, "big.h"), 20<<20) }, want: "big.h is larger than 16 MiB"},
 		{name: "FIFO header", files: map[string]string{"Python.h": "#include \"pipe.h\"\n"},
