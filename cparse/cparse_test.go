@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // These tests need no installed Python: each builds the files it reads
@@ -191,6 +192,26 @@ func pyenvMachine(t *testing.T) string {
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv(PythonPathEnv, "")
 	return root
+}
+
+// TestPyenvRootBounded: a pyenv on PATH that never answers costs
+// QueryTimeout, and the default root is taken instead.
+func TestPyenvRootBounded(t *testing.T) {
+	home, bin := t.TempDir(), t.TempDir()
+	writeFiles(t, bin, map[string]string{"pyenv": "#!/bin/sh\nsleep 60\n"})
+	writeFiles(t, home, map[string]string{".pyenv/versions/.keep": ""})
+	t.Setenv("PYENV_ROOT", "")
+	t.Setenv("HOME", home)
+	t.Setenv("PATH", bin+":/usr/bin:/bin")
+	defer func(d time.Duration) { QueryTimeout = d }(QueryTimeout)
+	QueryTimeout = 200 * time.Millisecond
+	start := time.Now()
+	if got, want := pyenvRoot(), filepath.Join(home, ".pyenv"); got != want {
+		t.Errorf("pyenvRoot() = %q, want %q", got, want)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("pyenvRoot waited %v for a pyenv that never answers", d)
+	}
 }
 
 // TestPythonPath: interpreters in $PYINC_PYTHON_PATH's directories are

@@ -5,6 +5,7 @@ package cparse
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pyinc/pyinc/internal/infile"
 )
@@ -366,7 +368,13 @@ func pyenvRoot() string {
 	if r := os.Getenv("PYENV_ROOT"); r != "" && isDir(r) {
 		return r
 	}
-	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
+	// pyenv is a shell script found on PATH: bounded like an interpreter
+	// query, with its children, which could keep the pipe open.
+	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pyenv", "root")
+	cmd.WaitDelay = time.Second
+	if out, err := cmd.Output(); err == nil {
 		if r := strings.TrimSpace(string(out)); isDir(r) {
 			return r
 		}
