@@ -73,9 +73,6 @@ type compiled struct {
 	// system headers: the Python headers, the unit's source, the
 	// compiler's own.
 	outside map[string]bool
-	// pyIncludes are the #includes in a Python header that entered a
-	// Python header.
-	pyIncludes map[site]bool
 }
 
 // splitSystem reads the compiler's whole output and returns, for each
@@ -116,7 +113,7 @@ func newSplitter(isPython func(string) bool, done func(site, []byte)) *splitter 
 	return &splitter{
 		isPython: isPython,
 		done:     done,
-		c:        compiled{chunks: map[site][]byte{}, outside: map[string]bool{}, pyIncludes: map[site]bool{}},
+		c:        compiled{chunks: map[site][]byte{}, outside: map[string]bool{}},
 		seen:     map[string]bool{},
 		entered:  map[string]int{},
 		at:       map[string]int{},
@@ -196,9 +193,6 @@ func (sp *splitter) leave(file string, num int, line []byte) error {
 	if sp.depth == 0 {
 		if parent.python {
 			sp.at[file] = num
-			if child.python {
-				sp.c.pyIncludes[site{file, num - 1}] = true
-			}
 		}
 		return nil
 	}

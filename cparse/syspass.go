@@ -61,13 +61,14 @@ type systemPass struct {
 
 // siteText is a site's text as it is served: pruned, and with an #undef
 // before each #define of a macro that nothing but the system headers
-// has defined (undefs: those macros). A site the compiler went past
-// without entering a system header (one whose include guard is already
-// defined) is empty.
+// has defined (undefs: those macros). A guessed line the compiler went
+// past without entering a system header (one whose include guard was
+// defined, or in a group it skipped) is served as written (direct): the
+// front end decides, as it would without the guess.
 type siteText struct {
 	text   []byte
 	undefs []string
-	empty  bool
+	direct bool
 }
 
 // startSystemPass starts the host compiler on src (the unit's own source).
@@ -178,7 +179,7 @@ func (p *systemPass) wait() (*compiled, error) {
 }
 
 // site waits for s's text: until the compiler has written it, or gone
-// past s without entering a system header (empty), or failed.
+// past s without entering a system header (direct), or failed.
 func (p *systemPass) site(s site) (siteText, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -189,7 +190,7 @@ func (p *systemPass) site(s site) (siteText, error) {
 		case p.err != nil:
 			return siteText{}, p.err
 		case p.ended || p.split.passed(s):
-			return siteText{empty: true}, nil
+			return siteText{direct: true}, nil
 		}
 		p.cond.Wait()
 	}
@@ -221,17 +222,13 @@ func exactSites(c *compiled) (text func(site) (siteText, error), lines func(stri
 	}
 	lines = func(file string, src []byte) (map[int]bool, error) {
 		at := byFile[file]
-		n := 0
-		for len(src) > 0 && len(at) > 0 {
-			var l []byte
-			l, src, _ = bytes.Cut(src, []byte("\n"))
-			if n++; at[n] && !isIncludeLine(l) {
-				return nil, fmt.Errorf("%s:%d is not the #include the compiler entered", file, n)
-			}
-		}
-		for l := range at {
-			if l > n {
+		phys := bytes.Split(src, []byte("\n"))
+		for n := range at {
+			switch {
+			case n > len(phys):
 				return nil, fmt.Errorf("%s is shorter than the compiler saw it", file)
+			case !isIncludeLine(phys[n-1]):
+				return nil, fmt.Errorf("%s:%d is not the #include the compiler entered", file, n)
 			}
 		}
 		return at, nil
@@ -254,13 +251,14 @@ type siteFS struct {
 	mu      sync.Mutex
 	headers map[string]*header // every Python header asked for, by path
 	sites   []site             // <system N>'s site is sites[N]
+	written [][]byte           // and its line as the header wrote it
 	isFile  map[string]bool    // looked up for the guess
 	// includes are the Python headers each header read includes, and
 	// unfollowed the headers with an #include the guess cannot follow.
 	includes   map[string][]string
 	unfollowed map[string]bool
 	undefs     map[string]bool // the macros the served sites' text #undef
-	empty      map[site]bool   // the sites served empty
+	direct     map[site]bool   // the sites served as written
 }
 
 // header is a Python header as served: its text with the lines turned
@@ -272,14 +270,42 @@ type header struct {
 	err   error
 }
 
-func newSiteFS(cfg *cc.Config, u *Unit, text func(site) (siteText, error), lines func(string, []byte) (map[int]bool, error), verdict func() error) *siteFS {
-	return &siteFS{u: u, text: text, lines: lines, verdict: verdict, quoteDirs: cfg.IncludePaths, angleDirs: cfg.SysIncludePaths,
-		headers: map[string]*header{}, isFile: map[string]bool{}, includes: map[string][]string{}, unfollowed: map[string]bool{}, undefs: map[string]bool{}, empty: map[site]bool{}}
+func newSiteFS(cfg *cc.Config, u *Unit) *siteFS {
+	return &siteFS{
+		u:          u,
+		quoteDirs:  cfg.IncludePaths,
+		angleDirs:  cfg.SysIncludePaths,
+		headers:    map[string]*header{},
+		isFile:     map[string]bool{},
+		includes:   map[string][]string{},
+		undefs:     map[string]bool{},
+		direct:     map[site]bool{},
+		unfollowed: map[string]bool{},
+	}
+}
+
+// guessingFS serves the sites guessed while pass's compiler writes.
+func guessingFS(cfg *cc.Config, u *Unit, pass *systemPass) *siteFS {
+	f := newSiteFS(cfg, u)
+	f.text, f.lines = pass.site, f.guessLines
+	f.verdict = func() error { _, err := pass.wait(); return err }
+	return f
+}
+
+// exactFS serves the sites of the compiler's whole output c.
+func exactFS(cfg *cc.Config, u *Unit, c *compiled) *siteFS {
+	f := newSiteFS(cfg, u)
+	f.text, f.lines = exactSites(c)
+	return f
 }
 
 func (f *siteFS) Open(name string) (fs.File, error) {
-	if s, ok := f.siteFile(name); ok {
-		return f.openSite(name, s)
+	if id, ok := f.siteFile(name); ok {
+		if isFile(name) {
+			// A header of that name would be shadowed: the plain path.
+			return nil, fmt.Errorf("%s is a file of its own", name)
+		}
+		return f.openSite(name, id)
 	}
 	if !filepath.IsAbs(name) || !f.u.IsPythonHeader(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
@@ -357,44 +383,44 @@ func (f *siteFS) rewrite(name string, text []byte, lines map[int]bool) []byte {
 	}
 	var b bytes.Buffer
 	b.Grow(len(text))
-	n := 0
-	for len(text) > 0 {
-		l, rest, found := bytes.Cut(text, []byte("\n"))
-		text = rest
-		if n++; !lines[n] {
-			b.Write(l)
-		} else {
-			f.mu.Lock()
-			id := len(f.sites)
-			f.sites = append(f.sites, site{name, n})
-			f.mu.Unlock()
-			fmt.Fprintf(&b, "#include \"%s%d>\"", siteFilePrefix, id)
-		}
-		if found {
+	for i, l := range bytes.Split(text, []byte("\n")) {
+		if i > 0 {
 			b.WriteByte('\n')
 		}
+		if !lines[i+1] {
+			b.Write(l)
+			continue
+		}
+		f.mu.Lock()
+		id := len(f.sites)
+		f.sites, f.written = append(f.sites, site{name, i + 1}), append(f.written, l)
+		f.mu.Unlock()
+		fmt.Fprintf(&b, "#include \"%s%d>\"", siteFilePrefix, id)
 	}
 	return b.Bytes()
 }
 
 // siteFile reports whether name is a <system N> of a header in its
-// directory, and its site.
-func (f *siteFS) siteFile(name string) (site, bool) {
+// directory, and its N.
+func (f *siteFS) siteFile(name string) (int, bool) {
 	base := filepath.Base(name)
 	num, ok := strings.CutPrefix(base, siteFilePrefix)
 	if !ok || !strings.HasSuffix(num, ">") {
-		return site{}, false
+		return 0, false
 	}
 	id, err := strconv.Atoi(strings.TrimSuffix(num, ">"))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err != nil || id < 0 || id >= len(f.sites) || filepath.Dir(f.sites[id].file) != filepath.Dir(name) {
-		return site{}, false
+		return 0, false
 	}
-	return f.sites[id], true
+	return id, true
 }
 
-func (f *siteFS) openSite(name string, s site) (fs.File, error) {
+func (f *siteFS) openSite(name string, id int) (fs.File, error) {
+	f.mu.Lock()
+	s, written := f.sites[id], f.written[id]
+	f.mu.Unlock()
 	t, err := f.text(s)
 	if err != nil {
 		return nil, err
@@ -403,42 +429,44 @@ func (f *siteFS) openSite(name string, s site) (fs.File, error) {
 	for _, n := range t.undefs {
 		f.undefs[n] = true
 	}
-	if t.empty {
-		f.empty[s] = true
+	if t.direct {
+		f.direct[s] = true
 	}
 	f.mu.Unlock()
 	var b bytes.Buffer
-	b.Grow(len(t.text) + 32)
-	fmt.Fprintf(&b, "#line 1 \"%s\"\n", systemName)
-	b.Write(t.text)
-	if !bytes.HasSuffix(t.text, []byte("\n")) {
+	if t.direct {
+		// From the header's directory, as the line was.
+		b.Write(written)
+	} else {
+		fmt.Fprintf(&b, "#line 1 \"%s\"\n", systemName)
+		b.Write(t.text)
+	}
+	if !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
 		b.WriteByte('\n')
 	}
 	return &memFile{name: name, r: bytes.NewReader(b.Bytes())}, nil
 }
 
 // guessLines are the lines of a Python header taken for system
-// #includes before the compiler has read it: one-line #includes that do
-// not find a Python header. The Python headers it includes, and whether
-// it has an #include the guess cannot follow, are kept for mayRecurse.
+// #includes before the compiler has read it: plain #includes that do not
+// find a Python header. The Python headers it includes, and whether it
+// has an #include the guess cannot follow, are kept for mayRecurse. Its
+// error is always nil: it stands where exactSites' lines may fail.
 func (f *siteFS) guessLines(file string, text []byte) (map[int]bool, error) {
 	lines := map[int]bool{}
 	var includes []string
 	unfollowed := false
-	n := 0
-	for len(text) > 0 {
-		var l []byte
-		l, text, _ = bytes.Cut(text, []byte("\n"))
-		n++
-		name, quoted, ok := includeTarget(l)
-		if !ok {
-			unfollowed = unfollowed || includeVerb(l) != ""
+	phys := bytes.Split(text, []byte("\n"))
+	for _, d := range includeDirectives(text) {
+		name, quoted, ok := includeTarget(phys[d.line-1])
+		if !d.plain || !ok {
+			unfollowed = true
 			continue
 		}
 		if found, python := f.find(file, name, quoted); python {
 			includes = append(includes, found)
 		} else {
-			lines[n] = true
+			lines[d.line] = true
 		}
 	}
 	f.mu.Lock()
@@ -511,20 +539,15 @@ func includeTarget(l []byte) (name string, quoted, ok bool) {
 }
 
 // consistent checks what the guess served against the whole output c:
-// every site of a header cc/v4 opened was a guessed line, a site served
-// empty included nothing, and no macro the served text #undef is defined
+// every site of a header cc/v4 opened was a guessed line, a line served
+// as written was no site, and no macro the served text #undef is defined
 // anywhere but in the system headers.
 func (f *siteFS) consistent(c *compiled) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for s := range c.chunks {
-		if h, ok := f.headers[s.file]; ok && !h.lines[s.line] {
-			return fmt.Errorf("%s:%d includes a system header the guess left out", s.file, s.line)
-		}
-	}
-	for s := range f.empty {
-		if _, ok := c.chunks[s]; ok || c.pyIncludes[s] {
-			return fmt.Errorf("%s:%d was taken for a system #include the compiler skipped, but it was not", s.file, s.line)
+		if h, ok := f.headers[s.file]; ok && !h.lines[s.line] || f.direct[s] {
+			return fmt.Errorf("%s:%d includes a system header the guess left to the front end", s.file, s.line)
 		}
 	}
 	for n := range f.undefs {
@@ -544,8 +567,7 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 		_, err := pass.wait()
 		return nil, err
 	}
-	guess := newSiteFS(cfg, u, pass.site, nil, func() error { _, err := pass.wait(); return err })
-	guess.lines = guess.guessLines
+	guess := guessingFS(cfg, u, pass)
 	ast, terr := translateWith(cfg, srcs, guess)
 	c, err := pass.wait()
 	if err != nil {
@@ -557,8 +579,7 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 			return ast, nil
 		}
 	}
-	text, lines := exactSites(c)
-	if ast, err = translateWith(cfg, srcs, newSiteFS(cfg, u, text, lines, nil)); err != nil {
+	if ast, err = translateWith(cfg, srcs, exactFS(cfg, u, c)); err != nil {
 		return nil, err
 	}
 	u.systemRead = c.read

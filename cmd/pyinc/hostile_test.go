@@ -364,6 +364,12 @@ func TestHostileHeaders(t *testing.T) {
 		// wait for it, as a cycle does.
 		{name: "includes itself through a macro", files: map[string]string{"Python.h": "#include \"self.h\"\n", "self.h": "#define SELF \"self.h\"\n#include SELF\nint x;\n"},
 			want: "#include nested more than 200 deep: Python.h -> self.h"},
+		{name: "includes itself after a comment", files: map[string]string{"Python.h": "#include \"self.h\"\n", "self.h": "/**/#include \"self.h\"\nint x;\n"},
+			want: "#include nested more than 200 deep: Python.h -> self.h"},
+		{name: "includes itself through a comment", files: map[string]string{"Python.h": "#include \"self.h\"\n", "self.h": "# /* c */ include \"self.h\"\nint x;\n"},
+			want: "#include nested more than 200 deep: Python.h -> self.h"},
+		{name: "includes itself over a continued line", files: map[string]string{"Python.h": "#include \"self.h\"\n", "self.h": "#\\\ninclude \"self.h\"\nint x;\n"},
+			want: "#include nested more than 200 deep: Python.h -> self.h"},
 		{name: "a cycle with a system header in it", files: map[string]string{"Python.h": "#include \"a.h\"\n", "a.h": "#include <stddef.h>\n#include \"b.h\"\n", "b.h": "#include <limits.h>\n#include \"a.h\"\n"},
 			want: "#include nested more than 200 deep: Python.h -> a.h -> b.h"},
 		{name: "huge header", files: map[string]string{"Python.h": "#include \"big.h\"\n", "big.h": ""},
