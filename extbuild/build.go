@@ -464,7 +464,7 @@ func (a *assembler) nasm(incDir, srcDir, src, obj string) (string, error) {
 		args = append(args, "-g", "-F", debugFormat(format))
 	}
 	args = append(args, "-I", incDir+string(filepath.Separator), "-I", srcDir, "-o", obj, src)
-	return run(a.dir, "nasm", args...)
+	return run(a.dir, a.tmp, "nasm", args...)
 }
 
 // link makes the shared object without libpython: the interpreter that
@@ -478,7 +478,7 @@ func link(dir, so string, objs []Object, tmp string) error {
 		args = append(args, o.Path)
 		names = append(names, o.Path, o.Source+" (object)")
 	}
-	out, err := run(dir, "cc", args...)
+	out, err := run(dir, tmp, "cc", args...)
 	if err == nil {
 		return nil
 	}
@@ -508,9 +508,13 @@ func linkerReason(out string, err error) string {
 	return firstMatch(out, "error", err)
 }
 
-func run(dir, name string, args ...string) (string, error) {
+// run runs a tool in dir with TMPDIR at tmp, the build's own temporary
+// directory: what the tool leaves there when it is interrupted (cc's
+// collect2 can be stopped before it removes its files) goes with it.
+func run(dir, tmp, name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := outfile.Run(cmd)

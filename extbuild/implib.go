@@ -163,7 +163,7 @@ func importLibrary(tmp, dll string, def []byte, dlltool, cacheDir string) (strin
 			cache.Dir(cacheDir).Put(key, b)
 		}
 	}()
-	out, err := run(tmp, dlltool, "-m", "i386:x86-64", "--deterministic-libraries",
+	out, err := run(tmp, tmp, dlltool, "-m", "i386:x86-64", "--deterministic-libraries",
 		"-t", filepath.Join(tmp, base+"-dlltool"), "-D", dll, "-d", defPath, "-l", lib)
 	if err != nil {
 		return "", errorf("making the import library of %s: %s", dll, firstMatch(out, "dlltool", err))

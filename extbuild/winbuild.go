@@ -105,7 +105,7 @@ func buildDLL(dir, tmp, out, module string, objs []string, include []byte, dll s
 	args := append([]string{"--dll", "-o", out, "-e", "0", "-s", "--no-insert-timestamp",
 		"--subsystem", "windows", "--dynamicbase", "--nxcompat", "--high-entropy-va"}, objs...)
 	args = append(args, exports, lib)
-	if ld, err := run(dir, b.Linker, args...); err != nil {
+	if ld, err := run(dir, tmp, b.Linker, args...); err != nil {
 		return nil, errorf("linking %s: %s", filepath.Base(out), linkerReason(ld, err))
 	}
 	if err := CheckPE(out, module, []string{dll}); err != nil {
