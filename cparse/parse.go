@@ -46,6 +46,7 @@ type Unit struct {
 	// systemStreamed: the parse took the system headers' text while the
 	// host compiler wrote it (syspass.go), not after.
 	systemStreamed bool
+	systemServed   siteCounts // how the sites were served, then
 }
 
 // useSystemOverlay: the system headers come preprocessed by the host

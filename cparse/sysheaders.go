@@ -107,17 +107,25 @@ type splitter struct {
 	// (left) until it is entered again.
 	at   map[string]int
 	left map[string]bool
+	// next is the line number of the output's next line in the Python
+	// header being read (the compiler keeps its lines in step, with
+	// blank lines or a marker), and processed the #includes of Python
+	// headers the compiler carried out, as cc -dI writes them in their
+	// lines, whether or not it entered a file there.
+	next      int
+	processed map[site]string
 }
 
 func newSplitter(isPython func(string) bool, done func(site, []byte)) *splitter {
 	return &splitter{
-		isPython: isPython,
-		done:     done,
-		c:        compiled{chunks: map[site][]byte{}, outside: map[string]bool{}},
-		seen:     map[string]bool{},
-		entered:  map[string]int{},
-		at:       map[string]int{},
-		left:     map[string]bool{},
+		isPython:  isPython,
+		done:      done,
+		c:         compiled{chunks: map[site][]byte{}, outside: map[string]bool{}},
+		seen:      map[string]bool{},
+		entered:   map[string]int{},
+		at:        map[string]int{},
+		left:      map[string]bool{},
+		processed: map[site]string{},
 	}
 }
 
@@ -125,12 +133,7 @@ func newSplitter(isPython func(string) bool, done func(site, []byte)) *splitter 
 func (sp *splitter) line(line []byte) error {
 	num, file, flags, ok := lineMarker(line)
 	if !ok {
-		if sp.depth > 0 {
-			sp.chunk.Write(line)
-			sp.chunk.WriteByte('\n')
-		} else if _, name, ok := directive(line); ok {
-			sp.c.outside[name] = true
-		}
+		sp.text(line)
 		return nil
 	}
 	file = cleanPath(file)
@@ -147,9 +150,36 @@ func (sp *splitter) line(line []byte) error {
 		// A marker that renames an included file: not from cc -E.
 		return fmt.Errorf("unexpected line marker %q", line)
 	case sp.depth == 0 && sp.stack[len(sp.stack)-1].python:
-		sp.at[file] = num // lines skipped
+		sp.at[file], sp.next = num, num // lines skipped
 	}
 	return nil
+}
+
+// text reads a line that is no line marker.
+func (sp *splitter) text(line []byte) {
+	inPython := sp.depth == 0 && len(sp.stack) > 0 && sp.stack[len(sp.stack)-1].python
+	switch {
+	case includeVerb(line) != "":
+		// cc -dI's. In a system header it is no text of the header's
+		// (the compiler has carried it out). It does not move at:
+		// the #include's file, if any, is entered next.
+		if inPython {
+			sp.processed[site{sp.stack[len(sp.stack)-1].file, sp.next}] = string(line)
+		}
+	case sp.depth > 0:
+		sp.chunk.Write(line)
+		sp.chunk.WriteByte('\n')
+	default:
+		if _, name, ok := directive(line); ok {
+			sp.c.outside[name] = true
+		}
+		if inPython {
+			sp.at[sp.stack[len(sp.stack)-1].file] = sp.next
+		}
+	}
+	if inPython {
+		sp.next++
+	}
 }
 
 // passed reports whether the output has come past s without entering a
@@ -172,7 +202,7 @@ func (sp *splitter) enter(file string) error {
 	}
 	if py {
 		sp.entered[file]++
-		sp.at[file], sp.left[file] = 0, false
+		sp.at[file], sp.left[file], sp.next = 0, false, 1
 	}
 	if sp.depth > 0 || !py && len(sp.stack) > 0 && sp.stack[len(sp.stack)-1].python {
 		sp.depth++
@@ -192,7 +222,7 @@ func (sp *splitter) leave(file string, num int, line []byte) error {
 	}
 	if sp.depth == 0 {
 		if parent.python {
-			sp.at[file] = num
+			sp.at[file], sp.next = num, num
 		}
 		return nil
 	}
@@ -200,7 +230,7 @@ func (sp *splitter) leave(file string, num int, line []byte) error {
 	if sp.depth > 0 {
 		return nil
 	}
-	sp.at[file] = num
+	sp.at[file], sp.next = num, num
 	s := site{file, num - 1}
 	if _, twice := sp.c.chunks[s]; twice {
 		return fmt.Errorf("%s:%d is included twice", file, s.line)

@@ -1,6 +1,7 @@
 package cparse
 
 import (
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -199,6 +200,64 @@ func TestSplitterPassed(t *testing.T) {
 	}
 }
 
+// TestSplitterProcessed: cc -dI's #include lines, in step with the
+// header's lines, say which #includes of the Python headers the compiler
+// carried out, and are no text of a system header's.
+func TestSplitterProcessed(t *testing.T) {
+	const out = `# 1 "<stdin>"
+# 1 "/py/Python.h" 1
+#include <stdio.h>
+# 1 "/py/Python.h"
+# 1 "/usr/include/stdio.h" 1 3 4
+#include <bits/types.h>
+# 1 "/usr/include/bits/types.h" 1 3 4
+typedef long __off_t;
+# 2 "/usr/include/stdio.h" 2 3 4
+# 2 "/py/Python.h" 2
+#define AFTER 1
+#include <stdio.h>
+int x;
+
+#include "pyport.h"
+# 6 "/py/Python.h"
+# 1 "/py/pyport.h" 1
+# 7 "/py/Python.h" 2
+# 2 "<stdin>" 2
+`
+	sp := newSplitter(func(p string) bool { return strings.HasPrefix(p, "/py/") }, nil)
+	at := func(line int) site { return site{"/py/Python.h", line} }
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if err := sp.line([]byte(l)); err != nil {
+			t.Fatal(err)
+		}
+		switch l {
+		case "#include <stdio.h>":
+			// The compiler may enter a file next: line 3 is not past.
+			if sp.next == 4 && sp.passed(at(3)) {
+				t.Errorf("line 3 is passed as soon as its #include is written")
+			}
+		case "int x;":
+			if !sp.passed(at(3)) {
+				t.Errorf("line 3 is not passed when line 4 is written")
+			}
+		}
+	}
+	c, err := sp.finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(c.chunks[at(1)]); !slices.Equal(norm(got), norm("typedef long __off_t;\n")) {
+		t.Errorf("the site's text is %q, want the typedef alone", got)
+	}
+	want := map[site]string{at(1): "#include <stdio.h>", at(3): "#include <stdio.h>", at(6): `#include "pyport.h"`}
+	if !maps.Equal(sp.processed, want) {
+		t.Errorf("processed %v, want %v", sp.processed, want)
+	}
+	if !sp.passed(at(3)) || sp.passed(at(1)) {
+		t.Errorf("passed: line 3 %v, line 1 %v; want true, false", sp.passed(at(3)), sp.passed(at(1)))
+	}
+}
+
 func TestIsGCC(t *testing.T) {
 	gcc := "#define __GNUC__ 12\n#define __x86_64__ 1\n"
 	clang := "#define __GNUC__ 4\n#define __clang__ 1\n"
@@ -275,6 +334,10 @@ func checkStreamed(t *testing.T, py *Python, tg target.Target, header string) {
 	if len(u.systemRead) == 0 || !u.systemStreamed {
 		t.Errorf("Python %s (%s) for %s: system headers from the compiler %v, taken as it wrote them %v; want both", py.Version, filepath.Dir(py.IncludeDirs[0]), tg.Name, len(u.systemRead) > 0, u.systemStreamed)
 	}
+	if u.systemServed.direct != 0 {
+		// The front end then reads a system header itself.
+		t.Errorf("Python %s for %s: %d sites served as written, want none", py.Version, tg.Name, u.systemServed.direct)
+	}
 	if !slices.ContainsFunc(u.Files(), func(f string) bool { return strings.HasSuffix(f, header) }) {
 		t.Errorf("Python %s for %s: the unit's files leave out %s, which the compiler read", py.Version, tg.Name, header)
 	}
@@ -335,6 +398,12 @@ func TestSystemPassGuess(t *testing.T) {
 		// <x86_64-linux-gnu/python3.11/pyconfig.h>, in /usr/include).
 		{"python after", "#include <stddef.h>\n#include <limits.h>\n#include <python3.98/extra.h>\n" + tail + "#define N EXTRA\n",
 			map[string]string{"python3.98/extra.h": "#define EXTRA 7\n"}, true, true, 2147483647},
+		// A system header the compiler does not read twice: once.h by
+		// its #pragma once, which cc/v4 does not keep, guarded.h by its
+		// guard. cc -dI shows the #include carried out, and the site is
+		// empty.
+		{"read once", "#include <stddef.h>\n#include <limits.h>\n#include <once.h>\n#include <guarded.h>\n#include <once.h>\n#include <guarded.h>\n" + tail + "#define N GVAL\n",
+			map[string]string{"once.h": "#pragma once\ntypedef struct { int a; } once_t;\n", "guarded.h": "#ifndef G_H\n#define G_H\n#define GVAL 5\n#endif\n"}, true, true, 2147483647},
 		// The two front ends take different branches: the line the
 		// compiler skipped is served as written, and the front end reads
 		// stdint.h itself, as without the guess.
@@ -370,7 +439,10 @@ func TestSystemPassGuess(t *testing.T) {
 			if v, ok := m.Value().(cc.Int64Value); !ok || int64(v) != c.want {
 				t.Errorf("M = %v, want %d", m.Value(), c.want)
 			}
-			if n, ok := map[string]int64{"python after": 7, "branches differ": 127}[c.name]; ok {
+			if want, ok := map[string]siteCounts{"read once": {text: 4, empty: 2}, "branches differ": {text: 2, direct: 1}}[c.name]; ok && u.systemServed != want {
+				t.Errorf("sites served %+v, want %+v", u.systemServed, want)
+			}
+			if n, ok := map[string]int64{"python after": 7, "branches differ": 127, "read once": 5}[c.name]; ok {
 				if v, ok := u.AST.Macros["N"].Value().(cc.Int64Value); !ok || int64(v) != n {
 					t.Errorf("N = %v, want %d", u.AST.Macros["N"].Value(), n)
 				}
@@ -385,7 +457,7 @@ func TestConsistent(t *testing.T) {
 	at := func(line int) site { return site{"/py/Python.h", line} }
 	served := func() *siteFS {
 		f := &siteFS{headers: map[string]*header{"/py/Python.h": {lines: map[int]bool{2: true, 5: true}}},
-			undefs: map[string]bool{"_STDIO_H": true}, direct: map[site]bool{at(5): true}}
+			undefs: map[string]bool{"_STDIO_H": true}, passed: map[site]bool{at(5): true}}
 		return f
 	}
 	whole := func() *compiled {
@@ -396,9 +468,9 @@ func TestConsistent(t *testing.T) {
 		t.Fatalf("consistent: %v", err)
 	}
 	for name, mend := range map[string]func(*compiled){
-		"a site not guessed":                func(c *compiled) { c.chunks[at(3)] = nil },
-		"a site served as written had text": func(c *compiled) { c.chunks[at(5)] = nil },
-		"an #undef of a macro of Python's":  func(c *compiled) { c.outside["_STDIO_H"] = true },
+		"a site not guessed":                  func(c *compiled) { c.chunks[at(3)] = nil },
+		"a site served without text had text": func(c *compiled) { c.chunks[at(5)] = nil },
+		"an #undef of a macro of Python's":    func(c *compiled) { c.outside["_STDIO_H"] = true },
 	} {
 		c := whole()
 		mend(c)

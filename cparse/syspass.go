@@ -62,13 +62,17 @@ type systemPass struct {
 // siteText is a site's text as it is served: pruned, and with an #undef
 // before each #define of a macro that nothing but the system headers
 // has defined (undefs: those macros). A guessed line the compiler went
-// past without entering a system header (one whose include guard was
-// defined, or in a group it skipped) is served as written (direct): the
-// front end decides, as it would without the guess.
+// past without entering a system header (passed) is empty when the
+// compiler carried out its #include (the header's guard was defined, or
+// it had #pragma once), and is served as written when the compiler did
+// not (a group it skipped, direct): the front end decides then, as it
+// would without the guess.
 type siteText struct {
-	text   []byte
-	undefs []string
-	direct bool
+	text    []byte
+	undefs  []string
+	passed  bool
+	direct  bool
+	printed string // the #include as cc -dI wrote it, when not direct
 }
 
 // startSystemPass starts the host compiler on src (the unit's own source).
@@ -77,7 +81,9 @@ func startSystemPass(cfg *cc.Config, u *Unit, src string) (*systemPass, error) {
 	if isGCC(cfg.Predefined) {
 		// Where each token came from through macro expansions is for
 		// diagnostics; without it gcc preprocesses the unit a third faster.
-		args = append(args, "-ftrack-macro-expansion=0")
+		// -dI writes each #include carried out, with its line: one that
+		// entered nothing was skipped by its header's guard.
+		args = append(args, "-ftrack-macro-expansion=0", "-dI")
 	}
 	for _, d := range u.IncludeDirs {
 		args = append(args, "-I", d)
@@ -190,7 +196,8 @@ func (p *systemPass) site(s site) (siteText, error) {
 		case p.err != nil:
 			return siteText{}, p.err
 		case p.ended || p.split.passed(s):
-			return siteText{direct: true}, nil
+			printed, ok := p.split.processed[s]
+			return siteText{passed: true, direct: !ok, printed: printed}, nil
 		}
 		p.cond.Wait()
 	}
@@ -258,7 +265,15 @@ type siteFS struct {
 	includes   map[string][]string
 	unfollowed map[string]bool
 	undefs     map[string]bool // the macros the served sites' text #undef
-	direct     map[site]bool   // the sites served as written
+	passed     map[site]bool   // the sites served empty or as written
+	served     siteCounts
+}
+
+// siteCounts counts the sites served, by kind: the compiler's text, empty
+// (an #include the compiler carried out without entering a file), as
+// written (one it did not carry out).
+type siteCounts struct {
+	text, empty, direct int
 }
 
 // header is a Python header as served: its text with the lines turned
@@ -279,7 +294,7 @@ func newSiteFS(cfg *cc.Config, u *Unit) *siteFS {
 		isFile:     map[string]bool{},
 		includes:   map[string][]string{},
 		undefs:     map[string]bool{},
-		direct:     map[site]bool{},
+		passed:     map[site]bool{},
 		unfollowed: map[string]bool{},
 	}
 }
@@ -425,12 +440,23 @@ func (f *siteFS) openSite(name string, id int) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.passed && !t.direct && !sameInclude(t.printed, written) {
+		t.direct = true // the line counts disagree: the front end decides
+	}
 	f.mu.Lock()
 	for _, n := range t.undefs {
 		f.undefs[n] = true
 	}
-	if t.direct {
-		f.direct[s] = true
+	if t.passed {
+		f.passed[s] = true
+	}
+	switch {
+	case t.direct:
+		f.served.direct++
+	case t.passed:
+		f.served.empty++
+	default:
+		f.served.text++
 	}
 	f.mu.Unlock()
 	var b bytes.Buffer
@@ -445,6 +471,14 @@ func (f *siteFS) openSite(name string, id int) (fs.File, error) {
 		b.WriteByte('\n')
 	}
 	return &memFile{name: name, r: bytes.NewReader(b.Bytes())}, nil
+}
+
+// sameInclude reports whether two #include lines name the same header
+// the same way.
+func sameInclude(a string, b []byte) bool {
+	na, qa, oka := includeTarget([]byte(a))
+	nb, qb, okb := includeTarget(b)
+	return oka && okb && na == nb && qa == qb
 }
 
 // guessLines are the lines of a Python header taken for system
@@ -540,13 +574,13 @@ func includeTarget(l []byte) (name string, quoted, ok bool) {
 
 // consistent checks what the guess served against the whole output c:
 // every site of a header cc/v4 opened was a guessed line, a line served
-// as written was no site, and no macro the served text #undef is defined
-// anywhere but in the system headers.
+// empty or as written was no site, and no macro the served text #undef
+// is defined anywhere but in the system headers.
 func (f *siteFS) consistent(c *compiled) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for s := range c.chunks {
-		if h, ok := f.headers[s.file]; ok && !h.lines[s.line] || f.direct[s] {
+		if h, ok := f.headers[s.file]; ok && !h.lines[s.line] || f.passed[s] {
 			return fmt.Errorf("%s:%d includes a system header the guess left to the front end", s.file, s.line)
 		}
 	}
@@ -575,7 +609,7 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 	}
 	if terr == nil {
 		if terr = guess.consistent(c); terr == nil {
-			u.systemRead, u.systemStreamed = c.read, true
+			u.systemRead, u.systemStreamed, u.systemServed = c.read, true, guess.served
 			return ast, nil
 		}
 	}
