@@ -13,7 +13,7 @@ func cutFor(include, src string) string {
 	if !ok {
 		check(errors.New("the include cannot be cut"))
 	}
-	uses, ok := inccut.Uses(".", []string{src}, nil)
+	uses, ok, _ := inccut.Uses(".", []string{src}, nil)
 	if !ok {
 		check(errors.New(src + " gets no cut"))
 	}

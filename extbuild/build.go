@@ -398,7 +398,12 @@ func (a *assembler) module(m project.Module) ([]Object, error) {
 // messages are then the ones a user running nasm by hand would get.
 func (a *assembler) source(src, obj string) error {
 	srcDir := filepath.Dir(src) + string(filepath.Separator)
-	if dir, ok := a.cutFor(src, srcDir); ok {
+	uses, cuttable, err := inccut.UsesNamed(a.dir, []string{src}, []string{a.incDir + string(filepath.Separator), srcDir}, a.includeName())
+	if err != nil {
+		// nasm would wait on a FIFO for ever.
+		return errorf("%s: %v", src, err)
+	}
+	if dir, ok := a.cutFor(uses, cuttable); ok {
 		if out, err := a.nasm(dir, srcDir, src, obj); err == nil && strings.TrimSpace(out) == "" {
 			return nil
 		}
@@ -426,17 +431,13 @@ func (a *assembler) source(src, obj string) error {
 	return nil
 }
 
-// cutFor writes the include cut to what src uses into a directory of its
-// own and returns it; ok is false when src must have the whole include.
-func (a *assembler) cutFor(src, srcDir string) (dir string, ok bool) {
-	if a.cuts == nil || os.Getenv("NASMENV") != "" {
+// cutFor writes the include cut to uses, the names a source uses, into a
+// directory of its own and returns it; ok is false when the source must
+// have the whole include (cuttable is false: see inccut.Uses).
+func (a *assembler) cutFor(uses []string, cuttable bool) (dir string, ok bool) {
+	if a.cuts == nil || !cuttable || os.Getenv("NASMENV") != "" {
 		// NASMENV can add options the cut cannot see: include
 		// directories, pre-included files.
-		return "", false
-	}
-	sep := string(filepath.Separator)
-	uses, ok := inccut.UsesNamed(a.dir, []string{src}, []string{a.incDir + sep, srcDir}, a.includeName())
-	if !ok {
 		return "", false
 	}
 	dir = filepath.Join(a.tmp, fmt.Sprintf("include.%d", a.n))

@@ -28,6 +28,7 @@
 package inccut
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -313,14 +314,21 @@ func dynamic(text string) bool {
 // then in each of incDirs (nasm's -I directories, relative to workDir). ok is
 // false when a source builds names out of pieces or includes a file that
 // cannot be found: the whole include must be used then. The generated
-// include (IncludeName) is not read.
-func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool) {
+// include (IncludeName) is not read. err is a file they %include or
+// incbin that nasm must not be given (see UsesNamed).
+func Uses(workDir string, sources, incDirs []string) (ids []string, ok bool, err error) {
 	return UsesNamed(workDir, sources, incDirs, IncludeName)
 }
 
 // UsesNamed is Uses for sources that %include the generated include as
 // includeName ("asm/python.inc"): that file is not read.
-func UsesNamed(workDir string, sources, incDirs []string, includeName string) (ids []string, ok bool) {
+//
+// err is the first file the sources %include or incbin that is not a
+// regular file (nasm would wait on a FIFO for ever and read a device
+// without end), or an %include'd one larger than infile.ProjectLimit;
+// nasm must not run then. Every line that names one counts, even in a
+// group nasm would skip.
+func UsesNamed(workDir string, sources, incDirs []string, includeName string) (ids []string, ok bool, err error) {
 	dirs := []string{""}
 	for _, d := range incDirs {
 		// nasm 2.14 and newer end each -I with a separator.
@@ -329,43 +337,69 @@ func UsesNamed(workDir string, sources, incDirs []string, includeName string) (i
 		}
 		dirs = append(dirs, d)
 	}
+	ok = true
+	refuse := func(e error) {
+		ok = false
+		if err == nil {
+			err = e
+		}
+	}
 	seen := map[string]bool{}
-	var walk func(path string) bool
-	walk = func(path string) bool {
+	var walk func(path string)
+	walk = func(path string) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(workDir, path)
 		}
 		if seen[path] {
-			return true
+			return
 		}
 		seen[path] = true
-		data, err := infile.Read(path, infile.ProjectLimit)
-		if err != nil {
-			return false
+		data, rerr := infile.Read(path, infile.ProjectLimit)
+		if rerr != nil {
+			if ok = false; infile.IsRefused(rerr) {
+				refuse(rerr)
+			}
+			return
 		}
 		code := string(data)
 		if dynamic(code) || continued(code) {
-			return false
+			ok = false // its %includes are still looked at
 		}
 		ids = append(ids, identifiers(code)...)
 		for _, l := range strings.Split(code, "\n") {
-			name, isInclude := nasmlex.Include(l)
-			if !isInclude || IsGenerated(name, includeName) {
-				continue
-			}
-			found := find(workDir, name, dirs)
-			if found == "" || !walk(found) {
-				return false
+			if name, isInclude := nasmlex.Include(l); isInclude && !IsGenerated(name, includeName) {
+				if found := find(workDir, name, dirs); found != "" {
+					walk(found)
+				} else {
+					ok = false
+				}
+			} else if name, isIncbin := nasmlex.Incbin(l); isIncbin {
+				if cerr := checkIncbin(find(workDir, name, dirs)); cerr != nil {
+					refuse(cerr)
+				}
 			}
 		}
-		return true
 	}
 	for _, s := range sources {
-		if !walk(s) {
-			return nil, false
-		}
+		walk(s)
 	}
-	return ids, true
+	if !ok {
+		ids = nil
+	}
+	return ids, ok, err
+}
+
+// checkIncbin refuses a file an incbin names that is not a regular file;
+// its size is the source's business.
+func checkIncbin(path string) error {
+	if path == "" {
+		return nil // nasm says it cannot find it
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	return infile.Check(path, st, math.MaxInt64)
 }
 
 // IsGenerated says whether an %include of name reads the generated
@@ -379,7 +413,7 @@ func IsGenerated(name, includeName string) bool {
 // first of dirs (prefixes, "" for workDir itself) + name that exists.
 func find(workDir, name string, dirs []string) string {
 	if filepath.IsAbs(name) {
-		if isFile(name) {
+		if exists(name) {
 			return name
 		}
 		return ""
@@ -389,14 +423,16 @@ func find(workDir, name string, dirs []string) string {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(workDir, p)
 		}
-		if isFile(p) {
+		if exists(p) {
 			return p
 		}
 	}
 	return ""
 }
 
-func isFile(p string) bool {
+// exists reports a file nasm would open: anything but a directory (a
+// FIFO too, which the caller refuses).
+func exists(p string) bool {
 	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
+	return err == nil && !st.IsDir()
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -190,16 +191,58 @@ func TestUsesFollowsIncludes(t *testing.T) {
 	write("lib/dyn.inc", "dq PyObject%+_size\n")
 	write("src/cont.asm", "%ifdef HAVE_LO\\\nNG_LONG\n%endif\n")
 
-	ids, ok := Uses(dir, []string{"src/m.asm"}, []string{"lib/"})
+	ids, ok, _ := Uses(dir, []string{"src/m.asm"}, []string{"lib/"})
 	if !ok || !slices.Contains(ids, "FromM") || !slices.Contains(ids, "FromDefs") {
 		t.Errorf("Uses(m.asm) = %q, %v: want FromM and FromDefs, found through -I lib/", ids, ok)
 	}
-	if _, ok := Uses(dir, []string{"src/m.asm"}, nil); ok {
+	if _, ok, _ := Uses(dir, []string{"src/m.asm"}, nil); ok {
 		t.Error("Uses(m.asm) without lib/ on the path: want no cut, defs.inc cannot be found")
 	}
 	for _, src := range []string{"src/bad.asm", "src/dyn.asm", "src/none.asm", "src/cont.asm"} {
-		if _, ok := Uses(dir, []string{src}, []string{"lib/"}); ok {
+		if _, ok, _ := Uses(dir, []string{src}, []string{"lib/"}); ok {
 			t.Errorf("Uses(%s): want no cut", src)
+		}
+	}
+}
+
+// TestUsesRefuses: a file a source %includes or incbins that nasm must
+// not be given is named, wherever the source names it (a file it
+// %includes, a group nasm would skip); a regular one is not.
+func TestUsesRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"ok.inc": "mov eax, 1\n", "blob.bin": "\x00\x01", "big.inc": "",
+		"m.asm":       "%include \"ok.inc\"\nincbin \"blob.bin\"\n",
+		"inc.asm":     "%include \"pipe.inc\"\n",
+		"deep.asm":    "%include \"mid.inc\"\n",
+		"mid.inc":     "%include \"pipe.inc\"\n",
+		"bin.asm":     "data: incbin \"pipe.bin\", 4\n",
+		"skipped.asm": "%if 0\n%include \"pipe.inc\"\n%endif\n",
+		"dyn.asm":     "dq PyObject%+_size\n%include \"pipe.inc\"\n",
+		"huge.asm":    "%include \"big.inc\"\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, fifo := range []string{"pipe.inc", "pipe.bin"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, fifo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Truncate(filepath.Join(dir, "big.inc"), 65<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := Uses(dir, []string{"m.asm"}, nil); !ok || err != nil {
+		t.Errorf("m.asm: ok %v, err %v; want a cut and no refusal", ok, err)
+	}
+	for src, want := range map[string]string{
+		"inc.asm": "pipe.inc is not a regular file but a named pipe", "deep.asm": "pipe.inc is not a regular file",
+		"bin.asm": "pipe.bin is not a regular file", "skipped.asm": "pipe.inc is not a regular file",
+		"dyn.asm": "pipe.inc is not a regular file", "huge.asm": "big.inc is larger than 64 MiB",
+	} {
+		if _, ok, err := Uses(dir, []string{src}, nil); ok || err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: ok %v, err %v; want no cut and %q", src, ok, err, want)
 		}
 	}
 }

@@ -121,7 +121,7 @@ func sameObject(t *testing.T, what, full, cut string) {
 // check assembles src against inc whole and cut and compares.
 func check(t *testing.T, work string, inc *Include, wholeDir, src string) {
 	t.Helper()
-	uses, ok := Uses(work, []string{src}, nil)
+	uses, ok, _ := Uses(work, []string{src}, nil)
 	if !ok {
 		t.Fatalf("%s: no cut (the source builds names or includes a missing file)", src)
 	}
@@ -215,7 +215,7 @@ func TestCutIsSmaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	inc, _ := Parse(string(text))
-	uses, ok := Uses(".", []string{repoFile("ext", "refext.asm")}, nil)
+	uses, ok, _ := Uses(".", []string{repoFile("ext", "refext.asm")}, nil)
 	if !ok {
 		t.Fatal("refext.asm gets no cut")
 	}

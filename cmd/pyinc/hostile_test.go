@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"io/fs"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pyinc/pyinc/internal/testutil"
 )
@@ -347,6 +349,44 @@ func mkdev(major, minor uint32) uint64 {
 // TestHostileHeaders: headers that would exhaust pyinc (a header
 // including itself, a huge one, a FIFO) are refused in one line, under a
 // memory limit that the unbounded run would exceed.
+// TestHostileAssemblySources: a source that %includes or incbins a FIFO
+// is refused in one line before nasm runs (nasm would wait on it for
+// ever), with --debug too, which gives nasm the whole include.
+func TestHostileAssemblySources(t *testing.T) {
+	testutil.NeedTools(t, "nasm", "cc")
+	for _, c := range []struct {
+		name, line, fifo string
+		args             []string
+	}{
+		{"%include", `%include "pipe.inc"`, "pipe.inc", nil},
+		{"%include --debug", `%include "pipe.inc"`, "pipe.inc", []string{"--debug"}},
+		{"incbin", "section .rodata\nblob: incbin \"pipe.bin\"\nsection .text", "pipe.bin", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := scaffold(t, "m")
+			replace2("m.asm", `%include "python.inc"`, `%include "python.inc"`+"\n"+c.line)(dir)
+			fifoAt(c.fifo)(dir)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var e bytes.Buffer
+			cmd := exec.CommandContext(ctx, testutil.Pyinc(t), append([]string{"build", "--no-cache"}, c.args...)...)
+			cmd.Dir, cmd.Stderr = dir, &e
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("pyinc build did not end: nasm waits on the FIFO")
+			}
+			oneLineError(t, "build", e.String(), code, c.fifo+" is not a regular file but a named pipe")
+			if _, err := os.Lstat(filepath.Join(dir, "dist")); err == nil {
+				t.Errorf("a refused build wrote dist/")
+			}
+		})
+	}
+}
+
 func TestHostileHeaders(t *testing.T) {
 	testutil.NeedTools(t, "sh")
 	cases := []struct {

@@ -87,3 +87,19 @@ func Include(line string) (name string, ok bool) {
 	}
 	return m[1] + m[2] + m[3] + m[4], true
 }
+
+// incbinRE: an incbin (after a label, if any; nasm's instructions ignore
+// case) and the file it names, quoted.
+var incbinRE = regexp.MustCompile(`(?i)^\s*(?:[A-Za-z._?@$][A-Za-z0-9._?@$#~]*:?\s+)?incbin\s+(?:"([^"]*)"|'([^']*)'|` + "`([^`]*)`" + `)`)
+
+// Incbin is the file an incbin line names; ok is false for any other line.
+func Incbin(line string) (name string, ok bool) {
+	if !strings.Contains(strings.ToLower(line), "incbin") {
+		return "", false
+	}
+	m := incbinRE.FindStringSubmatch(line)
+	if m == nil {
+		return "", false
+	}
+	return m[1] + m[2] + m[3], true
+}

@@ -20,6 +20,22 @@ func TestIdentifiers(t *testing.T) {
 	}
 }
 
+func TestIncbin(t *testing.T) {
+	for line, want := range map[string]string{
+		`incbin "blob.bin"`:              "blob.bin",
+		`data: INCBIN 'a/b.bin', 16, 32`: "a/b.bin", // instructions ignore case
+		"table incbin `t.bin`":           "t.bin",
+		`  .local:  incbin "c.bin" ; x`:  "c.bin",
+		`mov rax, 1 ; incbin "e"`:        "",
+		`incbinx "d"`:                    "",
+		`db "incbin", 0`:                 "",
+	} {
+		if got, _ := Incbin(line); got != want {
+			t.Errorf("%q: got %q, want %q", line, got, want)
+		}
+	}
+}
+
 func TestInclude(t *testing.T) {
 	for line, want := range map[string]string{
 		`%include "python.inc"`:     "python.inc",
