@@ -1,5 +1,7 @@
 package cparse
 
+import "bytes"
+
 // includeDirective is an #include, #include_next or #import directive of
 // a header: the line its # is on, and whether it is spelled plainly (an
 // #include with nothing but blanks before its name, on a line of its
@@ -10,14 +12,43 @@ type includeDirective struct {
 }
 
 // includeDirectives finds the #include directives of C text as the
-// preprocessor does: a # that is the first token of a line (blanks and
-// comments before it are white space), then the directive's name past
-// blanks, comments and continued lines. Comments, string and character
-// literals and continued lines are followed, so that an #include in a
-// comment or in a macro's body is none, and one spelled across comments
-// or lines is found all the same (as not plain).
+// preprocessor does (see scanDirectives): an #include in a comment or in a
+// macro's body is none, and one spelled across comments or lines is found
+// all the same (as not plain).
 func includeDirectives(text []byte) []includeDirective {
 	var found []includeDirective
+	scanDirectives(text, func(lx *lexer, line int, name string, plain bool) {
+		switch name {
+		case "include", "include_next", "import":
+			found = append(found, includeDirective{line, plain && name == "include"})
+			lx.headerName()
+		}
+	})
+	return found
+}
+
+// hasPragmaOnce reports a #pragma once directive in C text.
+func hasPragmaOnce(text []byte) bool {
+	if !bytes.Contains(text, []byte("once")) {
+		return false // most headers: a search is faster than a scan
+	}
+	once := false
+	scanDirectives(text, func(lx *lexer, _ int, name string, _ bool) {
+		if name == "pragma" {
+			lx.skipWhite()
+			once = once || lx.word() == "once"
+		}
+	})
+	return once
+}
+
+// scanDirectives calls visit for each directive of C text, found as the
+// preprocessor finds them: a # that is the first token of a line (blanks
+// and comments before it are white space), then the directive's name past
+// blanks, comments and continued lines; plain when only blanks came before
+// the name. Comments, string and character literals and continued lines
+// are followed. visit may read on from lx, which is past the name.
+func scanDirectives(text []byte, visit func(lx *lexer, line int, name string, plain bool)) {
 	lx := lexer{text: text, line: 1}
 	lineStart, clean := true, true // only white space since the line began; no comment or continuation in it
 	for lx.i < len(text) {
@@ -34,12 +65,7 @@ func includeDirectives(text []byte) []includeDirective {
 			line := lx.line
 			lx.i++
 			plain := clean && lx.skipWhite()
-			name := lx.word()
-			switch name {
-			case "include", "include_next", "import":
-				found = append(found, includeDirective{line, plain && name == "include"})
-				lx.headerName()
-			}
+			visit(&lx, line, lx.word(), plain)
 			lineStart = false
 		case c == '"' || c == '\'':
 			lx.literal(c)
@@ -49,7 +75,6 @@ func includeDirectives(text []byte) []includeDirective {
 			lineStart = false
 		}
 	}
-	return found
 }
 
 // lexer walks C text, counting its lines.

@@ -29,3 +29,19 @@ func TestIncludeDirectives(t *testing.T) {
 		}
 	}
 }
+
+func TestHasPragmaOnce(t *testing.T) {
+	for text, want := range map[string]bool{
+		"#pragma once\n":                     true,
+		"/* x */\n  #  pragma   once // y\n": true,
+		"#pragma \\\nonce\n":                 true,
+		"// #pragma once\n":                  false,
+		"#pragma onceler\n":                  false,
+		"#pragma GCC system_header\n":        false,
+		"#define P \\\n#pragma once\n":       false,
+	} {
+		if got := hasPragmaOnce([]byte(text)); got != want {
+			t.Errorf("hasPragmaOnce(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package cparse
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -29,6 +32,9 @@ const maxIncludeDepth = 200
 // "include file not found".
 type guardFS struct {
 	overlay fs.FS // nil on the plain path
+	// python reports a Python header, served with its #pragma once made
+	// an include guard (onceGuarded); nil: none is.
+	python  func(string) bool
 	mu      sync.Mutex
 	refused error
 }
@@ -62,7 +68,38 @@ func (g *guardFS) Open(name string) (fs.File, error) {
 		g.mu.Unlock()
 		return nil, err
 	}
-	return f, nil
+	if g.python == nil || !g.python(name) {
+		return f, nil
+	}
+	defer f.Close()
+	text, err := io.ReadAll(io.LimitReader(f, infile.HeaderLimit))
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{name: name, r: bytes.NewReader(onceGuarded(name, text))}, nil
+}
+
+// onceGuarded is a Python header's text with its #pragma once made an
+// include guard around the whole file. cc/v4 does not keep a #pragma once
+// while its file is still open, so headers that include each other, which
+// gcc stops at the pragma, would be followed without end. #line gives the
+// lines their numbers back. A name that cannot be written in #line keeps
+// its text.
+func onceGuarded(name string, text []byte) []byte {
+	if strings.ContainsAny(name, "\"\\\n") || !hasPragmaOnce(text) {
+		return text
+	}
+	sum := sha256.Sum256([]byte(name))
+	guard := fmt.Sprintf("__PYINC_ONCE_%x", sum[:8])
+	var b bytes.Buffer
+	b.Grow(len(text) + 128)
+	fmt.Fprintf(&b, "#ifndef %s\n#define %s\n#line 1 \"%s\"\n", guard, guard, name)
+	b.Write(text)
+	if !bytes.HasSuffix(text, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	b.WriteString("#endif\n")
+	return b.Bytes()
 }
 
 func (g *guardFS) refusal() error {

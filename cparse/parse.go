@@ -125,7 +125,7 @@ func ParseFor(py *Python, defines []Define, tg target.Target) (*Unit, error) {
 	if ast == nil {
 		// The plain path: also where an error is reported from, so that
 		// it names the header and line as the headers have them.
-		guard := &guardFS{}
+		guard := &guardFS{python: u.IsPythonHeader}
 		cfg.FS, cfg.FSOnly = guard, true
 		if ast, err = cc.Translate(cfg, srcs); err != nil {
 			if r := guard.refusal(); r != nil {

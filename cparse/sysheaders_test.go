@@ -1,6 +1,7 @@
 package cparse
 
 import (
+	"fmt"
 	"maps"
 	"os/exec"
 	"path/filepath"
@@ -476,6 +477,41 @@ func TestConsistent(t *testing.T) {
 		mend(c)
 		if err := served().consistent(c); err == nil {
 			t.Errorf("%s: consistent accepted it", name)
+		}
+	}
+}
+
+// TestPragmaOnceCycle: headers that include each other under #pragma once
+// are read once, as gcc reads them, with their own line numbers, down the
+// concurrent and the plain path alike.
+func TestPragmaOnceCycle(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc is not installed")
+	}
+	dir := includeDir(t, t.TempDir(), "3.98", "#include \"a.h\"\n#define TOP (A_VAL + B_VAL)\n")
+	writeFiles(t, dir, map[string]string{
+		"a.h": "#pragma once\n#include \"b.h\"\n#define A_VAL 1\n",
+		"b.h": "// b\n#pragma once\n#include \"a.h\"\n#define B_VAL 2\n",
+	})
+	py, err := FromIncludeDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SetSystemOverlay(true)
+	for _, overlay := range []bool{true, false} {
+		SetSystemOverlay(overlay)
+		u, err := Parse(py, nil)
+		if err != nil {
+			t.Fatalf("overlay %v: %v", overlay, err)
+		}
+		if v, ok := u.AST.Macros["TOP"].Value().(cc.Int64Value); !ok || v != 3 {
+			t.Errorf("overlay %v: TOP = %v, want 3", overlay, u.AST.Macros["TOP"].Value())
+		}
+		for name, want := range map[string]string{"A_VAL": "a.h:3", "B_VAL": "b.h:4"} {
+			pos := u.AST.Macros[name].Position()
+			if got := fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line); got != want {
+				t.Errorf("overlay %v: %s at %s, want %s", overlay, name, got, want)
+			}
 		}
 	}
 }

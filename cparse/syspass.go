@@ -355,7 +355,7 @@ func (f *siteFS) header(name string) (*header, error) {
 		// Otherwise guardFS opens it, or says why it cannot.
 		var lines map[int]bool
 		if lines, h.err = f.lines(name, text); h.err == nil {
-			h.text, h.lines = f.rewrite(name, text, lines), lines
+			h.text, h.lines = onceGuarded(name, f.rewrite(name, text, lines)), lines
 		}
 	}
 	f.mu.Lock()
@@ -602,7 +602,7 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 		return nil, err
 	}
 	guess := guessingFS(cfg, u, pass)
-	ast, terr := translateWith(cfg, srcs, guess)
+	ast, terr := translateWith(cfg, srcs, u, guess)
 	c, err := pass.wait()
 	if err != nil {
 		return nil, err
@@ -613,7 +613,7 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 			return ast, nil
 		}
 	}
-	if ast, err = translateWith(cfg, srcs, exactFS(cfg, u, c)); err != nil {
+	if ast, err = translateWith(cfg, srcs, u, exactFS(cfg, u, c)); err != nil {
 		return nil, err
 	}
 	u.systemRead = c.read
@@ -621,8 +621,8 @@ func parseWithSystemPass(cfg *cc.Config, srcs []cc.Source, u *Unit, pass *system
 }
 
 // translateWith runs cc/v4 with overlay's files in front of the disk's.
-func translateWith(cfg *cc.Config, srcs []cc.Source, overlay fs.FS) (*cc.AST, error) {
+func translateWith(cfg *cc.Config, srcs []cc.Source, u *Unit, overlay fs.FS) (*cc.AST, error) {
 	withOverlay := *cfg
-	withOverlay.FS, withOverlay.FSOnly = &guardFS{overlay: overlay}, true
+	withOverlay.FS, withOverlay.FSOnly = &guardFS{overlay: overlay, python: u.IsPythonHeader}, true
 	return cc.Translate(&withOverlay, srcs)
 }

@@ -193,7 +193,7 @@ func parseNarrowed(cfg *cc.Config, srcs []cc.Source, err error, u *Unit) *cc.AST
 		}
 		all = append(all, wide...)
 		withFiles := *cfg
-		withFiles.FS = &guardFS{overlay: files}
+		withFiles.FS = &guardFS{overlay: files, python: u.IsPythonHeader}
 		ast, again := cc.Translate(&withFiles, srcs)
 		if again != nil {
 			err = again
