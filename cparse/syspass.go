@@ -259,7 +259,7 @@ type siteFS struct {
 	headers map[string]*header // every Python header asked for, by path
 	sites   []site             // <system N>'s site is sites[N]
 	written [][]byte           // and its line as the header wrote it
-	isFile  map[string]bool    // looked up for the guess
+	stat    map[string]bool    // isFile of each path the guess looked up
 	// includes are the Python headers each header read includes, and
 	// unfollowed the headers with an #include the guess cannot follow.
 	includes   map[string][]string
@@ -291,7 +291,7 @@ func newSiteFS(cfg *cc.Config, u *Unit) *siteFS {
 		quoteDirs:  cfg.IncludePaths,
 		angleDirs:  cfg.SysIncludePaths,
 		headers:    map[string]*header{},
-		isFile:     map[string]bool{},
+		stat:       map[string]bool{},
 		includes:   map[string][]string{},
 		undefs:     map[string]bool{},
 		passed:     map[site]bool{},
@@ -524,12 +524,12 @@ func (f *siteFS) find(file, name string, quoted bool) (string, bool) {
 		}
 		p := filepath.Join(d, name)
 		f.mu.Lock()
-		is, known := f.isFile[p]
+		is, known := f.stat[p]
 		f.mu.Unlock()
 		if !known {
 			is = isFile(p)
 			f.mu.Lock()
-			f.isFile[p] = is
+			f.stat[p] = is
 			f.mu.Unlock()
 		}
 		if is {

@@ -356,7 +356,8 @@ func UsesNamed(workDir string, sources, incDirs []string, includeName string) (i
 		seen[path] = true
 		data, rerr := infile.Read(path, infile.ProjectLimit)
 		if rerr != nil {
-			if ok = false; infile.IsRefused(rerr) {
+			ok = false
+			if infile.IsRefused(rerr) {
 				refuse(rerr)
 			}
 			return
